@@ -1,0 +1,128 @@
+/**
+ * The backend port: where results, attempt claims, revokes, locks, idempotency keys and
+ * cached results live. Implementations: `MemoryBackend` (zero infrastructure, one process)
+ * and `RedisBackend` (Upstash Redis over REST, or any Redis through the bridge). Both pass
+ * the same contract suite (`test/backend/contract.ts`).
+ *
+ * Time is a parameter (`now`, epoch ms) so tests are exact; key TTLs are garbage collection,
+ * while every decision that depends on time compares stored deadlines with `now`.
+ * @module
+ */
+import type { State } from "../states.ts";
+
+/**
+ * A stored result, in Celery's result-meta layout (`celery-task-meta-<id>`), so a Python
+ * Celery client sharing a Redis can read it. Field names are Celery's, hence snake_case.
+ */
+export interface TaskMeta {
+  task_id: string;
+  status: State;
+  /** The return value (SUCCESS), progress meta (custom states), or `ExceptionInfo` (FAILURE, RETRY, REVOKED). */
+  result: unknown;
+  /** The error's stack for exception states, else null. */
+  traceback: string | null;
+  children: unknown[];
+  /** ISO 8601 time for READY states, else null. */
+  date_done: string | null;
+  name?: string;
+  /** The task's input (or its `argsrepr`), for dashboards; Celery's `kwargs` equivalent. */
+  input?: unknown;
+  retries?: number;
+  worker?: string;
+  parent_id?: string | null;
+  root_id?: string | null;
+  group_id?: string | null;
+  queue?: string | null;
+}
+
+/** A stored error, in Celery's layout plus celeriac's `stack` and `data`. */
+export interface ExceptionInfo {
+  exc_type: string;
+  exc_message: unknown[];
+  exc_module: string;
+  /** Extra structured detail, for example the schema issues of an `InputValidationError`. */
+  data?: unknown;
+}
+
+/** Input of `claim()`: one attempt (`id`, `retries`) asking to run. */
+export interface ClaimInput {
+  id: string;
+  retries: number;
+  /** A random token identifying this attempt; `releaseClaim` only releases a claim holding it. */
+  token: string;
+  /**
+   * `"early"` (Celery's default ack): once claimed, this attempt never runs again; the claim is
+   * kept for `claimTtlMs` and records a liveness lease until `now + leaseMs`.
+   * `"late"` (`acksLate`): the claim is only a lease; after `now + leaseMs` another delivery takes it over.
+   */
+  mode: "early" | "late";
+  /** Epoch ms. */
+  now: number;
+  /** How long the attempt is expected to be alive (time limit + margin). */
+  leaseMs: number;
+  /** TTL of the claim key (early mode keeps it as long as results live). */
+  claimTtlMs: number;
+  /** When set (trackStarted), stored in the same transition if the claim is taken. */
+  started?: TaskMeta;
+  /** TTL for `started`. */
+  metaTtlMs: number;
+}
+
+/** What `claim()` found. */
+export type ClaimResult =
+  /** This attempt may run. */
+  | { status: "claimed" }
+  /** The id was revoked (tombstone present): do not run. */
+  | { status: "revoked"; reason: string }
+  /** A SUCCESS is already stored for this id: do not run (dedup of successful tasks). */
+  | { status: "succeeded"; meta: TaskMeta }
+  /**
+   * Another delivery of the same attempt holds the claim. `leaseRemainingMs` is how long its
+   * lease still runs (0 = expired: in early mode the holder was lost); `meta` is the stored result.
+   */
+  | { status: "held"; leaseRemainingMs: number; meta: TaskMeta | null };
+
+/** The backend port. Every method is one Redis command or one Lua script in `RedisBackend`. */
+export interface Backend {
+  /** Short name for logs and the dashboard (`"memory"`, `"redis"`). */
+  readonly kind: string;
+
+  /** The stored meta for `id`, or null when nothing is stored (PENDING). */
+  getMeta(id: string): Promise<TaskMeta | null>;
+  /**
+   * Store `meta` with a TTL unless a SUCCESS is already stored (SUCCESS is sticky).
+   * @returns false when the write was refused because SUCCESS is stored.
+   */
+  storeMeta(meta: TaskMeta, ttlMs: number): Promise<boolean>;
+  /** Delete the stored meta (`AsyncResult.forget()`). */
+  forget(id: string): Promise<void>;
+
+  /** Atomically decide whether one attempt may run, and take its claim if so. */
+  claim(input: ClaimInput): Promise<ClaimResult>;
+  /** Release a claim held by `token` (acksLate attempts that ask for redelivery). */
+  releaseClaim(id: string, retries: number, token: string): Promise<void>;
+
+  /**
+   * Revoke `id`: write a tombstone for `ttlMs` and, unless a READY state is stored, store `meta`
+   * (REVOKED). Later claims of any attempt of `id` answer `revoked`.
+   */
+  revoke(id: string, meta: TaskMeta, ttlMs: number, reason: string): Promise<void>;
+  /** True when a tombstone for `id` exists. */
+  isRevoked(id: string): Promise<boolean>;
+
+  /** Take lock `key` with `token` until `now + ttlMs`, if free. */
+  acquireLock(key: string, token: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Release lock `key` only if it still holds `token` (compare-and-delete). */
+  releaseLock(key: string, token: string): Promise<boolean>;
+
+  /**
+   * Bind `key` to task id `id` for `ttlMs` unless it is already bound.
+   * @returns the id the key is bound to (the existing one, or `id`).
+   */
+  reserveIdempotencyKey(key: string, id: string, ttlMs: number): Promise<string>;
+
+  /** A cached value stored under a task's `cache` key, or undefined. */
+  getCached(key: string): Promise<unknown | undefined>;
+  /** Store a cached value for `ttlMs`. */
+  setCached(key: string, value: unknown, ttlMs: number): Promise<void>;
+}
