@@ -1,0 +1,80 @@
+/**
+ * Runs checked commands on the bridge's Redis connection with node-redis's raw `sendCommand`, so
+ * replies keep their RESP2 shapes. node-redis writes every command queued in the same tick as one
+ * batch on one socket, so a pipeline costs one round trip and its commands run in order, never
+ * interleaved with another request's; MULTI…EXEC is queued as one chain, so a dropped connection
+ * can never run half a transaction outside MULTI.
+ * @module
+ */
+import { ErrorReply } from "redis";
+import type { BridgeRedisClient } from "./redis-rest-connection.ts";
+import { REPLY_TYPE_MAPPING } from "./redis-rest-reply.ts";
+
+const OPTIONS = { typeMapping: REPLY_TYPE_MAPPING };
+
+/**
+ * One command. Resolves with its reply; rejects with an `ErrorReply` when Redis answered an error,
+ * with any other error when the connection failed.
+ */
+export function runCommand(client: BridgeRedisClient, args: string[]): Promise<unknown> {
+  return client.sendCommand(args, OPTIONS);
+}
+
+/**
+ * A pipeline: one reply per command, in order; a command Redis refused gives its `ErrorReply` in
+ * its slot and does not affect the others. An `ErrorReply` given in place of a command (one the
+ * bridge refused) is passed through to its slot. Rejects (as a whole) only on a connection failure.
+ */
+export function runPipeline(client: BridgeRedisClient, commands: readonly (string[] | ErrorReply)[]): Promise<unknown[]> {
+  const pending = new Array<unknown>(commands.length);
+  for (let i = 0; i < commands.length; i++) {
+    const command = commands[i];
+    pending[i] = command instanceof ErrorReply ? command : client.sendCommand(command, OPTIONS).catch(keepRedisError);
+  }
+  return Promise.all(pending);
+}
+
+function keepRedisError(err: unknown): ErrorReply {
+  if (err instanceof ErrorReply) return err;
+  throw err;
+}
+
+/**
+ * A transaction (MULTI, the commands, EXEC), with Redis's semantics: a command that fails while
+ * running fills its own slot with an `ErrorReply` and the others still run; a command refused
+ * while queueing discards the whole transaction, which rejects with one `ErrorReply` naming that
+ * command. Rejects with any other error on a connection failure.
+ */
+export async function runTransaction(client: BridgeRedisClient, commands: string[][]): Promise<unknown[]> {
+  const options = { typeMapping: REPLY_TYPE_MAPPING, chainId: Symbol("multi-exec") };
+  const queued = new Array<Promise<unknown>>(commands.length + 2);
+  queued[0] = client.sendCommand(["MULTI"], options);
+  for (let i = 0; i < commands.length; i++) queued[i + 1] = client.sendCommand(commands[i], options);
+  queued[commands.length + 1] = client.sendCommand(["EXEC"], options);
+  const settled = await Promise.allSettled(queued);
+  for (const outcome of settled) {
+    if (outcome.status === "rejected" && !(outcome.reason instanceof ErrorReply)) throw outcome.reason;
+  }
+  const exec = settled[settled.length - 1];
+  if (exec.status === "fulfilled" && Array.isArray(exec.value)) return exec.value;
+  throw discarded(settled, commands, exec);
+}
+
+/** The error for a transaction Redis discarded (EXECABORT), naming the command that caused it. */
+function discarded(
+  settled: PromiseSettledResult<unknown>[],
+  commands: string[][],
+  exec: PromiseSettledResult<unknown>,
+): ErrorReply {
+  const execMessage =
+    exec.status === "rejected" ? (exec.reason as ErrorReply).message : "EXECABORT Transaction discarded (EXEC returned nil).";
+  for (let i = 1; i < settled.length - 1; i++) {
+    const outcome = settled[i];
+    if (outcome.status === "rejected") {
+      const name = commands[i - 1][0].toUpperCase();
+      return new ErrorReply(`${execMessage} Command ${i - 1} (${name}) failed: ${(outcome.reason as ErrorReply).message}`);
+    }
+  }
+  const multi = settled[0];
+  return multi.status === "rejected" ? (multi.reason as ErrorReply) : new ErrorReply(execMessage);
+}
