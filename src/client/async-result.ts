@@ -1,0 +1,109 @@
+/**
+ * `AsyncResult`: a handle on a task's result, Celery's `AsyncResult` in async form.
+ * @module
+ */
+import { ResultTimeoutError, SyncSubtaskError, TaskError } from "../errors.ts";
+import { FAILURE, isReady, PROPAGATE_STATES, type State, SUCCESS } from "../states.ts";
+import type { ResultView } from "./result-view.ts";
+import { currentTask } from "../execution/current.ts";
+
+/** Where an `AsyncResult` reads from: the backend (direct mode) or the worker's API (HTTP mode). */
+export interface ResultSource {
+  fetch(id: string): Promise<ResultView>;
+  /** Revoke; `messageId` lets the broker cancel a pending message too. */
+  revoke(id: string, options?: { messageId?: string; expiresAt?: number }): Promise<void>;
+  forget(id: string): Promise<void>;
+}
+
+/** Options of `get()`. */
+export interface GetOptions {
+  /** Give up after this many ms with `ResultTimeoutError`. Default: wait forever. */
+  timeoutMs?: number;
+  /** First polling interval in ms (grows ×1.5 up to 1 s). Default 25. */
+  intervalMs?: number;
+  /** Re-raise a FAILURE/REVOKED as an error. Default true. */
+  propagate?: boolean;
+  /** Allow `get()` inside a running task (deadlock risk). Default false. */
+  disableSyncSubtasks?: boolean;
+}
+
+/** A handle on one task's result. */
+export class AsyncResult<T = unknown> {
+  readonly id: string;
+  /** The broker's message id, when this handle came from a send. */
+  readonly messageId: string | undefined;
+  readonly #source: ResultSource;
+  readonly #now: () => number;
+
+  constructor(id: string, source: ResultSource, options: { messageId?: string; now?: () => number } = {}) {
+    this.id = id;
+    this.#source = source;
+    this.messageId = options.messageId;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The full stored view (state, result or error, info, retries, dateDone). */
+  view(): Promise<ResultView> {
+    return this.#source.fetch(this.id);
+  }
+
+  /** The current state (PENDING when nothing is stored). */
+  get state(): Promise<State> {
+    return this.view().then((v) => v.state);
+  }
+
+  /** Progress meta for custom states, the result for SUCCESS, the error for exception states. */
+  get info(): Promise<unknown> {
+    return this.view().then((v) => (v.state === SUCCESS ? v.result : v.info));
+  }
+
+  async ready(): Promise<boolean> {
+    return isReady(await this.state);
+  }
+
+  async successful(): Promise<boolean> {
+    return (await this.state) === SUCCESS;
+  }
+
+  async failed(): Promise<boolean> {
+    return (await this.state) === FAILURE;
+  }
+
+  /**
+   * Wait for the result. Re-raises the task's error (same type name and message) when it
+   * failed or was revoked, unless `propagate: false`.
+   */
+  async get(options: GetOptions = {}): Promise<T> {
+    const running = currentTask();
+    if (running && running.disableSyncSubtasks && options.disableSyncSubtasks !== false) throw new SyncSubtaskError();
+    const deadline = options.timeoutMs === undefined ? Infinity : this.#now() + options.timeoutMs;
+    let interval = options.intervalMs ?? 25;
+    for (;;) {
+      const view = await this.view();
+      if (isReady(view.state)) return this.#settle(view, options.propagate ?? true);
+      const left = deadline - this.#now();
+      if (left <= 0) throw new ResultTimeoutError(this.id, options.timeoutMs ?? 0);
+      await new Promise((r) => setTimeout(r, Math.min(interval, left)));
+      interval = Math.min(interval * 1.5, 1000);
+    }
+  }
+
+  #settle(view: ResultView, propagate: boolean): T {
+    if (view.state === SUCCESS) return view.result as T;
+    if (propagate && PROPAGATE_STATES.has(view.state)) {
+      const e = view.error ?? { type: view.state === FAILURE ? "Error" : "TaskRevokedError", message: `Task ${view.state}` };
+      throw new TaskError(e.type, e.message, { taskId: this.id, stack: e.stack, data: e.data });
+    }
+    return view.info as T;
+  }
+
+  /** Delete the stored result. */
+  forget(): Promise<void> {
+    return this.#source.forget(this.id);
+  }
+
+  /** Revoke the task: it will not run (or is told to stop when it next touches the backend). */
+  revoke(): Promise<void> {
+    return this.#source.revoke(this.id, { messageId: this.messageId });
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * `createClient()`: send tasks and read results, in two modes.
+ * - direct: publish to a broker and read results from a backend (inside your backend services);
+ * - HTTP: talk to a worker's publish API with its bearer token (from anywhere).
+ * @module
+ */
+import type { Backend } from "../backend/backend.ts";
+import type { Broker } from "../broker/broker.ts";
+import { BrokerError, ConfigError, TaskRevokedError } from "../errors.ts";
+import { toRegistry } from "../task/registry.ts";
+import type { AnyTask, Task } from "../task/task.ts";
+import { REVOKED } from "../states.ts";
+import { AsyncResult, type ResultSource } from "./async-result.ts";
+import { Publisher } from "./publisher.ts";
+import { type ResultView, toExceptionInfo, toResultView } from "./result-view.ts";
+import type { SendOptions } from "./send-options.ts";
+import { setCurrentClient } from "./current.ts";
+
+/** Direct mode: a broker and a backend. */
+export interface DirectClientOptions {
+  broker: Broker;
+  backend: Backend;
+  /** The worker's public base URL (the broker delivers to `<workerUrl>/tasks/<name>`). */
+  workerUrl: string;
+  /** Known tasks, so their options (rate limit, time limit, expiry) shape the messages. */
+  tasks?: Iterable<AnyTask> | Record<string, unknown>;
+  /** Result TTL for revoke tombstones. Default 1 day. */
+  resultExpiresMs?: number;
+  /** Become the current client (`task.delay()`). Default true. */
+  setAsCurrent?: boolean;
+  now?: () => number;
+}
+
+/** HTTP mode: a worker URL and its API token. */
+export interface HttpClientOptions {
+  /** The worker's base URL. */
+  url: string;
+  /** The worker's `CELERIAC_API_TOKEN`. */
+  token: string;
+  /** Become the current client. Default true. */
+  setAsCurrent?: boolean;
+  /** Custom fetch (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+/** A client. */
+export interface Client {
+  /** Send task `name` by name (no import of the handler needed). */
+  send<O = unknown>(name: string, input?: unknown, options?: SendOptions): Promise<AsyncResult<O>>;
+  send<I, O, In>(task: Task<I, O, In>, input: In, options?: SendOptions): Promise<AsyncResult<O>>;
+  /** A handle on an existing task id. */
+  result<O = unknown>(id: string): AsyncResult<O>;
+  /** Revoke a task by id. */
+  revoke(id: string, options?: { messageId?: string }): Promise<void>;
+}
+
+/** Create a client in direct mode (`broker` + `backend`) or HTTP mode (`url` + `token`). */
+export function createClient(options: DirectClientOptions | HttpClientOptions): Client {
+  const client = "broker" in options ? directClient(options) : httpClient(options);
+  if (options.setAsCurrent ?? true) setCurrentClient(client);
+  return client;
+}
+
+function nameOf(target: string | AnyTask): string {
+  return typeof target === "string" ? target : target.name;
+}
+
+function directClient(o: DirectClientOptions): Client {
+  const now = o.now ?? Date.now;
+  const registry = o.tasks ? toRegistry(o.tasks) : undefined;
+  const publisher = new Publisher({ broker: o.broker, backend: o.backend, workerUrl: o.workerUrl, registry, now });
+  const ttl = o.resultExpiresMs ?? 86_400_000;
+  const source: ResultSource = {
+    fetch: async (id) => toResultView(id, await o.backend.getMeta(id)),
+    forget: (id) => o.backend.forget(id),
+    revoke: (id, opts) => revokeDirect(o.backend, o.broker, id, ttl, now, opts?.messageId),
+  };
+  return {
+    async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
+      const sent = await publisher.send(nameOf(target), input, options);
+      return new AsyncResult(sent.id, source, { messageId: sent.messageId, now });
+    },
+    result: (id) => new AsyncResult(id, source, { now }),
+    revoke: (id, opts) => source.revoke(id, opts),
+  } as Client;
+}
+
+/** Revoke in direct mode: tombstone + REVOKED state, and cancel the pending message when known. */
+export async function revokeDirect(backend: Backend, broker: Broker, id: string, ttlMs: number, now: () => number, messageId?: string): Promise<void> {
+  const { info, traceback } = toExceptionInfo(new TaskRevokedError("revoked"));
+  await backend.revoke(id, {
+    task_id: id, status: REVOKED, result: info, traceback, children: [], date_done: new Date(now()).toISOString(),
+  }, ttlMs, "revoked");
+  if (messageId) await broker.cancel(messageId).catch(() => false);
+}
+
+function httpClient(o: HttpClientOptions): Client {
+  const base = o.url.replace(/\/+$/, "");
+  const doFetch = o.fetch ?? fetch;
+  const headers = { authorization: `Bearer ${o.token}`, "content-type": "application/json" };
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (cause) {
+      throw new BrokerError(`Could not reach the worker at ${base}: ${(cause as Error).message}. Is it running, and is the URL right?`, { cause });
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch { /* not JSON */ }
+      if (res.status === 401) throw new ConfigError(`The worker refused the API token (401): ${message}. Use the worker's CELERIAC_API_TOKEN.`);
+      throw new BrokerError(`${method} ${path} failed with ${res.status}: ${message}`, { status: res.status });
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+  const source: ResultSource = {
+    fetch: (id) => call<ResultView>("GET", `/api/results/${encodeURIComponent(id)}`),
+    forget: (id) => call("DELETE", `/api/results/${encodeURIComponent(id)}`),
+    revoke: (id) => call("POST", `/api/results/${encodeURIComponent(id)}/revoke`),
+  };
+  return {
+    async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
+      const sent = await call<{ id: string; messageId?: string }>("POST", `/api/tasks/${encodeURIComponent(nameOf(target))}`, {
+        input,
+        options: options ?? {},
+      });
+      return new AsyncResult(sent.id, source, { messageId: sent.messageId });
+    },
+    result: (id) => new AsyncResult(id, source),
+    revoke: (id) => source.revoke(id),
+  } as Client;
+}

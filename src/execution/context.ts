@@ -1,0 +1,82 @@
+/**
+ * The task context: Celery's bound `self` (`request`, `retry`, `update_state`) plus the lock,
+ * the abort signal and a task logger.
+ * @module
+ */
+import type { Duration } from "../duration.ts";
+import type { Logger } from "./logger.ts";
+
+/** Celery's `self.request`. */
+export interface TaskRequest {
+  id: string;
+  /** The task name. */
+  task: string;
+  /** Retries already done (0 on the first attempt). */
+  retries: number;
+  eta: string | null;
+  expires: string | null;
+  parentId: string | null;
+  rootId: string | null;
+  groupId: string | null;
+  chain: unknown[] | null;
+  /** The worker's host name. */
+  hostname: string;
+  /** Always false: celeriac has no eager mode inside a worker. */
+  isEager: boolean;
+  /** `[hard, soft]` limits in seconds, or null. */
+  timelimit: [number | null, number | null];
+  argsrepr: string | null;
+  headers: Record<string, string> | null;
+  /** Set when a schedule fired this message. */
+  schedule: { name: string; tick: string } | null;
+  /** The broker's message id and delivery count, when known. */
+  deliveryInfo: { messageId: string | null; retried: number };
+}
+
+/** Options of `ctx.retry()` (Celery's `Task.retry`). */
+export interface RetryOptions {
+  /** Seconds until the next attempt. Default: the task's `defaultRetryDelay` (180 s). */
+  countdown?: number;
+  /** Earliest time of the next attempt (wins over countdown). */
+  eta?: Date | string | number;
+  /** Override the task's max retries for this execution. */
+  maxRetries?: number | null;
+  /** The error that caused the retry; re-raised when retries are exhausted. */
+  exc?: unknown;
+}
+
+/** Options of `ctx.lock()` (Django's `cache.lock`). */
+export interface LockOptions {
+  /** The lock expires after this even if never released (the worker died). Default 600 s. */
+  timeout?: Duration;
+  /** Keep trying this long before `LockNotAcquiredError`. Default 0 (one try). */
+  blockingTimeout?: Duration;
+}
+
+/** A held lock. */
+export interface Lock {
+  readonly key: string;
+  /** Release it if still held by this run (compare-and-delete). */
+  release(): Promise<boolean>;
+}
+
+/** The context passed to a handler. */
+export interface TaskContext<I = unknown> {
+  readonly request: TaskRequest;
+  /** The validated input. */
+  readonly input: I;
+  /** Aborted at the soft time limit, the hard time limit, or when the task is found revoked. */
+  readonly signal: AbortSignal;
+  /** Lines carry `task_name[task_id]`. */
+  readonly log: Logger;
+  /** Retry later: stores RETRY, republishes the same id with `retries + 1`, and rejects with `Retry`. */
+  retry(options?: RetryOptions): Promise<never>;
+  /** Store a custom state (e.g. `"PROGRESS"`) with `meta`; `AsyncResult.info` returns `meta`. */
+  updateState(state: string, meta?: unknown): Promise<void>;
+  /** Take a lock; throws `LockNotAcquiredError` when it stays taken past `blockingTimeout`. Released at the end of the attempt at the latest. */
+  lock(key: string, options?: LockOptions): Promise<Lock>;
+  /** Run `fn` holding the lock, then release it. */
+  withLock<R>(key: string, options: LockOptions, fn: () => Promise<R> | R): Promise<R>;
+  /** Throw `TaskRevokedError` (and abort `signal`) if the task was revoked. */
+  checkRevoked(): Promise<void>;
+}

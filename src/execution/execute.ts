@@ -1,0 +1,244 @@
+/**
+ * Execute one delivery of a task message: expiry, input validation, cache, claim, handler with
+ * time limits, and the outcome (stored state + what to answer the broker). The sequence is in
+ * `ARCHITECTURE.md` beside this file.
+ * @module
+ */
+import type { TaskMeta } from "../backend/backend.ts";
+import { hasName, InputValidationError, Reject, TaskRevokedError, WorkerLostError } from "../errors.ts";
+import { FAILURE, isReady, REVOKED, STARTED, SUCCESS } from "../states.ts";
+import type { Envelope } from "../task/envelope.ts";
+import { validate } from "../task/standard-schema.ts";
+import { type AnyTask, matchesError } from "../task/task.ts";
+import { toResultView } from "../client/result-view.ts";
+import { Attempt, RepublishFailed } from "./attempt.ts";
+import { autoretryCountdown } from "./backoff.ts";
+import { runInTask } from "./current.ts";
+import { baseMeta, errorMeta } from "./meta.ts";
+import type { Outcome } from "./outcome.ts";
+import type { WorkerRuntime } from "./runtime.ts";
+import { withTimeLimits } from "./time-limit.ts";
+import { toMs } from "../duration.ts";
+
+/** Delivery facts from the broker's headers. */
+export interface Delivery {
+  messageId: string | null;
+  retried: number;
+}
+
+/** Handle one verified, parsed delivery of `task`. Never throws: infrastructure errors become `redeliver`. */
+export async function execute(rt: WorkerRuntime, task: AnyTask, env: Envelope, delivery: Delivery): Promise<Outcome> {
+  try {
+    return await executeOrThrow(rt, task, env, delivery);
+  } catch (error) {
+    rt.logger.error(`${task.name}[${env.id}]: could not finish the delivery, asking the broker to redeliver: ${describe(error)}`);
+    return { kind: "redeliver", id: env.id, reason: `Infrastructure error: ${describe(error)}` };
+  }
+}
+
+async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, env: Envelope, delivery: Delivery): Promise<Outcome> {
+  const now = rt.now();
+  const stores = !(env.ignoreResult || task.options.ignoreResult);
+  if (env.expires && Date.parse(env.expires) <= now) {
+    rt.logger.info(`${task.name}[${env.id}]: expired at ${env.expires}, revoked without running`);
+    await rt.backend.storeMeta(errorMeta(env, REVOKED, new TaskRevokedError("expired"), now), rt.resultExpiresMs);
+    return { kind: "ack", id: env.id, state: REVOKED, note: "expired" };
+  }
+
+  const parsed = await validate(task.input, env.input);
+  if (parsed.issues) {
+    const error = new InputValidationError(task.name, parsed.issues);
+    rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
+    if (stores) await rt.backend.storeMeta(errorMeta(env, FAILURE, error, now), rt.resultExpiresMs);
+    return final(env, task, error, now);
+  }
+  const input = parsed.value;
+
+  const cacheKey = task.cache ? `${task.name}:${task.cache.key(input)}` : undefined;
+  if (cacheKey !== undefined) {
+    const cached = await rt.backend.getCached(cacheKey);
+    if (cached !== undefined) {
+      if (stores) await rt.backend.storeMeta(baseMeta(env, SUCCESS, cached, now), rt.resultExpiresMs);
+      return { kind: "ack", id: env.id, state: SUCCESS, note: "cached" };
+    }
+  }
+
+  const o = task.options;
+  const token = crypto.randomUUID();
+  const claim = await rt.backend.claim({
+    id: env.id,
+    retries: env.retries,
+    token,
+    mode: o.acksLate ? "late" : "early",
+    now,
+    leaseMs: (o.timeLimitMs ?? rt.defaultLeaseMs) + rt.leaseMarginMs,
+    claimTtlMs: o.acksLate ? (o.timeLimitMs ?? rt.defaultLeaseMs) + rt.leaseMarginMs : rt.resultExpiresMs,
+    metaTtlMs: rt.resultExpiresMs,
+    ...(o.trackStarted && stores ? { started: baseMeta(env, STARTED, { hostname: rt.hostname }, now, { worker: rt.hostname }) } : {}),
+  });
+  const key = `${env.id}:${env.retries}`;
+  switch (claim.status) {
+    case "revoked":
+      return { kind: "ack", id: env.id, state: REVOKED, note: claim.reason };
+    case "succeeded":
+      return { kind: "ack", id: env.id, state: SUCCESS, note: "duplicate of a successful task" };
+    case "held":
+      return await onHeld(rt, task, env, input, delivery, claim.leaseRemainingMs, claim.meta, key);
+  }
+  const run = runAttempt(rt, new Attempt(rt, task, env, input, delivery), token);
+  rt.inflight.set(key, run);
+  try {
+    return await run;
+  } finally {
+    rt.inflight.delete(key);
+  }
+}
+
+/** Another delivery holds this attempt's claim. */
+async function onHeld(
+  rt: WorkerRuntime, task: AnyTask, env: Envelope, input: unknown, delivery: Delivery,
+  leaseRemainingMs: number, meta: TaskMeta | null, key: string,
+): Promise<Outcome> {
+  if (meta && isReady(meta.status)) return { kind: "ack", id: env.id, state: meta.status, note: "duplicate delivery" };
+  if (leaseRemainingMs > 0) {
+    const settled = await waitForHolder(rt, env.id, key, Math.min(leaseRemainingMs, rt.duplicateWaitMs));
+    if (settled) return { kind: "ack", id: env.id, state: settled, note: "duplicate delivery" };
+    const retryAfterSec = Math.max(1, Math.ceil(leaseRemainingMs / 1000));
+    return { kind: "redeliver", id: env.id, reason: "Another delivery of this attempt is running", retryAfterSec, busy: true };
+  }
+  // Early ack: the attempt started and its worker was lost. Celery records WorkerLostError.
+  const error = new WorkerLostError();
+  const now = rt.now();
+  const attempt = new Attempt(rt, task, env, input, delivery);
+  if (attempt.storesResult) await rt.backend.storeMeta(errorMeta(env, FAILURE, error, now), rt.resultExpiresMs);
+  rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
+  await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));
+  await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(FAILURE, error, attempt));
+  return final(env, task, error, now);
+}
+
+/** Wait for the holder to reach a ready or retried state, in this process or through the backend. */
+async function waitForHolder(rt: WorkerRuntime, id: string, key: string, waitMs: number): Promise<string | undefined> {
+  const local = rt.inflight.get(key);
+  const deadline = rt.now() + waitMs;
+  if (local) {
+    const outcome = await Promise.race([local, new Promise<undefined>((r) => rt.timers.setTimeout(() => r(undefined), waitMs))]);
+    if (outcome && outcome.kind !== "redeliver") return "state" in outcome ? outcome.state : undefined;
+    return undefined;
+  }
+  let interval = 20;
+  while (rt.now() < deadline) {
+    await new Promise((r) => rt.timers.setTimeout(() => r(undefined), interval));
+    interval = Math.min(interval * 2, 500);
+    const meta = await rt.backend.getMeta(id);
+    if (meta && (isReady(meta.status) || meta.status === "RETRY")) return meta.status;
+  }
+  return undefined;
+}
+
+async function runAttempt(rt: WorkerRuntime, attempt: Attempt, token: string): Promise<Outcome> {
+  const { task, env } = attempt;
+  const o = task.options;
+  try {
+    await hook(attempt, "beforeStart", () => task.hooks.beforeStart?.(attempt));
+    let result: unknown;
+    try {
+      result = await runInTask(
+        { id: env.id, rootId: env.rootId ?? env.id, name: task.name, disableSyncSubtasks: o.disableSyncSubtasks },
+        () => withTimeLimits(async () => await task.handler(attempt.input, attempt), { softMs: o.softTimeLimitMs, hardMs: o.timeLimitMs }, attempt.controller, rt.timers),
+      );
+      if (task.output) {
+        const checked = await validate(task.output, result);
+        if (checked.issues) throw new TypeError(`Task "${task.name}" returned a value that fails its output schema: ${checked.issues.map((i) => i.message).join("; ")}`);
+        result = checked.value;
+      }
+    } catch (error) {
+      return await onError(rt, attempt, error, token);
+    }
+    return await onSuccess(rt, attempt, result);
+  } finally {
+    await attempt.releaseLocks();
+  }
+}
+
+async function onSuccess(rt: WorkerRuntime, attempt: Attempt, result: unknown): Promise<Outcome> {
+  const { task, env } = attempt;
+  const now = rt.now();
+  if (task.cache) await rt.backend.setCached(`${task.name}:${task.cache.key(attempt.input as never)}`, result ?? null, toMs(task.cache.ttl));
+  if (attempt.storesResult) await rt.backend.storeMeta(baseMeta(env, SUCCESS, result, now), rt.resultExpiresMs);
+  attempt.log.info(`succeeded in ${now - Date.parse(env.sentAt ?? new Date(now).toISOString())} ms since sent`);
+  await hook(attempt, "onSuccess", () => task.hooks.onSuccess?.(result, attempt));
+  await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(SUCCESS, result, attempt));
+  return { kind: "ack", id: env.id, state: SUCCESS };
+}
+
+async function onError(rt: WorkerRuntime, attempt: Attempt, error: unknown, token: string): Promise<Outcome> {
+  const { task, env } = attempt;
+  const o = task.options;
+  if (error instanceof RepublishFailed) return await redeliver(rt, attempt, token, error.message);
+  if (hasName(error, "Retry") && attempt.retried) return await retried(attempt);
+  if (hasName(error, "Ignore")) {
+    attempt.log.info("ignored");
+    return { kind: "ack", id: env.id, state: "IGNORED" };
+  }
+  if (hasName(error, "TaskRevokedError")) return { kind: "ack", id: env.id, state: REVOKED, note: "revoked while running" };
+  if (error instanceof Reject || hasName(error, "Reject")) {
+    if ((error as Reject).requeue) return await redeliver(rt, attempt, token, `Rejected with requeue: ${(error as Error).message}`);
+    return await fail(rt, attempt, error);
+  }
+  if (o.autoretryFor.length && !matchesError(error, o.dontAutoretryFor) && matchesError(error, o.autoretryFor)) {
+    try {
+      const countdown = autoretryCountdown(env.retries, o, rt.random);
+      await attempt.retry({ exc: error, countdown, maxRetries: o.retryKwargs.maxRetries });
+    } catch (retryError) {
+      if (retryError instanceof RepublishFailed) return await redeliver(rt, attempt, token, retryError.message);
+      if (hasName(retryError, "Retry") && attempt.retried) return await retried(attempt);
+      return await fail(rt, attempt, retryError);
+    }
+  }
+  return await fail(rt, attempt, error);
+}
+
+async function retried(attempt: Attempt): Promise<Outcome> {
+  const { task, env } = attempt;
+  const retry = attempt.retried!;
+  attempt.log.info(retry.message);
+  await hook(attempt, "onRetry", () => task.hooks.onRetry?.(retry.exc ?? retry, attempt));
+  await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.("RETRY", retry.exc ?? retry, attempt));
+  return { kind: "ack", id: env.id, state: "RETRY", note: retry.message };
+}
+
+async function fail(rt: WorkerRuntime, attempt: Attempt, error: unknown): Promise<Outcome> {
+  const { task, env } = attempt;
+  const now = rt.now();
+  if (attempt.storesResult) await rt.backend.storeMeta(errorMeta(env, FAILURE, error, now), rt.resultExpiresMs);
+  if (matchesError(error, task.options.throws)) attempt.log.info(`failed (expected): ${describe(error)}`);
+  else attempt.log.error(`failed: ${(error as Error)?.stack ?? describe(error)}`);
+  await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));
+  await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(FAILURE, error, attempt));
+  return final(env, task, error, now);
+}
+
+async function redeliver(rt: WorkerRuntime, attempt: Attempt, token: string, reason: string): Promise<Outcome> {
+  await rt.backend.releaseClaim(attempt.env.id, attempt.env.retries, token).catch(() => {});
+  attempt.log.warn(`asking the broker to deliver again: ${reason}`);
+  return { kind: "redeliver", id: attempt.env.id, reason };
+}
+
+function final(env: Envelope, task: AnyTask, error: unknown, now: number): Outcome {
+  const view = toResultView(env.id, errorMeta(env, FAILURE, error, now));
+  return { kind: "final", id: env.id, state: FAILURE, error: view.error!, deadLetter: task.options.deadLetter };
+}
+
+/** Run a user hook; its errors are logged, never change the outcome. */
+async function hook(attempt: Attempt, name: string, fn: () => unknown): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    attempt.log.error(`${name} hook failed: ${describe(error)}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

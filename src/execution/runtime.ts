@@ -1,0 +1,30 @@
+/**
+ * What execution needs from the worker: ports, clock, randomness and settings, in one object.
+ * @module
+ */
+import type { Backend } from "../backend/backend.ts";
+import type { Publisher } from "../client/publisher.ts";
+import type { Registry } from "../task/registry.ts";
+import type { Logger } from "./logger.ts";
+import type { Timers } from "./time-limit.ts";
+import type { Outcome } from "./outcome.ts";
+
+export interface WorkerRuntime {
+  registry: Registry;
+  backend: Backend;
+  publisher: Publisher;
+  now: () => number;
+  random: () => number;
+  hostname: string;
+  resultExpiresMs: number;
+  logger: Logger;
+  timers: Timers;
+  /** Lease of an attempt without a time limit. Default 15 min (QStash's longest delivery on the free plan). */
+  defaultLeaseMs: number;
+  /** Added to a time limit to make the lease. Default 30 s. */
+  leaseMarginMs: number;
+  /** How long a duplicate delivery waits for the holder to finish before answering 429. Default 10 s. */
+  duplicateWaitMs: number;
+  /** Attempts running in this process, by `id:retries`, so duplicates can wait on them. */
+  inflight: Map<string, Promise<Outcome>>;
+}

@@ -1,0 +1,110 @@
+/**
+ * The wire envelope (format v1): the JSON body of every task message, validated at the worker.
+ * Built on `zod/mini` to keep the worker bundle small.
+ * @module
+ */
+import * as z from "zod/mini";
+import { EnvelopeError } from "../errors.ts";
+
+/** The envelope version this code writes and reads. */
+export const ENVELOPE_VERSION = 1;
+
+const nullableString = z.optional(z.nullable(z.string()));
+
+const schema = z.object({
+  v: z.number(),
+  id: z.string().check(z.minLength(1), z.maxLength(200)),
+  task: z.string().check(z.minLength(1)),
+  input: z.optional(z.unknown()),
+  retries: z.optional(z.number().check(z.int(), z.gte(0))),
+  eta: nullableString,
+  expires: nullableString,
+  parentId: nullableString,
+  rootId: nullableString,
+  groupId: nullableString,
+  chord: z.optional(z.unknown()),
+  chain: z.optional(z.nullable(z.array(z.unknown()))),
+  link: z.optional(z.nullable(z.array(z.unknown()))),
+  linkError: z.optional(z.nullable(z.array(z.unknown()))),
+  ignoreResult: z.optional(z.boolean()),
+  argsrepr: nullableString,
+  idempotencyKey: nullableString,
+  sentAt: nullableString,
+  schedule: z.optional(z.nullable(z.object({ name: z.string(), tick: z.string() }))),
+  headers: z.optional(z.nullable(z.record(z.string(), z.string()))),
+});
+
+/** A task message. Times are ISO 8601 strings. */
+export interface Envelope {
+  v: 1;
+  id: string;
+  task: string;
+  input: unknown;
+  /** Retries already done (0 on the first attempt). */
+  retries: number;
+  /** Earliest run time requested (countdown/eta), ISO. */
+  eta: string | null;
+  /** After this time the message is REVOKED (expired) without running, ISO. */
+  expires: string | null;
+  parentId: string | null;
+  rootId: string | null;
+  groupId: string | null;
+  chord?: unknown;
+  chain?: unknown[] | null;
+  link?: unknown[] | null;
+  linkError?: unknown[] | null;
+  ignoreResult: boolean;
+  /** What logs and results show instead of the input. */
+  argsrepr: string | null;
+  idempotencyKey: string | null;
+  sentAt: string | null;
+  /** Set on messages fired by a schedule. */
+  schedule?: { name: string; tick: string } | null;
+  /** Custom headers (Celery's `headers` calling option). */
+  headers?: Record<string, string> | null;
+}
+
+/** Parse and validate a raw body; throws `EnvelopeError` saying what is wrong. */
+export function parseEnvelope(body: string): Envelope {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (cause) {
+    throw new EnvelopeError(`Body is not valid JSON (${(cause as Error).message}); a task message must be a JSON envelope.`, { cause });
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new EnvelopeError("Body must be a JSON object (a task envelope with v, id, task, input).");
+  }
+  const v = (raw as { v?: unknown }).v;
+  if (v !== ENVELOPE_VERSION) {
+    throw new EnvelopeError(
+      `Unknown envelope version ${JSON.stringify(v)}: this worker reads v${ENVELOPE_VERSION}. Upgrade the worker, or send with a matching client.`,
+    );
+  }
+  const parsed = z.safeParse(schema, raw);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new EnvelopeError(`Invalid task envelope: ${detail}.`);
+  }
+  const e = parsed.data;
+  return {
+    ...e,
+    v: 1,
+    input: e.input,
+    retries: e.retries ?? 0,
+    eta: e.eta ?? null,
+    expires: e.expires ?? null,
+    parentId: e.parentId ?? null,
+    rootId: e.rootId ?? null,
+    groupId: e.groupId ?? null,
+    ignoreResult: e.ignoreResult ?? false,
+    argsrepr: e.argsrepr ?? null,
+    idempotencyKey: e.idempotencyKey ?? null,
+    sentAt: e.sentAt ?? null,
+  };
+}
+
+/** Serialize an envelope (the exact bytes the broker delivers and signs). */
+export function serializeEnvelope(envelope: Envelope): string {
+  return JSON.stringify(envelope);
+}

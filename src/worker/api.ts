@@ -1,0 +1,116 @@
+/**
+ * The publish and results API (bearer token `CELERIAC_API_TOKEN`):
+ * `POST /api/tasks/:name`, `GET /api/results/:id`, `POST /api/results/:id/revoke`,
+ * `DELETE /api/results/:id`, `GET /api/tasks`.
+ * @module
+ */
+import { Hono } from "hono";
+import * as z from "zod/mini";
+import { toJSONSchema } from "zod/v4/core";
+import { AUTHORIZATION } from "../headers.ts";
+import { revokeDirect } from "../client/client.ts";
+import { toResultView } from "../client/result-view.ts";
+import type { WorkerRuntime } from "../execution/runtime.ts";
+import type { Broker } from "../broker/broker.ts";
+import { validate } from "../task/standard-schema.ts";
+import type { AnyTask } from "../task/task.ts";
+import { bearerToken, timingSafeEqual } from "./auth.ts";
+import { readBody } from "./read-body.ts";
+import { PENDING } from "../states.ts";
+
+const sendOptions = z.optional(z.object({
+  id: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  countdown: z.optional(z.number().check(z.gte(0))),
+  eta: z.optional(z.union([z.string(), z.number()])),
+  expires: z.optional(z.union([z.string(), z.number()])),
+  queue: z.optional(z.string()),
+  ignoreResult: z.optional(z.boolean()),
+  idempotencyKey: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
+  argsrepr: z.optional(z.string()),
+  headers: z.optional(z.record(z.string(), z.string())),
+}));
+const publishBody = z.object({ input: z.optional(z.unknown()), options: sendOptions });
+
+export interface ApiOptions {
+  rt: WorkerRuntime;
+  broker: Broker;
+  /** Without a token the API answers 401 to everything, saying how to set one. */
+  apiToken: string | undefined;
+  maxBodyBytes: number;
+}
+
+/** The `/api` sub-app. */
+export function createApi(o: ApiOptions): Hono {
+  const { rt } = o;
+  const api = new Hono();
+  api.use("*", async (c, next) => {
+    if (!o.apiToken) return c.json({ error: "The API is disabled: set CELERIAC_API_TOKEN on the worker to enable it." }, 401);
+    const given = bearerToken(c.req.header(AUTHORIZATION));
+    if (!given) return c.json({ error: "Missing bearer token: send `Authorization: Bearer <CELERIAC_API_TOKEN>`." }, 401);
+    if (!(await timingSafeEqual(given, o.apiToken))) return c.json({ error: "Wrong API token: use the worker's CELERIAC_API_TOKEN." }, 401);
+    await next();
+  });
+
+  api.post("/tasks/:name", async (c) => {
+    const name = c.req.param("name");
+    const task = rt.registry.find(name);
+    if (!task) return c.json({ error: `Task "${name}" is not registered (registered: ${rt.registry.names().join(", ") || "none"}).` }, 404);
+    const text = await readBody(c.req.raw, o.maxBodyBytes);
+    if (typeof text !== "string") return c.json({ error: text.error }, 413);
+    let raw: unknown;
+    try {
+      raw = text ? JSON.parse(text) : {};
+    } catch (e) {
+      return c.json({ error: `Body is not valid JSON (${(e as Error).message}). Send {"input": ..., "options": {...}}.` }, 400);
+    }
+    const body = z.safeParse(publishBody, raw);
+    if (!body.success) {
+      return c.json({ error: `Invalid publish request: ${body.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}. Send {"input": ..., "options": {...}}.` }, 400);
+    }
+    const checked = await validate(task.input, body.data.input);
+    if (checked.issues) {
+      return c.json({ error: `Input for task "${name}" failed its schema; nothing was sent.`, issues: checked.issues.map((i) => ({ message: i.message, path: i.path?.map((p) => (typeof p === "object" ? p.key : p)) })) }, 422);
+    }
+    const sent = await rt.publisher.send(name, body.data.input, body.data.options ?? {});
+    const url = new URL(`/api/results/${encodeURIComponent(sent.id)}`, c.req.url).toString();
+    return c.json({ id: sent.id, state: PENDING, url, messageId: sent.messageId, deduplicated: sent.deduplicated }, 202);
+  });
+
+  api.get("/results/:id", async (c) => c.json(toResultView(c.req.param("id"), await rt.backend.getMeta(c.req.param("id")))));
+  api.delete("/results/:id", async (c) => {
+    await rt.backend.forget(c.req.param("id"));
+    return c.json({ id: c.req.param("id"), forgotten: true });
+  });
+  api.post("/results/:id/revoke", async (c) => {
+    const id = c.req.param("id");
+    const messageId = c.req.query("messageId");
+    await revokeDirect(rt.backend, o.broker, id, rt.resultExpiresMs, rt.now, messageId);
+    return c.json(toResultView(id, await rt.backend.getMeta(id)));
+  });
+  api.get("/tasks", (c) => c.json({ tasks: [...rt.registry].map(describeTask) }));
+  return api;
+}
+
+function describeTask(task: AnyTask) {
+  const o = task.options;
+  let input: unknown = null;
+  try {
+    input = toJSONSchema(task.input as never, { io: "input", unrepresentable: "any" });
+  } catch {
+    input = null; // not a zod schema, or not representable as JSON Schema
+  }
+  return {
+    name: task.name,
+    ...(task.description ? { description: task.description } : {}),
+    options: {
+      queue: o.queue, ignoreResult: o.ignoreResult, trackStarted: o.trackStarted, acksLate: o.acksLate,
+      maxRetries: o.maxRetries, defaultRetryDelay: o.defaultRetryDelayMs / 1000,
+      autoretryFor: o.autoretryFor.map((m) => (typeof m === "string" ? m : m.name)),
+      retryBackoff: o.retryBackoff, retryBackoffMax: o.retryBackoffMax, retryJitter: o.retryJitter,
+      timeLimit: o.timeLimitMs === undefined ? null : o.timeLimitMs / 1000,
+      softTimeLimit: o.softTimeLimitMs === undefined ? null : o.softTimeLimitMs / 1000,
+      rateLimit: o.rateLimit ?? null, cache: task.cache ? true : false,
+    },
+    input,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * `createWorker()`: the one Hono app serving a set of tasks — broker deliveries, the publish and
+ * results API, and a health check. Runtime adapters only turn their environment into these options.
+ * @module
+ */
+import { Hono } from "hono";
+import type { Backend } from "../backend/backend.ts";
+import type { Broker } from "../broker/broker.ts";
+import { Publisher } from "../client/publisher.ts";
+import { ConfigError } from "../errors.ts";
+import { type Duration, toMs } from "../duration.ts";
+import { consoleLogger, type Logger } from "../execution/logger.ts";
+import type { WorkerRuntime } from "../execution/runtime.ts";
+import { realTimers, type Timers } from "../execution/time-limit.ts";
+import { type Registry, toRegistry } from "../task/registry.ts";
+import type { AnyTask } from "../task/task.ts";
+import type { Verifier } from "../verify/verifier.ts";
+import { createApi } from "./api.ts";
+import { deliverHandler } from "./deliver.ts";
+
+export interface WorkerOptions {
+  /** The tasks this worker runs: an array, a module namespace (`import * as tasks`), or a registry. */
+  tasks: Registry | Iterable<AnyTask> | Record<string, unknown>;
+  backend: Backend;
+  /** Publishes retries and API sends. */
+  broker: Broker;
+  /** Checks that deliveries come from the broker. */
+  verifier: Verifier;
+  /** The worker's public base URL (`CELERIAC_URL`): where the broker delivers, and the signature's URL. */
+  publicUrl: string;
+  /** Bearer token of the publish/results API (`CELERIAC_API_TOKEN`). Without it the API is off. */
+  apiToken?: string;
+  /** How long results live. Default 1 day (Celery's `result_expires`). */
+  resultExpires?: Duration;
+  /** Largest accepted body. Default 1 MiB (QStash's message limit). */
+  maxBodyBytes?: number;
+  /** Shown in `ctx.request.hostname` and STARTED metas. Default `"celeriac"`. */
+  hostname?: string;
+  logger?: Logger;
+  /** Clock (epoch ms). Default `Date.now`. */
+  now?: () => number;
+  /** Randomness for jitter. Default `Math.random`. */
+  random?: () => number;
+  timers?: Timers;
+  /** Lease of attempts without a time limit. Default 15 min. */
+  defaultLease?: Duration;
+  /** How long a duplicate delivery waits for the running one. Default 10 s. */
+  duplicateWait?: Duration;
+}
+
+/** A worker: the Hono app plus the runtime, for adapters and tests. */
+export interface Worker {
+  app: Hono;
+  fetch: Hono["fetch"];
+  runtime: WorkerRuntime;
+}
+
+/** Build the worker app. */
+export function createWorker(options: WorkerOptions): Worker {
+  for (const key of ["backend", "broker", "verifier", "publicUrl"] as const) {
+    if (!options[key]) throw new ConfigError(`createWorker() needs \`${key}\`.`);
+  }
+  const resultExpiresMs = toMs(options.resultExpires ?? 86_400);
+  if (!(resultExpiresMs > 0)) throw new ConfigError("resultExpires must be greater than 0: results without a TTL leak forever.");
+  const registry = toRegistry(options.tasks);
+  const now = options.now ?? Date.now;
+  const rt: WorkerRuntime = {
+    registry,
+    backend: options.backend,
+    publisher: new Publisher({ broker: options.broker, backend: options.backend, workerUrl: options.publicUrl, registry, now }),
+    now,
+    random: options.random ?? Math.random,
+    hostname: options.hostname ?? "celeriac",
+    resultExpiresMs,
+    logger: options.logger ?? consoleLogger(),
+    timers: options.timers ?? realTimers,
+    defaultLeaseMs: toMs(options.defaultLease ?? 900),
+    leaseMarginMs: 30_000,
+    duplicateWaitMs: toMs(options.duplicateWait ?? 10),
+    inflight: new Map(),
+  };
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const app = new Hono();
+  app.post("/tasks/:name", deliverHandler({ rt, verifier: options.verifier, maxBodyBytes }));
+  app.route("/api", createApi({ rt, broker: options.broker, apiToken: options.apiToken, maxBodyBytes }));
+  app.get("/healthz", (c) => c.json({ ok: true, backend: options.backend.kind, tasks: registry.names().length }));
+  app.onError((error, c) => {
+    rt.logger.error(`Unhandled error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);
+    return c.json({ error: `Internal error: ${error.message}. The request can be retried.` }, 500);
+  });
+  return { app, fetch: app.fetch, runtime: rt };
+}

@@ -1,0 +1,58 @@
+/**
+ * `POST /tasks/:name`: a broker delivery. Verify the signature against the exact body, parse the
+ * envelope, find the task, execute, answer through `toResponse`.
+ * @module
+ */
+import type { Context } from "hono";
+import { EnvelopeError, hasName } from "../errors.ts";
+import { UPSTASH_MESSAGE_ID, UPSTASH_RETRIED, UPSTASH_SIGNATURE } from "../headers.ts";
+import { parseEnvelope } from "../task/envelope.ts";
+import { execute } from "../execution/execute.ts";
+import type { Outcome } from "../execution/outcome.ts";
+import type { WorkerRuntime } from "../execution/runtime.ts";
+import type { Verifier } from "../verify/verifier.ts";
+import { toResponse } from "./to-response.ts";
+import { readBody } from "./read-body.ts";
+
+export interface DeliverOptions {
+  rt: WorkerRuntime;
+  verifier: Verifier;
+  maxBodyBytes: number;
+}
+
+/** The handler of `POST /tasks/:name`. */
+export function deliverHandler(o: DeliverOptions) {
+  return async (c: Context): Promise<Response> => toResponse(await deliver(o, c.req.param("name") ?? "", c.req.raw));
+}
+
+async function deliver(o: DeliverOptions, name: string, req: Request): Promise<Outcome> {
+  const body = await readBody(req, o.maxBodyBytes);
+  if (typeof body !== "string") return { kind: "refuse", status: 413, error: body.error };
+  try {
+    await o.verifier.verify({ signature: req.headers.get(UPSTASH_SIGNATURE), body, url: o.rt.publisher.destination(name) });
+  } catch (error) {
+    if (!hasName(error, "SignatureError")) throw error;
+    return { kind: "refuse", status: 401, error: `Signature check failed: ${(error as Error).message}. The task did not run.` };
+  }
+  let env;
+  try {
+    env = parseEnvelope(body);
+  } catch (error) {
+    if (!(error instanceof EnvelopeError)) throw error;
+    return { kind: "refuse", status: 400, error: error.message };
+  }
+  if (env.task !== name) {
+    return { kind: "refuse", status: 400, id: env.id, error: `Envelope names task "${env.task}" but was delivered to /tasks/${name}; publish to /tasks/${env.task}.` };
+  }
+  const task = o.rt.registry.find(name);
+  if (!task) {
+    return {
+      kind: "refuse", status: 404, id: env.id,
+      error: `Task "${name}" is not registered with this worker (registered: ${o.rt.registry.names().join(", ") || "none"}). The broker will retry; deploy a worker that has it.`,
+    };
+  }
+  return await execute(o.rt, task, env, {
+    messageId: req.headers.get(UPSTASH_MESSAGE_ID),
+    retried: Number(req.headers.get(UPSTASH_RETRIED) ?? 0) || 0,
+  });
+}
