@@ -1,0 +1,188 @@
+/**
+ * `MemoryBackend`: the zero-infrastructure implementation of the backend port, for one-process
+ * development and unit tests. It behaves like `RedisBackend`: the same keys (`keys.ts`), values
+ * stored as JSON text (so callers cannot mutate stored state and non-JSON values are lost the
+ * same way), every entry with a TTL, and expired entries invisible.
+ * @module
+ */
+import type { Backend, ClaimInput, ClaimResult, TaskMeta } from "./backend.ts";
+import { claimValue, createKeys, parseClaimValue, type Keys } from "../keys.ts";
+import { isReady, SUCCESS } from "../states.ts";
+import { requireTtl } from "./ttl.ts";
+
+/** Options of {@link MemoryBackend}. */
+export interface MemoryBackendOptions {
+  /** Key prefix, as for `RedisBackend` (default `""`). */
+  prefix?: string;
+  /**
+   * The clock (epoch ms) used by methods whose port signature has no `now`, and for TTL expiry
+   * there. Methods that take `now` (`claim`, `acquireLock`) use it instead. Default `Date.now`.
+   */
+  clock?: () => number;
+  /** Default result TTL callers can read back, in ms (default 1 day, Celery's `result_expires`). */
+  resultExpiresMs?: number;
+}
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/** How many writes between sweeps of expired entries. */
+const SWEEP_EVERY = 1000;
+
+/**
+ * The in-memory backend. State lives in this object only: it is lost on restart and not
+ * shared between processes.
+ * @example
+ * const backend = new MemoryBackend();
+ * await backend.storeMeta(meta, 60_000);
+ */
+export class MemoryBackend implements Backend {
+  readonly kind = "memory";
+  /** The default result TTL in ms (Celery's `result_expires`, default 1 day). */
+  readonly resultExpiresMs: number;
+  /** The keys this backend writes (exposed for tests and tools). */
+  readonly keys: Keys;
+  readonly #clock: () => number;
+  readonly #store = new Map<string, Entry>();
+  #writes = 0;
+
+  constructor(options: MemoryBackendOptions = {}) {
+    this.keys = createKeys(options.prefix);
+    this.#clock = options.clock ?? Date.now;
+    this.resultExpiresMs = requireTtl(options.resultExpiresMs ?? 86_400_000, "MemoryBackend resultExpiresMs");
+  }
+
+  /**
+   * Number of entries held in memory. Expired entries are invisible at once and dropped when
+   * read, and in a sweep every 1000 writes, so a long-running dev server does not grow forever.
+   */
+  size(): number {
+    return this.#store.size;
+  }
+
+  async getMeta(id: string): Promise<TaskMeta | null> {
+    return this.#readJson<TaskMeta>(this.keys.result(id), this.#clock());
+  }
+
+  async storeMeta(meta: TaskMeta, ttlMs: number): Promise<boolean> {
+    const ttl = requireTtl(ttlMs, "storeMeta ttlMs");
+    const now = this.#clock();
+    const key = this.keys.result(meta.task_id);
+    const old = this.#readJson<TaskMeta>(key, now);
+    if (old?.status === SUCCESS) {
+      // Like the Redis script: the stored SUCCESS stays, with its TTL refreshed to `ttlMs`.
+      this.#write(key, JSON.stringify(old), ttl, now);
+      return false;
+    }
+    this.#write(key, JSON.stringify(meta), ttl, now);
+    return true;
+  }
+
+  async forget(id: string): Promise<void> {
+    this.#store.delete(this.keys.result(id));
+  }
+
+  async claim(input: ClaimInput): Promise<ClaimResult> {
+    const { id, retries, token, now } = input;
+    const claimTtl = requireTtl(input.claimTtlMs, "claim claimTtlMs");
+    const metaKey = this.keys.result(id);
+    const meta = this.#readJson<TaskMeta>(metaKey, now);
+    const tombstone = this.#readJson<{ reason: string }>(this.keys.revoked(id), now);
+    if (tombstone) return { status: "revoked", reason: tombstone.reason };
+    if (meta?.status === SUCCESS) return { status: "succeeded", meta };
+
+    const claimKey = this.keys.claim(id, retries);
+    const held = this.#read(claimKey, now);
+    if (held !== null) {
+      const holder = parseClaimValue(held);
+      if (holder.token === token) return { status: "claimed" }; // a retried request of this attempt
+      const leaseRemainingMs = Math.max(0, holder.deadline - now);
+      if (leaseRemainingMs > 0 || input.mode === "early") return { status: "held", leaseRemainingMs, meta };
+      // late mode, expired lease: take the claim over.
+    }
+    this.#write(claimKey, claimValue(now + input.leaseMs, token), claimTtl, now);
+    if (input.started) {
+      this.#write(metaKey, JSON.stringify(input.started), requireTtl(input.metaTtlMs, "claim metaTtlMs"), now);
+    }
+    return { status: "claimed" };
+  }
+
+  async releaseClaim(id: string, retries: number, token: string): Promise<void> {
+    const key = this.keys.claim(id, retries);
+    const held = this.#read(key, this.#clock());
+    if (held !== null && parseClaimValue(held).token === token) this.#store.delete(key);
+  }
+
+  async revoke(id: string, meta: TaskMeta, ttlMs: number, reason: string): Promise<void> {
+    const ttl = requireTtl(ttlMs, "revoke ttlMs");
+    const now = this.#clock();
+    this.#write(this.keys.revoked(id), JSON.stringify({ reason }), ttl, now);
+    const key = this.keys.result(id);
+    const old = this.#readJson<TaskMeta>(key, now);
+    if (!old || !isReady(old.status)) this.#write(key, JSON.stringify(meta), ttl, now);
+  }
+
+  async isRevoked(id: string): Promise<boolean> {
+    return this.#read(this.keys.revoked(id), this.#clock()) !== null;
+  }
+
+  async acquireLock(key: string, token: string, ttlMs: number, now: number): Promise<boolean> {
+    const ttl = requireTtl(ttlMs, "acquireLock ttlMs");
+    const k = this.keys.lock(key);
+    if (this.#read(k, now) !== null) return false;
+    this.#write(k, token, ttl, now);
+    return true;
+  }
+
+  async releaseLock(key: string, token: string): Promise<boolean> {
+    const k = this.keys.lock(key);
+    if (this.#read(k, this.#clock()) !== token) return false;
+    this.#store.delete(k);
+    return true;
+  }
+
+  async reserveIdempotencyKey(key: string, id: string, ttlMs: number): Promise<string> {
+    const ttl = requireTtl(ttlMs, "reserveIdempotencyKey ttlMs");
+    const now = this.#clock();
+    const k = this.keys.idempotency(key);
+    const bound = this.#readJson<{ id: string }>(k, now);
+    if (bound) return bound.id;
+    this.#write(k, JSON.stringify({ id }), ttl, now);
+    return id;
+  }
+
+  async getCached(key: string): Promise<unknown | undefined> {
+    return this.#readJson<{ v?: unknown }>(this.keys.cache(key), this.#clock())?.v;
+  }
+
+  async setCached(key: string, value: unknown, ttlMs: number): Promise<void> {
+    const ttl = requireTtl(ttlMs, "setCached ttlMs");
+    this.#write(this.keys.cache(key), JSON.stringify({ v: value }), ttl, this.#clock());
+  }
+
+  #read(key: string, now: number): string | null {
+    const e = this.#store.get(key);
+    if (!e) return null;
+    if (e.expiresAt <= now) {
+      this.#store.delete(key);
+      return null;
+    }
+    return e.value;
+  }
+
+  #readJson<T>(key: string, now: number): T | null {
+    const text = this.#read(key, now);
+    return text === null ? null : (JSON.parse(text) as T);
+  }
+
+  #write(key: string, value: string, ttlMs: number, now: number): void {
+    this.#store.set(key, { value, expiresAt: now + ttlMs });
+    if (++this.#writes % SWEEP_EVERY === 0) this.#sweep(now);
+  }
+
+  #sweep(now: number): void {
+    for (const [k, e] of this.#store) if (e.expiresAt <= now) this.#store.delete(k);
+  }
+}

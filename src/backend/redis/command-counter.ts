@@ -1,0 +1,82 @@
+/**
+ * Counts billed Redis commands per backend operation, so the benchmark can print commands per
+ * task and a test can check the count against Redis's own `INFO commandstats`.
+ *
+ * What is billed: Upstash bills every command, each one inside a pipeline, a transaction or a
+ * Lua script included, and the EVAL/EVALSHA that runs a script is billed too (its ratelimit cost
+ * table prices a script as `EVAL, INCR, PEXPIRE` = 3 commands). So a script costs 1 (EVALSHA)
+ * plus each `redis.call` it makes; a NOSCRIPT fallback adds the failed EVALSHA's retry as EVAL
+ * (+1, once per script per server, since EVAL caches the script).
+ *
+ * `RedisBackend` operations and their billed commands (common path first):
+ *
+ * | operation | billed | commands |
+ * |---|---|---|
+ * | getMeta | 1 | GET |
+ * | storeMeta | 2 | EVALSHA + SET PX GET; 3 when refused (SUCCESS stored: + SET restore) or publishing |
+ * | forget | 1 | DEL |
+ * | claim | 3 | EVALSHA + MGET + SET NX GET PX; 2 when revoked or succeeded (no SET); 4 on a late takeover; +1 with `started` |
+ * | releaseClaim | 3 | EVALSHA + GET + DEL; 2 when not held by the token |
+ * | revoke | 4 | EVALSHA + SET tombstone + GET + SET meta; 3 when a READY state is kept; +1 publishing |
+ * | isRevoked | 1 | EXISTS |
+ * | acquireLock | 1 | SET NX PX |
+ * | releaseLock | 3 | EVALSHA + GET + DEL; 2 when not held by the token |
+ * | reserveIdempotencyKey | 1 | SET NX GET PX |
+ * | getCached | 1 | GET |
+ * | setCached | 1 | SET PX |
+ *
+ * Per task: with a result (claim + storeMeta) 5; `ignoreResult` (claim only) 3; `acksLate`
+ * (claim + storeMeta) 5; `trackStarted` adds 1 (STARTED written inside the claim).
+ * @module
+ */
+
+/** A read-only snapshot of a {@link CommandCounter}. */
+export interface CommandCounts {
+  /** Billed commands since the last reset. */
+  total: number;
+  /** Billed commands per backend operation (`"claim"`, `"storeMeta"`, …). */
+  byOperation: Record<string, number>;
+  /** How many times each operation ran. */
+  operations: Record<string, number>;
+}
+
+/** A running count of billed Redis commands, per backend operation. */
+export class CommandCounter {
+  #total = 0;
+  #byOperation: Record<string, number> = {};
+  #operations: Record<string, number> = {};
+
+  /** Billed commands since the last reset. */
+  get total(): number {
+    return this.#total;
+  }
+
+  /** Billed commands per operation since the last reset (a copy). */
+  get byOperation(): Record<string, number> {
+    return { ...this.#byOperation };
+  }
+
+  /** Runs per operation since the last reset (a copy). */
+  get operations(): Record<string, number> {
+    return { ...this.#operations };
+  }
+
+  /** Record one run of `operation` that cost `commands` billed commands. */
+  add(operation: string, commands: number): void {
+    this.#total += commands;
+    this.#byOperation[operation] = (this.#byOperation[operation] ?? 0) + commands;
+    this.#operations[operation] = (this.#operations[operation] ?? 0) + 1;
+  }
+
+  /** Start counting from zero. */
+  reset(): void {
+    this.#total = 0;
+    this.#byOperation = {};
+    this.#operations = {};
+  }
+
+  /** A plain-object copy of the counts. */
+  snapshot(): CommandCounts {
+    return { total: this.#total, byOperation: this.byOperation, operations: this.operations };
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * `RedisBackend`: the backend port over `@upstash/redis` (Upstash over REST, or any Redis ≥ 7.0
+ * through celeriac's REST bridge). Every operation is one plain command or one Lua script run
+ * through the EVALSHA→EVAL runner; every key it writes has a TTL; result keys hold Celery's
+ * meta JSON at Celery's key, so a Python Celery client sharing the Redis reads them.
+ *
+ * Billed commands per operation are listed in `command-counter.ts` and counted live in
+ * `backend.commands`.
+ * @module
+ */
+import type { Redis } from "@upstash/redis";
+import type { Backend, ClaimInput, ClaimResult, TaskMeta } from "../backend.ts";
+import { BackendError, ConfigError } from "../../errors.ts";
+import { claimValue, createKeys, type Keys } from "../../keys.ts";
+import { isReady } from "../../states.ts";
+import { requireTtl } from "../ttl.ts";
+import { CommandCounter } from "./command-counter.ts";
+import { decodeObject } from "./reply.ts";
+import { type LuaScript, runScript } from "./script.ts";
+import { CLAIM_CODE, claimScript } from "./scripts/claim.ts";
+import { releaseClaimScript } from "./scripts/release-claim.ts";
+import { releaseLockScript } from "./scripts/release-lock.ts";
+import { revokeScript } from "./scripts/revoke.ts";
+import { storeMetaScript } from "./scripts/store-meta.ts";
+
+/** The `@upstash/redis` methods `RedisBackend` calls; any client with these works. */
+export type BackendRedis = Pick<Redis, "evalsha" | "eval" | "get" | "set" | "del" | "exists">;
+
+/** Options of {@link RedisBackend}. */
+export interface RedisBackendOptions {
+  /** An `@upstash/redis` client (`Redis.fromEnv()`, or one pointed at the REST bridge). Either deserialization setting works. */
+  redis: BackendRedis;
+  /**
+   * Global key prefix (default `""`, so results land at Celery's `celery-task-meta-<id>`).
+   * Applied as Celery applies `global_keyprefix`: a `_` is appended unless it ends in `: _ - .`.
+   */
+  prefix?: string;
+  /**
+   * Result TTL in ms (Celery's `result_expires`; 1 day is Celery's default). Required and > 0:
+   * a result key without a TTL is never deleted, Celery's most reported backend leak.
+   */
+  resultExpiresMs: number;
+  /**
+   * Also PUBLISH each READY result (SUCCESS, FAILURE, REVOKED) on its key's channel, as
+   * Celery's Redis backend does, so a Python `AsyncResult.get()` already waiting wakes up.
+   * Costs one billed command per READY result. Default false: Python clients that read after
+   * the result is stored (and every celeriac client, which polls) do not need it.
+   */
+  publishResults?: boolean;
+}
+
+/**
+ * Results, claims, revokes, locks, idempotency keys and cached values in Redis.
+ * @example
+ * const backend = new RedisBackend({ redis: Redis.fromEnv(), resultExpiresMs: 86_400_000 });
+ * await backend.getMeta(id);
+ * backend.commands.total; // billed Redis commands so far
+ */
+export class RedisBackend implements Backend {
+  readonly kind = "redis";
+  /** The result TTL in ms (see {@link RedisBackendOptions.resultExpiresMs}). */
+  readonly resultExpiresMs: number;
+  /** The keys this backend reads and writes. */
+  readonly keys: Keys;
+  /** Billed Redis commands since creation or the last `commands.reset()`. */
+  readonly commands = new CommandCounter();
+  readonly #redis: BackendRedis;
+  readonly #publish: boolean;
+
+  constructor(options: RedisBackendOptions) {
+    if (!options || !options.redis) {
+      throw new ConfigError("RedisBackend needs `redis`: an @upstash/redis client, e.g. Redis.fromEnv() (UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN).");
+    }
+    if (typeof options.resultExpiresMs !== "number" || !(options.resultExpiresMs > 0)) {
+      throw new ConfigError(
+        `RedisBackend needs \`resultExpiresMs\` > 0 (got ${String(options.resultExpiresMs)}): result keys without a TTL ` +
+          "are never deleted, which is Celery's most reported result-backend leak. Use Celery's default, " +
+          "86_400_000 (1 day), or the longest time a client may still ask for a result.",
+      );
+    }
+    this.#redis = options.redis;
+    this.#publish = options.publishResults ?? false;
+    this.keys = createKeys(options.prefix);
+    this.resultExpiresMs = requireTtl(options.resultExpiresMs, "RedisBackend resultExpiresMs");
+  }
+
+  async getMeta(id: string): Promise<TaskMeta | null> {
+    const reply = await this.#command("getMeta", () => this.#redis.get(this.keys.result(id)));
+    return decodeObject<TaskMeta>(reply, "result meta");
+  }
+
+  async storeMeta(meta: TaskMeta, ttlMs: number): Promise<boolean> {
+    const ttl = requireTtl(ttlMs, "storeMeta ttlMs");
+    const publish = this.#publish && isReady(meta.status) ? "1" : "0";
+    const [stored] = await this.#script("storeMeta", storeMetaScript, [this.keys.result(meta.task_id)], [JSON.stringify(meta), String(ttl), publish]);
+    return stored === 1;
+  }
+
+  async forget(id: string): Promise<void> {
+    await this.#command("forget", () => this.#redis.del(this.keys.result(id)));
+  }
+
+  async claim(input: ClaimInput): Promise<ClaimResult> {
+    const { id, retries, token } = input;
+    const now = Math.floor(input.now);
+    const claimTtl = requireTtl(input.claimTtlMs, "claim claimTtlMs");
+    const started = input.started ? JSON.stringify(input.started) : "";
+    const metaTtl = input.started ? requireTtl(input.metaTtlMs, "claim metaTtlMs") : 0;
+    const [code, remaining, text] = await this.#script(
+      "claim",
+      claimScript,
+      [this.keys.result(id), this.keys.revoked(id), this.keys.claim(id, retries)],
+      [claimValue(now + input.leaseMs, token), token, input.mode, String(now), String(claimTtl), started, String(metaTtl)],
+    );
+    switch (code) {
+      case CLAIM_CODE.claimed:
+        return { status: "claimed" };
+      case CLAIM_CODE.revoked:
+        return { status: "revoked", reason: decodeObject<{ reason: string }>(text, "revoke tombstone")?.reason ?? "revoked" };
+      case CLAIM_CODE.succeeded:
+        return { status: "succeeded", meta: decodeObject<TaskMeta>(text, "result meta") as TaskMeta };
+      case CLAIM_CODE.held:
+        return { status: "held", leaseRemainingMs: Number(remaining), meta: decodeObject<TaskMeta>(text, "result meta") };
+      default:
+        throw new BackendError(`Redis claim script answered unknown code ${JSON.stringify(code)}.`);
+    }
+  }
+
+  async releaseClaim(id: string, retries: number, token: string): Promise<void> {
+    await this.#script("releaseClaim", releaseClaimScript, [this.keys.claim(id, retries)], [token]);
+  }
+
+  async revoke(id: string, meta: TaskMeta, ttlMs: number, reason: string): Promise<void> {
+    const ttl = requireTtl(ttlMs, "revoke ttlMs");
+    await this.#script(
+      "revoke",
+      revokeScript,
+      [this.keys.result(id), this.keys.revoked(id)],
+      [JSON.stringify(meta), String(ttl), JSON.stringify({ reason }), this.#publish ? "1" : "0"],
+    );
+  }
+
+  async isRevoked(id: string): Promise<boolean> {
+    return (await this.#command("isRevoked", () => this.#redis.exists(this.keys.revoked(id)))) > 0;
+  }
+
+  async acquireLock(key: string, token: string, ttlMs: number, _now: number): Promise<boolean> {
+    const px = requireTtl(ttlMs, "acquireLock ttlMs");
+    const reply = await this.#command("acquireLock", () => this.#redis.set(this.keys.lock(key), token, { nx: true, px }));
+    return reply !== null;
+  }
+
+  async releaseLock(key: string, token: string): Promise<boolean> {
+    const [released] = await this.#script("releaseLock", releaseLockScript, [this.keys.lock(key)], [token]);
+    return released === 1;
+  }
+
+  async reserveIdempotencyKey(key: string, id: string, ttlMs: number): Promise<string> {
+    const px = requireTtl(ttlMs, "reserveIdempotencyKey ttlMs");
+    const reply = await this.#command("reserveIdempotencyKey", () =>
+      this.#redis.set(this.keys.idempotency(key), JSON.stringify({ id }), { nx: true, get: true, px }),
+    );
+    return decodeObject<{ id: string }>(reply, "idempotency entry")?.id ?? id;
+  }
+
+  async getCached(key: string): Promise<unknown | undefined> {
+    const reply = await this.#command("getCached", () => this.#redis.get(this.keys.cache(key)));
+    return decodeObject<{ v?: unknown }>(reply, "cache entry")?.v;
+  }
+
+  async setCached(key: string, value: unknown, ttlMs: number): Promise<void> {
+    const px = requireTtl(ttlMs, "setCached ttlMs");
+    await this.#command("setCached", () => this.#redis.set(this.keys.cache(key), JSON.stringify({ v: value }), { px }));
+  }
+
+  /** Run one plain command, counting it (1 billed command) and wrapping failures. */
+  async #command<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    let reply: T;
+    try {
+      reply = await run();
+    } catch (err) {
+      throw new BackendError(
+        `Redis ${operation} failed: ${err instanceof Error ? err.message : String(err)}. Check that Redis is reachable with the configured URL and token.`,
+        { cause: err },
+      );
+    }
+    this.commands.add(operation, 1);
+    return reply;
+  }
+
+  /** Run one script through the runner, counting what it reports. */
+  async #script(operation: string, script: LuaScript, keys: string[], args: string[]): Promise<unknown[]> {
+    const run = await runScript(this.#redis, script, keys, args);
+    this.commands.add(operation, run.commands);
+    return run.values;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Every Redis key celeriac reads or writes, built in one place. Nothing else builds a key.
+ *
+ * Result keys are Celery's (`celery-task-meta-<id>`, `celery-taskset-meta-<gid>`,
+ * `chord-unlock-<gid>`) under an optional global prefix applied exactly as Celery applies
+ * `result_backend_transport_options={"global_keyprefix": …}`: the prefix is prepended, with a
+ * `_` appended first unless it already ends in one of `: _ - .`. So a Python Celery client
+ * configured with the same `global_keyprefix` (Celery ≥ 5.3) reads the same keys.
+ *
+ * celeriac's own keys live under `celeriac:` after the same prefix:
+ *
+ * | key | holds |
+ * |---|---|
+ * | `celeriac:claim:<id>:<retries>` | `"<leaseDeadlineMs> <token>"` of the attempt that runs |
+ * | `celeriac:revoked:<id>` | tombstone, JSON `{"reason": …}` |
+ * | `celeriac:lock:<key>` | the holder's token |
+ * | `celeriac:idem:<key>` | JSON `{"id": …}`, the task id bound to an idempotency key |
+ * | `celeriac:cache:<key>` | JSON `{"v": …}`, a memoized SUCCESS value |
+ * @module
+ */
+
+/** Celery's result key prefix (`KeyValueStoreBackend.task_keyprefix`). */
+export const CELERY_TASK_KEYPREFIX = "celery-task-meta-";
+/** Celery's group result key prefix. */
+export const CELERY_GROUP_KEYPREFIX = "celery-taskset-meta-";
+/** Celery's chord counter key prefix. */
+export const CELERY_CHORD_KEYPREFIX = "chord-unlock-";
+
+/**
+ * Normalise a global key prefix the way Celery does: empty stays empty; otherwise a `_` is
+ * appended unless the prefix already ends in `:`, `_`, `-` or `.`.
+ */
+export function normalizePrefix(prefix: string | undefined): string {
+  if (!prefix) return "";
+  return ":_-.".includes(prefix[prefix.length - 1]) ? prefix : `${prefix}_`;
+}
+
+/** The key builders for one prefix. */
+export interface Keys {
+  /** The normalised prefix every key starts with (`""` by default). */
+  readonly prefix: string;
+  /** Celery's result meta key: `<prefix>celery-task-meta-<id>`. */
+  result(id: string): string;
+  /** Celery's group meta key: `<prefix>celery-taskset-meta-<gid>`. */
+  group(groupId: string): string;
+  /** Celery's chord counter key: `<prefix>chord-unlock-<gid>`. */
+  chord(groupId: string): string;
+  /** The claim of one attempt (`id`, `retries`). */
+  claim(id: string, retries: number): string;
+  /** The revoke tombstone of `id`. */
+  revoked(id: string): string;
+  /** A user lock (`ctx.lock(key)`). */
+  lock(key: string): string;
+  /** An idempotency key given at send time. */
+  idempotency(key: string): string;
+  /** A task's `cache` entry. */
+  cache(key: string): string;
+}
+
+/**
+ * Build the key builders for `prefix` (default `""`: results land exactly at Celery's
+ * `celery-task-meta-<id>`).
+ * @example
+ * const keys = createKeys("app1");
+ * keys.result("abc"); // "app1_celery-task-meta-abc"
+ * keys.lock("report"); // "app1_celeriac:lock:report"
+ */
+export function createKeys(prefix = ""): Keys {
+  const p = normalizePrefix(prefix);
+  const own = `${p}celeriac:`;
+  return {
+    prefix: p,
+    result: (id) => `${p}${CELERY_TASK_KEYPREFIX}${id}`,
+    group: (groupId) => `${p}${CELERY_GROUP_KEYPREFIX}${groupId}`,
+    chord: (groupId) => `${p}${CELERY_CHORD_KEYPREFIX}${groupId}`,
+    claim: (id, retries) => `${own}claim:${id}:${retries}`,
+    revoked: (id) => `${own}revoked:${id}`,
+    lock: (key) => `${own}lock:${key}`,
+    idempotency: (key) => `${own}idem:${key}`,
+    cache: (key) => `${own}cache:${key}`,
+  };
+}
+
+/** A claim key's value: `"<leaseDeadlineMs> <token>"` (the Redis claim scripts parse the same). */
+export function claimValue(leaseDeadlineMs: number, token: string): string {
+  return `${Math.ceil(leaseDeadlineMs)} ${token}`;
+}
+
+/** Parse {@link claimValue}; a malformed value reads as an expired lease held by no token. */
+export function parseClaimValue(value: string): { deadline: number; token: string } {
+  const space = value.indexOf(" ");
+  const deadline = space === -1 ? NaN : Number(value.slice(0, space));
+  return Number.isFinite(deadline) ? { deadline, token: value.slice(space + 1) } : { deadline: 0, token: "" };
+}
