@@ -1,0 +1,48 @@
+/**
+ * celeriac: Celery's task model for the edge. Define named, typed tasks; serve them as one Hono
+ * app; a QStash-compatible broker pushes each message with a signed request; results, claims,
+ * locks and idempotency keys live in (Upstash) Redis.
+ *
+ * @example
+ * import { task, createWorker } from "celeriac";
+ * export const add = task({ name: "math_add", input: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) => a + b);
+ * @module
+ */
+export { task, matchesError } from "./task/task.ts";
+export type { AnyTask, CacheOptions, ErrorMatcher, ResolvedTaskOptions, Task, TaskHandler, TaskHooks, TaskOptions } from "./task/task.ts";
+export { isTask, Registry, toRegistry } from "./task/registry.ts";
+export { ENVELOPE_VERSION, parseEnvelope, serializeEnvelope } from "./task/envelope.ts";
+export type { Envelope } from "./task/envelope.ts";
+export type { StandardSchemaV1 } from "./task/standard-schema.ts";
+
+export { createWorker } from "./worker/create-worker.ts";
+export type { Worker, WorkerOptions } from "./worker/create-worker.ts";
+export { toResponse } from "./worker/to-response.ts";
+
+export { createClient } from "./client/client.ts";
+export type { Client, DirectClientOptions, HttpClientOptions } from "./client/client.ts";
+export { AsyncResult } from "./client/async-result.ts";
+export type { GetOptions, ResultSource } from "./client/async-result.ts";
+export type { ResultView, ErrorView } from "./client/result-view.ts";
+export type { SendOptions } from "./client/send-options.ts";
+export { currentClient, setCurrentClient } from "./client/current.ts";
+export { Publisher } from "./client/publisher.ts";
+
+export type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "./execution/context.ts";
+export { autoretryCountdown, exponentialBackoff } from "./execution/backoff.ts";
+export { parseRate, toFlowControl } from "./execution/rate-limit.ts";
+export { consoleLogger, silentLogger, taskLogger } from "./execution/logger.ts";
+export type { Logger } from "./execution/logger.ts";
+export { setContextStorage } from "./execution/current.ts";
+
+export type { Backend, ClaimInput, ClaimResult, ExceptionInfo, TaskMeta } from "./backend/backend.ts";
+export { MemoryBackend } from "./backend/memory.ts";
+export { RedisBackend } from "./backend/redis/redis-backend.ts";
+export type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker/broker.ts";
+export type { Verifier } from "./verify/verifier.ts";
+export { createQStashVerifier } from "./verify/qstash-verifier.ts";
+
+export * from "./errors.ts";
+export * as states from "./states.ts";
+export type { State } from "./states.ts";
+export type { Duration } from "./duration.ts";
