@@ -30,6 +30,8 @@ export interface RedisRestBridgeOptions extends RedisConnectionOptions {
 
 /** The bridge: a Hono app (serve `bridge.fetch`) plus control of its Redis connection. */
 export type RedisRestBridge = Hono & {
+  /** The Redis URL the bridge forwards to, password hidden (for messages). */
+  readonly redisLabel: string;
   /** Resolves once Redis answers; rejects with the last connection error after `timeoutMs` (default 5000). */
   waitUntilReady(timeoutMs?: number): Promise<void>;
   /** Closes the Redis connection if the bridge created it (a client you passed in stays open). */
@@ -165,6 +167,7 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
   app.onError((err, c) => reply(c, errorJson(`ERR Redis REST bridge internal error: ${err.message}`), 500));
 
   return Object.assign(app, {
+    redisLabel: connection.label,
     waitUntilReady: (timeoutMs?: number) => connection.waitUntilReady(timeoutMs),
     close: () => connection.close(),
   });
