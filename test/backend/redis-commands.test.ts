@@ -1,0 +1,176 @@
+/**
+ * Billed-command accounting and script loading, checked against Redis itself: a private
+ * redis-server (so INFO commandstats and SCRIPT FLUSH see only this file's traffic) behind the
+ * REST bridge, driven through the unmodified @upstash/redis client.
+ *
+ * Billing reading (shared/reference/redis-rest.md §6): Upstash bills every command, including
+ * each redis.call inside a script and the EVAL/EVALSHA itself (its ratelimit cost table prices a
+ * script as "EVAL, INCR, PEXPIRE" = 3). So the counter must equal every command Redis executed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ClaimInput } from "../../src/backend/backend.ts";
+import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
+import { sha1Hex } from "../../src/backend/redis/script.ts";
+import { claimScript } from "../../src/backend/redis/scripts/claim.ts";
+import { releaseClaimScript } from "../../src/backend/redis/scripts/release-claim.ts";
+import { releaseLockScript } from "../../src/backend/redis/scripts/release-lock.ts";
+import { revokeScript } from "../../src/backend/redis/scripts/revoke.ts";
+import { storeMetaScript } from "../../src/backend/redis/scripts/store-meta.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
+import { REVOKED, STARTED, SUCCESS } from "../../src/states.ts";
+import { meta } from "./contract.ts";
+import { connectDirect, IN_CI, type NodeRedis, type PrivateRedis, REDIS_SERVER_BIN, startBridge, startPrivateRedis, upstashClient } from "./redis-env.ts";
+
+if (!REDIS_SERVER_BIN && IN_CI) throw new Error("CI is set but redis-server is not installed: apt-get install redis-server.");
+
+type Counts = Record<string, number>;
+
+/** Commands Redis executed per name (calls, failed ones included), from INFO commandstats. */
+async function commandStats(client: NodeRedis): Promise<Counts> {
+  const info = await client.info("commandstats");
+  const counts: Counts = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+).*?rejected_calls=(\d+)/gm)) counts[m[1]] = Number(m[2]) + Number(m[3]);
+  return counts;
+}
+
+function delta(before: Counts, after: Counts): Counts {
+  const d: Counts = {};
+  for (const [cmd, n] of Object.entries(after)) {
+    if (cmd === "info") continue; // our own INFO reads
+    const diff = n - (before[cmd] ?? 0);
+    if (diff) d[cmd] = diff;
+  }
+  return d;
+}
+
+describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO commandstats)", () => {
+  let server: PrivateRedis;
+  let bridge: StartedRedisRestBridge;
+  let direct: NodeRedis;
+  let backend: RedisBackend;
+
+  beforeAll(async () => {
+    server = await startPrivateRedis();
+    bridge = await startBridge(server.url);
+    direct = await connectDirect(server.url);
+    backend = new RedisBackend({ redis: upstashClient(bridge), resultExpiresMs: 3_600_000, prefix: "acct" });
+    await backend.getMeta("warm-up"); // the bridge's connection handshake is not ours to count
+  });
+  afterAll(async () => {
+    await direct?.close();
+    await bridge?.close();
+    await server?.stop();
+  });
+
+  /** Run `op`; answer what the counter recorded and what Redis executed. */
+  async function measure(op: () => Promise<unknown>): Promise<{ counted: number; redis: Counts; executed: number }> {
+    const before = await commandStats(direct);
+    const counted = backend.commands.total;
+    await op();
+    const redis = delta(before, await commandStats(direct));
+    return { counted: backend.commands.total - counted, redis, executed: Object.values(redis).reduce((a, b) => a + b, 0) };
+  }
+
+  const claimIn = (id: string, over: Partial<ClaimInput> = {}): ClaimInput => ({
+    id, retries: 0, token: crypto.randomUUID(), mode: "early", now: Date.now(), leaseMs: 30_000, claimTtlMs: 60_000, metaTtlMs: 60_000, ...over,
+  });
+
+  it("each script's SHA-1 is the one Redis computes", async () => {
+    for (const s of [claimScript, storeMetaScript, revokeScript, releaseClaimScript, releaseLockScript]) {
+      expect(await s.sha()).toBe(await direct.scriptLoad(s.source));
+      expect(await sha1Hex(s.source)).toBe(await s.sha());
+    }
+  });
+
+  it("each script loads after SCRIPT FLUSH: EVALSHA answers NOSCRIPT, the runner falls back to EVAL", async () => {
+    const id = crypto.randomUUID();
+    const runs: [string, () => Promise<unknown>][] = [
+      ["claim", () => backend.claim(claimIn(id))],
+      ["storeMeta", () => backend.storeMeta(meta(id, STARTED), 60_000)],
+      ["releaseClaim", () => backend.releaseClaim(id, 0, "nobody")],
+      ["revoke", () => backend.revoke(id, meta(id, REVOKED), 60_000, "r")],
+      ["releaseLock", () => backend.releaseLock("l", "nobody")],
+    ];
+    for (const [name, run] of runs) {
+      await direct.scriptFlush();
+      const first = await measure(run);
+      expect(first.redis, name).toMatchObject({ evalsha: 1, eval: 1 });
+      expect(first.counted, name).toBe(first.executed);
+      const second = await measure(run);
+      expect(second.redis.eval, name).toBeUndefined();
+      expect(second.redis.evalsha, name).toBe(1);
+      expect(second.counted, name).toBe(second.executed);
+    }
+  });
+
+  it("the command counter matches what Redis executed, operation by operation", async () => {
+    const id = crypto.randomUUID();
+    const done = crypto.randomUUID();
+    const late = crypto.randomUUID();
+    const t0 = Date.now();
+    for (const s of [claimScript, storeMetaScript, revokeScript, releaseClaimScript, releaseLockScript]) await direct.scriptLoad(s.source);
+    await backend.storeMeta(meta(done, SUCCESS, 1), 60_000);
+    await backend.claim(claimIn(late, { mode: "late", now: t0, leaseMs: 10 }));
+    const holder = claimIn(id);
+    const steps: [string, () => Promise<unknown>, Counts][] = [
+      ["claim (claimed)", () => backend.claim(holder), { evalsha: 1, mget: 1, set: 1 }],
+      ["claim (held)", () => backend.claim(claimIn(id)), { evalsha: 1, mget: 1, set: 1 }],
+      ["claim (succeeded)", () => backend.claim(claimIn(done)), { evalsha: 1, mget: 1 }],
+      ["claim (late takeover)", () => backend.claim(claimIn(late, { mode: "late", now: t0 + 1000 })), { evalsha: 1, mget: 1, set: 2 }],
+      ["claim (with started)", () => backend.claim(claimIn(id, { retries: 1, started: meta(id, STARTED) })), { evalsha: 1, mget: 1, set: 2 }],
+      ["storeMeta", () => backend.storeMeta(meta(id, SUCCESS, 2), 60_000), { evalsha: 1, set: 1 }],
+      ["storeMeta (refused)", () => backend.storeMeta(meta(id, SUCCESS, 3), 60_000), { evalsha: 1, set: 2 }],
+      ["getMeta", () => backend.getMeta(id), { get: 1 }],
+      ["releaseClaim", () => backend.releaseClaim(id, 0, holder.token), { evalsha: 1, get: 1, del: 1 }],
+      ["releaseClaim (other token)", () => backend.releaseClaim(id, 1, "other"), { evalsha: 1, get: 1 }],
+      ["revoke", () => backend.revoke(late, meta(late, REVOKED), 60_000, "r"), { evalsha: 1, set: 2, get: 1 }],
+      ["revoke (READY kept)", () => backend.revoke(id, meta(id, REVOKED), 60_000, "r"), { evalsha: 1, set: 1, get: 1 }],
+      ["claim (revoked)", () => backend.claim(claimIn(id, { retries: 5 })), { evalsha: 1, mget: 1 }],
+      ["isRevoked", () => backend.isRevoked(id), { exists: 1 }],
+      ["acquireLock", () => backend.acquireLock("lock", "a", 60_000, Date.now()), { set: 1 }],
+      ["releaseLock (other token)", () => backend.releaseLock("lock", "b"), { evalsha: 1, get: 1 }],
+      ["releaseLock", () => backend.releaseLock("lock", "a"), { evalsha: 1, get: 1, del: 1 }],
+      ["reserveIdempotencyKey", () => backend.reserveIdempotencyKey("k", id, 60_000), { set: 1 }],
+      ["setCached", () => backend.setCached("c", { v: 1 }, 60_000), { set: 1 }],
+      ["getCached", () => backend.getCached("c"), { get: 1 }],
+      ["forget", () => backend.forget(id), { del: 1 }],
+    ];
+    for (const [name, run, expected] of steps) {
+      const m = await measure(run);
+      expect(m.redis, name).toEqual(expected);
+      expect(m.counted, name).toBe(m.executed);
+    }
+  });
+
+  it("a task costs 5 billed commands with a result, 3 with ignoreResult, 5 with acksLate", async () => {
+    const task = async (mode: "early" | "late", storeResult: boolean) => {
+      const id = crypto.randomUUID();
+      expect(await backend.claim(claimIn(id, { mode }))).toEqual({ status: "claimed" });
+      if (storeResult) expect(await backend.storeMeta(meta(id, SUCCESS, { ok: true }), 60_000)).toBe(true);
+    };
+    const paths: [string, () => Promise<void>, number][] = [
+      ["default (claim + storeMeta)", () => task("early", true), 5],
+      ["ignoreResult (claim only)", () => task("early", false), 3],
+      ["acksLate (late claim + storeMeta)", () => task("late", true), 5],
+    ];
+    for (const [name, run, billed] of paths) {
+      const m = await measure(run);
+      expect(m.executed, name).toBe(billed);
+      expect(m.counted, name).toBe(billed);
+    }
+  });
+
+  it("publishResults adds one PUBLISH per READY result and none for other states", async () => {
+    const publishing = new RedisBackend({ redis: upstashClient(bridge), resultExpiresMs: 3_600_000, prefix: "acct-pub", publishResults: true });
+    const id = crypto.randomUUID();
+    const counted = () => publishing.commands.total;
+    let before = counted();
+    const started = await measure(() => publishing.storeMeta(meta(id, STARTED), 60_000));
+    expect(started.redis).toEqual({ evalsha: 1, set: 1 });
+    expect(counted() - before).toBe(2);
+    before = counted();
+    const success = await measure(() => publishing.storeMeta(meta(id, SUCCESS, 1), 60_000));
+    expect(success.redis).toEqual({ evalsha: 1, set: 1, publish: 1 });
+    expect(counted() - before).toBe(3);
+  });
+});
