@@ -15,11 +15,12 @@ import { startRedisRestBridge, type StartedRedisRestBridge } from "../../src/nod
 export const REDIS_URL = process.env.CELERIAC_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export const IN_CI = Boolean(process.env.CI);
 
-export type NodeRedis = ReturnType<typeof createClient>;
+const createDirect = (url: string) => createClient({ url, RESP: 2, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+export type NodeRedis = ReturnType<typeof createDirect>;
 
 /** A connected node-redis client (RESP2), for looking at what Redis really holds. */
 export async function connectDirect(url = REDIS_URL): Promise<NodeRedis> {
-  const client = createClient({ url, RESP: 2, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  const client = createDirect(url);
   client.on("error", () => {});
   await client.connect();
   return client;
