@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { serve } from "@hono/node-server";
-import { Redis } from "@upstash/redis";
+import { Redis, type RedisConfigNodejs } from "@upstash/redis";
 import { createClient } from "redis";
 import { createRedisRestBridge, type RedisRestBridge } from "../../src/node/redis-rest-bridge.ts";
 
@@ -55,7 +55,7 @@ export interface TestBridge {
   /** HTTP requests received, by path (`/`, `/pipeline`, `/multi-exec`, …). */
   requests: Map<string, number>;
   /** An official client pointed at the bridge; options are passed through. */
-  client(options?: Partial<ConstructorParameters<typeof Redis>[0]>): Redis;
+  client(options?: Partial<RedisConfigNodejs>): Redis;
   /** A raw authenticated POST; resolves with the status and the parsed JSON body. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -84,7 +84,7 @@ export async function startTestBridge(redisUrl = REDIS_URL, extra: { maxReconnec
     bridge,
     requests,
     client: (options = {}) =>
-      new Redis({ url, token, enableTelemetry: false, retry: { retries: 0 }, ...options } as ConstructorParameters<typeof Redis>[0]),
+      new Redis({ url, token, enableTelemetry: false, retry: { retries: 0 }, ...options }),
     post: async (path, body, headers = {}) => {
       const res = await fetch(url + path, {
         method: "POST",

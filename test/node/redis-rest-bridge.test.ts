@@ -154,7 +154,8 @@ describe.skipIf(!hasRedis).each(modes)("@upstash/redis through the bridge ($name
   });
 
   it("2,500 concurrent commands all get their own reply", async () => {
-    const n = 2500;
+    // Without auto-pipelining each command is its own HTTP request: a smaller batch keeps the suite fast.
+    const n = mode.enableAutoPipelining ? 2500 : 300;
     const before = (server.requests.get("/pipeline") ?? 0) + (server.requests.get("/") ?? 0);
     const writes = await Promise.all(Array.from({ length: n }, (_, i) => redis.set(`${p}ap:${i}`, { i, label: `v${i}` })));
     expect(writes.every((r) => r === "OK")).toBe(true);
