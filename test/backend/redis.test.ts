@@ -2,6 +2,7 @@
  * RedisBackend → unmodified @upstash/redis client → the Redis REST bridge → the real Redis at
  * 127.0.0.1:6379, under a random key prefix. Fails (not skips) in CI when Redis is missing.
  */
+import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
@@ -74,6 +75,13 @@ describe.skipIf(!redisUp)("RedisBackend over the REST bridge", () => {
         byOperation: { claim: 3, storeMeta: 2, getMeta: 1 },
         operations: { claim: 1, storeMeta: 1, getMeta: 1 },
       });
+    });
+
+    it("a Redis failure surfaces as BackendError naming the operation", async () => {
+      const redis = new Redis({ url: bridge.url, token: "wrong-token", enableTelemetry: false, retry: { retries: 0 } });
+      const backend = new RedisBackend({ redis, prefix, resultExpiresMs: 60_000 });
+      await expect(backend.getMeta("x")).rejects.toMatchObject({ name: "BackendError", message: expect.stringMatching(/getMeta/) });
+      await expect(backend.storeMeta(meta("x", SUCCESS), 1000)).rejects.toMatchObject({ name: "BackendError", message: expect.stringMatching(/store-meta/) });
     });
 
     it("a STARTED write inside claim lands in Redis under the result key", async () => {
