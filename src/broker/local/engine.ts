@@ -1,0 +1,289 @@
+/**
+ * The broker engine: publishing, the message lifecycle (CREATED → ACTIVE → DELIVERED, or
+ * ERROR → RETRY … → FAILED → DLQ), cancellation and the signing keys. HTTP routes and the
+ * scheduler call into it; state lives in the store.
+ * @module
+ */
+
+import { QStashSigner } from "../../verify/qstash-jwt.ts";
+import { attemptDelivery, type AttemptOutcome, type Deliver } from "./delivery.ts";
+import { IdFactory } from "./ids.ts";
+import type { MessageState, ResponseRecord, StoredMessage } from "./message.ts";
+import type { PublishConfig } from "./publish-config.ts";
+import { nextRetryDelayMs } from "./retry-delay.ts";
+import { Scheduler } from "./scheduler.ts";
+import type { BrokerStore } from "./store.ts";
+import type { Gates } from "./gates.ts";
+import { contentDedupKey } from "./dedup-key.ts";
+
+/** Resolved engine settings (see `LocalBrokerOptions` for the documented defaults). */
+export interface EngineOptions {
+  store: BrokerStore;
+  now: () => number;
+  timers: boolean;
+  deliver: Deliver;
+  currentSigningKey: string;
+  nextSigningKey: string;
+  ids: IdFactory;
+  maxConcurrency: number;
+  defaultRetries: number;
+  timeoutMs: number;
+  dedupWindowMs: number;
+  retryDelayScale: number;
+  onError: (err: unknown) => void;
+}
+
+/** What a publish answered. */
+export interface PublishResult {
+  messageId: string;
+  url?: string;
+  deduplicated?: boolean;
+}
+
+/** Where a message comes from, besides its config. */
+export interface MessageOrigin {
+  topicName?: string;
+  endpointName?: string;
+  queueName?: string;
+  scheduleId?: string;
+  callerIp?: string;
+  /** For dedup across URL-group endpoints: the destination as published. */
+  destination?: string;
+}
+
+export class BrokerEngine {
+  readonly store: BrokerStore;
+  readonly scheduler: Scheduler;
+  readonly ids: IdFactory;
+  readonly options: EngineOptions;
+  /** Queue and flow-control admission; set by the broker factory. */
+  gates: Gates | undefined;
+  /** Called after every attempt and final outcome (callbacks, schedule states). */
+  readonly afterAttempt: ((msg: StoredMessage, outcome: AttemptOutcome, final: MessageState | undefined) => Promise<void>)[] = [];
+  /** Time-driven work besides messages (schedules). */
+  readonly tickers: { tick(now: number): Promise<void>; nextWakeAt(now: number): Promise<number | undefined> }[] = [];
+  #offsetMs = 0;
+  #seq = 0;
+  #signer: QStashSigner;
+  #keys: { current: string; next: string };
+  /** Claimed messages this process holds (in flight, parked or ready). */
+  readonly held = new Map<string, StoredMessage>();
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.store = options.store;
+    this.ids = options.ids;
+    this.#keys = { current: options.currentSigningKey, next: options.nextSigningKey };
+    this.#signer = new QStashSigner(options.currentSigningKey);
+    this.scheduler = new Scheduler(
+      {
+        claim: async (now, max) => {
+          const batch = await this.store.messages.claimDue(now, max);
+          for (const m of batch) this.held.set(m.id, m);
+          return batch;
+        },
+        nextWakeAt: (now) => this.#nextWakeAt(now),
+        tick: async (now) => {
+          for (const t of this.tickers) await t.tick(now);
+        },
+        admit: (msg, now) => this.gates?.admit(msg, now) ?? true,
+        run: (msg) => this.#run(msg),
+        onError: options.onError,
+      },
+      { maxConcurrency: options.maxConcurrency, now: () => this.now(), timers: options.timers, pollMs: options.store.shared ? 1000 : undefined },
+    );
+  }
+
+  /** The broker's clock: the injected (or real) clock plus `advance()`d time. */
+  now(): number {
+    return this.options.now() + this.#offsetMs;
+  }
+
+  /** Move the broker's clock forward (tests). */
+  advanceClock(ms: number): void {
+    this.#offsetMs += ms;
+  }
+
+  get keys(): { current: string; next: string } {
+    return { ...this.#keys };
+  }
+
+  /** Key rotation: next becomes current, `newNext` (default random) becomes next. */
+  rotateKeys(newNext?: string): { current: string; next: string } {
+    this.#keys = { current: this.#keys.next, next: newNext ?? `sig_${this.ids.randomChars(28)}` };
+    this.#signer = new QStashSigner(this.#keys.current);
+    return this.keys;
+  }
+
+  async #nextWakeAt(now: number): Promise<number | undefined> {
+    let next = await this.store.messages.nextDueAt();
+    for (const t of this.tickers) {
+      const at = await t.nextWakeAt(now);
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    const gate = this.gates?.nextWakeAt();
+    if (gate !== undefined && (next === undefined || gate < next)) next = gate;
+    return next;
+  }
+
+  /** Build a message from a config (not stored). */
+  createMessage(url: string, config: PublishConfig, body: Uint8Array, origin: MessageOrigin = {}): StoredMessage {
+    const now = this.now();
+    const notBefore = config.notBeforeMs ?? (config.delayMs !== undefined ? now + config.delayMs : now);
+    const msg: StoredMessage = {
+      id: this.ids.messageId(now),
+      seq: ++this.#seq,
+      url,
+      method: config.method,
+      headers: config.headers,
+      body,
+      createdAt: now,
+      notBefore,
+      dueAt: notBefore,
+      maxRetries: config.retries ?? this.options.defaultRetries,
+      retried: 0,
+      state: "CREATED",
+    };
+    if (config.passHeaders) msg.passHeaders = config.passHeaders;
+    if (config.retryDelay) msg.retryDelay = config.retryDelay;
+    if (config.timeoutMs !== undefined) msg.timeoutMs = config.timeoutMs;
+    if (config.callback) msg.callback = config.callback;
+    if (config.failureCallback) msg.failureCallback = config.failureCallback;
+    if (config.callbackHeaders) msg.callbackHeaders = config.callbackHeaders;
+    if (config.failureCallbackHeaders) msg.failureCallbackHeaders = config.failureCallbackHeaders;
+    if (config.flowControl) msg.flowControl = config.flowControl;
+    if (config.labels) msg.labels = config.labels;
+    if (config.redact) msg.redact = config.redact;
+    if (config.deduplicationId) msg.deduplicationId = config.deduplicationId;
+    const queueName = origin.queueName ?? config.queueName;
+    if (queueName) msg.queueName = queueName;
+    if (origin.topicName) msg.topicName = origin.topicName;
+    if (origin.endpointName) msg.endpointName = origin.endpointName;
+    if (origin.scheduleId) msg.scheduleId = origin.scheduleId;
+    if (origin.callerIp) msg.callerIp = origin.callerIp;
+    return msg;
+  }
+
+  /** Publish to one URL: dedup, store, log CREATED, wake the loop. */
+  async publishToUrl(url: string, config: PublishConfig, body: Uint8Array, origin: MessageOrigin = {}): Promise<PublishResult> {
+    const msg = this.createMessage(url, config, body, origin);
+    let dedupKey = config.deduplicationId;
+    if (!dedupKey && config.contentBasedDeduplication) dedupKey = await contentDedupKey(origin.destination ?? url, config, body);
+    if (dedupKey) {
+      const key = origin.topicName ? `${dedupKey}\u0000${url}` : dedupKey;
+      const existing = await this.store.dedup.claim(key, msg.id, msg.createdAt, this.options.dedupWindowMs);
+      if (existing) return { messageId: existing, deduplicated: true };
+      msg.deduplicationId = dedupKey;
+    }
+    await this.enqueue(msg);
+    return { messageId: msg.id };
+  }
+
+  /** Store a built message and schedule it. */
+  async enqueue(msg: StoredMessage): Promise<void> {
+    await this.store.messages.insert(msg);
+    this.gates?.onCreated(msg);
+    this.record("CREATED", msg);
+    this.scheduler.wake(msg.dueAt);
+  }
+
+  /** Append a log entry (not awaited: the log never slows delivery). */
+  record(state: MessageState, msg: StoredMessage, extra?: { error?: string; nextDeliveryTime?: number; response?: ResponseRecord }): void {
+    this.store.events.add({ time: this.now(), state, message: msg, ...extra }).catch(this.options.onError);
+  }
+
+  /** Cancel a message: pending ones at once, in-flight ones after the attempt. False when unknown. */
+  async cancel(id: string): Promise<boolean> {
+    const held = this.held.get(id);
+    if (held) {
+      held.cancelRequested = true;
+      if (this.gates?.unpark(held)) {
+        await this.#finish(held, "CANCELED");
+      } else {
+        this.record("CANCEL_REQUESTED", held);
+      }
+      return true;
+    }
+    const msg = await this.store.messages.remove(id);
+    if (!msg) return false;
+    msg.state = "CANCELED";
+    this.gates?.onFinished(msg);
+    this.record("CANCELED", msg);
+    return true;
+  }
+
+  /** One attempt and what follows it; an unexpected error puts the message back (never dropped). */
+  async #run(msg: StoredMessage): Promise<void> {
+    try {
+      await this.#attempt(msg);
+    } catch (err) {
+      this.options.onError(err);
+      msg.dueAt = this.now() + 1000;
+      this.held.delete(msg.id);
+      try {
+        if (await this.store.messages.reschedule(msg)) this.scheduler.wake(msg.dueAt);
+      } catch (again) {
+        this.options.onError(again); // a shared store's lease gives it back later
+      }
+    }
+  }
+
+  async #attempt(msg: StoredMessage): Promise<void> {
+    if (msg.cancelRequested) return this.#finish(msg, "CANCELED");
+    msg.state = "ACTIVE";
+    this.record("ACTIVE", msg);
+    const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs });
+    this.gates?.onAttemptEnd(msg);
+    if (outcome.ok) {
+      await this.#finish(msg, "DELIVERED", outcome);
+      return;
+    }
+    msg.lastResponse = outcome.response;
+    const error = outcome.response.error ?? `destination answered ${outcome.response.status}`;
+    msg.state = "ERROR";
+    this.record("ERROR", msg, { error, response: outcome.response });
+    if (msg.cancelRequested) return this.#finish(msg, "CANCELED", outcome);
+    if (outcome.nonRetryable || msg.retried >= msg.maxRetries) return this.#finish(msg, "FAILED", outcome);
+    const delay = nextRetryDelayMs({ retriedBefore: msg.retried, expression: msg.retryDelay, fromResponse: outcome.retryAfterMs });
+    msg.retried++;
+    msg.dueAt = this.now() + Math.round(delay * this.options.retryDelayScale);
+    msg.state = "RETRY";
+    this.record("RETRY", msg, { nextDeliveryTime: msg.dueAt });
+    await this.#hooks(msg, outcome, undefined);
+    this.held.delete(msg.id);
+    if (await this.store.messages.reschedule(msg)) this.scheduler.wake(msg.dueAt);
+    else this.gates?.onFinished(msg);
+  }
+
+  /** Final outcome: remove the message, DLQ on failure, free its queue slot. */
+  async #finish(msg: StoredMessage, state: "DELIVERED" | "FAILED" | "CANCELED", outcome?: AttemptOutcome): Promise<void> {
+    msg.state = state;
+    this.held.delete(msg.id);
+    if (state === "FAILED") {
+      const now = this.now();
+      await this.store.dlq.add({ dlqId: this.ids.dlqId(now), message: msg, failedAt: now });
+    }
+    await this.store.messages.remove(msg.id);
+    this.record(state, msg);
+    this.gates?.onFinished(msg);
+    if (outcome) await this.#hooks(msg, outcome, state);
+  }
+
+  async #hooks(msg: StoredMessage, outcome: AttemptOutcome, final: MessageState | undefined): Promise<void> {
+    for (const hook of this.afterAttempt) {
+      try {
+        await hook(msg, outcome, final);
+      } catch (err) {
+        this.options.onError(err);
+      }
+    }
+  }
+
+  /** Stop the loop; give parked and ready messages back to the store. */
+  async close(): Promise<void> {
+    await this.scheduler.close();
+    const giveBack = [...(this.gates?.drain() ?? []), ...this.scheduler.takeReady()];
+    if (giveBack.length) await this.store.messages.release(giveBack);
+    this.held.clear();
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The local broker: QStash v2 wire-compatible, for development, tests and self-hosting.
+ * @module
+ */
+
+export { createLocalBroker, type LocalBroker, type LocalBrokerOptions } from "./create-local-broker.ts";
+export type { Deliver } from "./delivery.ts";
+export { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_PORT, DEV_TOKEN } from "./dev-credentials.ts";
+export { MemoryStore, type MemoryStoreOptions } from "./memory-store.ts";
+export type { BrokerStore } from "./store.ts";

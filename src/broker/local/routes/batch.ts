@@ -1,0 +1,58 @@
+/**
+ * `POST /v2/batch`: a JSON array of `{destination, headers, body?, queue?}`; the answer has one
+ * element per item (a nested array for a URL group, `{"error"}` for an item that failed).
+ * @module
+ */
+
+import { BrokerError } from "../../../errors.ts";
+import { isValidName, parseDestination } from "../destination.ts";
+import type { PublishResult } from "../engine.ts";
+import { parsePublishConfig } from "../publish-config.ts";
+import { publishTo } from "../publish.ts";
+import type { RouteContext } from "./context.ts";
+
+interface BatchItem {
+  destination?: unknown;
+  headers?: unknown;
+  body?: unknown;
+  queue?: unknown;
+}
+
+const encoder = new TextEncoder();
+
+export function batchRoutes({ app, engine }: RouteContext): void {
+  app.post("/v2/batch", async (c) => {
+    let items: unknown;
+    try {
+      items = await c.req.json();
+    } catch {
+      throw new BrokerError("invalid batch: the body must be a JSON array of {destination, headers, body, queue}", { status: 400 });
+    }
+    if (!Array.isArray(items)) throw new BrokerError("invalid batch: the body must be a JSON array", { status: 400 });
+    const results: (PublishResult | PublishResult[] | { error: string })[] = [];
+    for (const raw of items as BatchItem[]) {
+      try {
+        if (typeof raw !== "object" || raw === null || typeof raw.destination !== "string") {
+          throw new BrokerError("invalid batch item: destination (a string) is required", { status: 400 });
+        }
+        const headers = new Headers();
+        if (raw.headers && typeof raw.headers === "object") {
+          for (const [k, v] of Object.entries(raw.headers as Record<string, unknown>)) headers.set(k, String(v));
+        }
+        const config = parsePublishConfig(headers);
+        const body = typeof raw.body === "string" ? encoder.encode(raw.body) : new Uint8Array(0);
+        let queueName: string | undefined;
+        if (raw.queue !== undefined && raw.queue !== null && raw.queue !== "") {
+          if (typeof raw.queue !== "string" || !isValidName(raw.queue)) throw new BrokerError(`invalid queue name "${String(raw.queue)}"`, { status: 400 });
+          queueName = raw.queue;
+          await engine.gates?.ensureQueue?.(queueName);
+        }
+        results.push(await publishTo(engine, parseDestination(raw.destination), config, body, queueName ? { queueName } : {}));
+      } catch (err) {
+        if (!(err instanceof BrokerError)) throw err;
+        results.push({ error: err.message });
+      }
+    }
+    return c.json(results, 201);
+  });
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNodeDeliver } from "../../src/node/http-deliver.ts";
+import { startBroker, startReceiver, waitFor, type TestBroker, type TestReceiver } from "./helpers.ts";
+
+describe("local broker on the real clock", () => {
+  let b: TestBroker;
+  let r: TestReceiver;
+  const deliver = createNodeDeliver();
+
+  beforeAll(async () => {
+    b = await startBroker({ deliver, maxConcurrency: 4, retryDelayScale: 0.001 });
+    r = await startReceiver(() => b.broker.keys);
+  });
+  afterAll(async () => {
+    await b.close();
+    await r.close();
+    deliver.close();
+  });
+
+  it("delivers as soon as published, through node:http keep-alive, with strict signature checks", async () => {
+    const { messageId } = await b.client.publishJSON({ url: `${r.url}/now`, body: { n: 1 } });
+    const d = await waitFor(() => r.deliveries.find((x) => x.headers.get("upstash-message-id") === messageId), 5000, "the delivery");
+    expect(d.verified).toBe(true);
+    expect(d.body).toBe('{"n":1}');
+  });
+
+  it("fires its single timer for a delayed message without being driven", async () => {
+    const start = Date.now();
+    const { messageId } = await b.client.publish({ url: `${r.url}/later`, body: "x", delay: "1s" });
+    const d = await waitFor(() => r.deliveries.find((x) => x.headers.get("upstash-message-id") === messageId), 5000, "the delayed delivery");
+    expect(d.at - start).toBeGreaterThanOrEqual(990);
+  });
+
+  it("never has more than maxConcurrency deliveries in flight during a burst, and delivers them all", async () => {
+    let inflight = 0;
+    let peak = 0;
+    const gates: (() => void)[] = [];
+    r.reply = async () => {
+      inflight++;
+      peak = Math.max(peak, inflight);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      inflight--;
+      return new Response("ok");
+    };
+    const before = r.deliveries.length;
+    await b.client.batch(Array.from({ length: 40 }, (_, i) => ({ url: `${r.url}/burst`, body: String(i) })));
+    for (let released = 0; released < 40; released++) {
+      await waitFor(() => gates.length > 0, 5000, "a held request");
+      expect(inflight).toBeLessThanOrEqual(4);
+      gates.shift()!();
+    }
+    await waitFor(() => r.deliveries.length - before === 40 && inflight === 0, 5000, "all 40 deliveries");
+    expect(peak).toBe(4);
+    r.reply = () => new Response("ok");
+  });
+
+  it("counts an attempt past Upstash-Timeout as failed", async () => {
+    const hung: (() => void)[] = [];
+    r.reply = (d) => (d.url.endsWith("/slow") ? new Promise<Response>((resolve) => hung.push(() => resolve(new Response("late")))) : new Response("ok"));
+    const { messageId } = await b.client.publish({ url: `${r.url}/slow`, body: "x", timeout: "200ms" as never, retries: 0 });
+    const found = await (async () => {
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline) {
+        const { messages } = await b.client.dlq.listMessages({ filter: { messageId } });
+        if (messages.length) return messages[0];
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      return undefined;
+    })();
+    hung.forEach((f) => f());
+    expect(found).toBeDefined();
+    expect((found as unknown as { error?: string }).error).toMatch(/timed out/);
+    r.reply = () => new Response("ok");
+  });
+});
