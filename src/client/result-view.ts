@@ -30,11 +30,17 @@ export interface ResultView {
   input?: unknown;
 }
 
+// Errors Python Celery knows by these names in `celery.exceptions`, so it re-raises its own classes.
+const CELERY_EXCEPTIONS = new Set([
+  "TaskRevokedError", "WorkerLostError", "TimeLimitExceeded", "SoftTimeLimitExceeded", "MaxRetriesExceededError", "Reject", "Retry", "Ignore",
+]);
+
 /** Turn an error into Celery's stored exception layout. */
 export function toExceptionInfo(error: unknown): { info: ExceptionInfo; traceback: string | null } {
   if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
     const e = error as Error & { data?: unknown; issues?: unknown };
-    const info: ExceptionInfo = { exc_type: e.name || "Error", exc_message: [String(e.message)], exc_module: "celeriac" };
+    const type = e.name || "Error";
+    const info: ExceptionInfo = { exc_type: type, exc_message: [String(e.message)], exc_module: CELERY_EXCEPTIONS.has(type) ? "celery.exceptions" : "celeriac" };
     const data = e.data ?? e.issues;
     if (data !== undefined) info.data = data;
     return { info, traceback: typeof e.stack === "string" ? e.stack : null };

@@ -14,7 +14,7 @@ import { Redis } from "@upstash/redis";
 import type { Backend } from "../backend/backend.ts";
 import { MemoryBackend } from "../backend/memory.ts";
 import { RedisBackend } from "../backend/redis/redis-backend.ts";
-import { createLocalBroker } from "../broker/local/local-broker.ts";
+import { createLocalBroker, type LocalBroker } from "../broker/local/create-local-broker.ts";
 import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN } from "../broker/local/dev-credentials.ts";
 import { QStashBroker } from "../broker/qstash.ts";
 import { setContextStorage } from "../execution/current.ts";
@@ -48,7 +48,7 @@ export interface DevServer {
   apiToken: string;
   worker: Worker;
   backend: Backend;
-  broker: ReturnType<typeof createLocalBroker>;
+  broker: LocalBroker;
   close(): Promise<void>;
 }
 

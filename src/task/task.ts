@@ -24,12 +24,12 @@ export interface CacheOptions<I> {
 /** Handler hooks, called after the state is persisted, in Celery's order. */
 export interface TaskHooks<I, O> {
   /** Before the handler runs (after the claim and STARTED). */
-  beforeStart?: (ctx: TaskContext<I>) => void | Promise<void>;
-  onSuccess?: (result: O, ctx: TaskContext<I>) => void | Promise<void>;
-  onRetry?: (error: unknown, ctx: TaskContext<I>) => void | Promise<void>;
-  onFailure?: (error: unknown, ctx: TaskContext<I>) => void | Promise<void>;
+  beforeStart?(ctx: TaskContext<I>): void | Promise<void>;
+  onSuccess?(result: O, ctx: TaskContext<I>): void | Promise<void>;
+  onRetry?(error: unknown, ctx: TaskContext<I>): void | Promise<void>;
+  onFailure?(error: unknown, ctx: TaskContext<I>): void | Promise<void>;
   /** After every outcome (success, retry or failure), last. */
-  afterReturn?: (state: string, resultOrError: unknown, ctx: TaskContext<I>) => void | Promise<void>;
+  afterReturn?(state: string, resultOrError: unknown, ctx: TaskContext<I>): void | Promise<void>;
 }
 
 /** Options of a task definition. */

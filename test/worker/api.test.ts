@@ -25,7 +25,7 @@ describe("publish API", () => {
 
   it("without a bearer token, or with a wrong one, the API answers 401 and publishes nothing", async () => {
     const t = h();
-    for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: `Bearer ${TOKEN}x` }, { authorization: "Basic abc" }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong" }, { authorization: `Bearer ${TOKEN}x` }, { authorization: "Basic abc" }]) {
       const res = await t.worker.app.request("http://worker.test/api/tasks/api_add", { method: "POST", headers, body: "{}" });
       expect(res.status).toBe(401);
       expect((await res.json()).error).toMatch(/token/i);

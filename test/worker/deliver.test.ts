@@ -45,7 +45,7 @@ describe("broker deliveries", () => {
     const [res] = await h.drain();
     expect(res.status).toBe(489);
     expect(res.headers.get("Upstash-NonRetryable-Error")).toBe("true");
-    const error = await result.get({ timeoutMs: 1000 }).catch((e) => e);
+    const error = (await result.get({ timeoutMs: 1000 }).catch((e: unknown) => e)) as Error & { remoteStack?: string };
     expect(error.name).toBe("HttpError");
     expect(error.message).toBe("upstream said no");
     expect(error.remoteStack).toContain("upstream said no");
