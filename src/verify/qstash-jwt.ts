@@ -21,14 +21,58 @@ export async function qstashBodyHash(body: string | Uint8Array): Promise<string>
   return base64url(new Uint8Array(digest), true);
 }
 
-/** A fresh `jwt_…` id from `crypto.getRandomValues`. */
-export function randomJti(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `jwt_${base64url(bytes)}`;
+const POOL_SIZE = 4096;
+let pool = new Uint8Array(0);
+let poolAt = POOL_SIZE;
+
+/** `n` random bytes from a pooled `crypto.getRandomValues` buffer (one call per 4 KiB). */
+export function randomBytes(n: number): Uint8Array {
+  if (poolAt + n > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(Math.max(POOL_SIZE, n)));
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return out;
 }
 
-/** Signs tokens with one key; the imported HMAC key is cached, so each token costs one HMAC. */
-export class QStashSigner {
+/** A fresh `jwt_…` id. */
+export function randomJti(): string {
+  return `jwt_${base64url(randomBytes(16))}`;
+}
+
+/** The claims of one token. */
+export interface TokenClaims {
+  url: string;
+  bodyHash: string;
+  nowSec: number;
+  jti?: string;
+  notBeforeSec?: number;
+}
+
+/** The signing part `base64url(header).base64url(payload)` of a token. */
+export function signingInput(claims: TokenClaims): string {
+  const iat = Math.floor(claims.nowSec);
+  const payload =
+    `{"iss":"Upstash","sub":${JSON.stringify(claims.url)},"exp":${iat + QSTASH_JWT_TTL_SEC},` +
+    `"nbf":${claims.notBeforeSec ?? 0},"iat":${iat},"jti":${JSON.stringify(claims.jti ?? randomJti())},` +
+    `"body":${JSON.stringify(claims.bodyHash)}}`;
+  return `${HEADER}.${base64url(encoder.encode(payload))}`;
+}
+
+/**
+ * What the broker signs with. The default is Web Crypto ({@link QStashSigner}); a runtime may
+ * pass a faster one (Node: `createNodeSigner` in src/node/broker-signer.ts) producing the same bytes.
+ */
+export interface TokenSigner {
+  readonly key: string;
+  /** The padded base64url SHA-256 `body` claim. */
+  bodyHash(body: Uint8Array): string | Promise<string>;
+  sign(claims: TokenClaims): string | Promise<string>;
+}
+
+/** Signs tokens with one key on Web Crypto; the imported HMAC key is cached, so each token costs one HMAC. */
+export class QStashSigner implements TokenSigner {
   readonly key: string;
   #cryptoKey: Promise<CryptoKey>;
 
@@ -37,17 +81,16 @@ export class QStashSigner {
     this.#cryptoKey = crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   }
 
+  bodyHash(body: Uint8Array): Promise<string> {
+    return qstashBodyHash(body);
+  }
+
   /**
    * Build a token from a precomputed `bodyHash` (see {@link qstashBodyHash}).
    * `notBeforeSec` defaults to 0, as QStash has sent since September 2024 (no clock-skew failures).
    */
-  async sign(claims: { url: string; bodyHash: string; nowSec: number; jti?: string; notBeforeSec?: number }): Promise<string> {
-    const iat = Math.floor(claims.nowSec);
-    const payload =
-      `{"iss":"Upstash","sub":${JSON.stringify(claims.url)},"exp":${iat + QSTASH_JWT_TTL_SEC},` +
-      `"nbf":${claims.notBeforeSec ?? 0},"iat":${iat},"jti":${JSON.stringify(claims.jti ?? randomJti())},` +
-      `"body":${JSON.stringify(claims.bodyHash)}}`;
-    const input = `${HEADER}.${base64url(encoder.encode(payload))}`;
+  async sign(claims: TokenClaims): Promise<string> {
+    const input = signingInput(claims);
     const mac = await crypto.subtle.sign("HMAC", await this.#cryptoKey, encoder.encode(input));
     return `${input}.${base64url(new Uint8Array(mac))}`;
   }

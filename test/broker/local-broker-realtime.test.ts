@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNodeSigner } from "../../src/node/broker-signer.ts";
 import { createNodeDeliver } from "../../src/node/http-deliver.ts";
 import { startBroker, startReceiver, waitFor, type TestBroker, type TestReceiver } from "./helpers.ts";
 
@@ -6,9 +7,10 @@ describe("local broker on the real clock", () => {
   let b: TestBroker;
   let r: TestReceiver;
   const deliver = createNodeDeliver();
+  // the node:crypto signer on this broker; the other suites use the Web Crypto default
 
   beforeAll(async () => {
-    b = await startBroker({ deliver, maxConcurrency: 4, retryDelayScale: 0.001 });
+    b = await startBroker({ deliver, createSigner: createNodeSigner, maxConcurrency: 4, retryDelayScale: 0.001 });
     r = await startReceiver(() => b.broker.keys);
   });
   afterAll(async () => {

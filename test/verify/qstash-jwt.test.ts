@@ -43,3 +43,16 @@ describe("signQStashJwt", () => {
     expect(a).not.toBe(b);
   });
 });
+
+describe("createNodeSigner", () => {
+  it("produces the same token bytes as the Web Crypto signer", async () => {
+    const { createNodeSigner } = await import("../../src/node/broker-signer.ts");
+    const node = createNodeSigner(DEV_CURRENT);
+    const web = new QStashSigner(DEV_CURRENT);
+    const body = new TextEncoder().encode('{"hello":"world"}');
+    expect(node.bodyHash(body)).toBe(await web.bodyHash(body));
+    const claims = { url: "http://localhost:3000/api/webhook", bodyHash: await web.bodyHash(body), nowSec: 1700000000, notBeforeSec: 1700000000, jti: "jwt_testvector0000000000001" };
+    expect(node.sign(claims)).toBe(VECTOR);
+    expect(await web.sign(claims)).toBe(VECTOR);
+  });
+});

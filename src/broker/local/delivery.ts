@@ -3,7 +3,7 @@
  * @module
  */
 
-import { qstashBodyHash, type QStashSigner } from "../../verify/qstash-jwt.ts";
+import type { TokenSigner } from "../../verify/qstash-jwt.ts";
 import type { ResponseRecord, StoredMessage } from "./message.ts";
 import { retryTimeFromHeaders } from "./retry-delay.ts";
 import { responseHeaderMap } from "./canonical.ts";
@@ -34,8 +34,8 @@ function describe(err: unknown): string {
 }
 
 /** Build the request QStash would send: body bytes unchanged, signed with the current key. */
-export async function buildDeliveryRequest(msg: StoredMessage, signer: QStashSigner, nowMs: number, signal?: AbortSignal): Promise<Request> {
-  msg.bodyHash ??= await qstashBodyHash(msg.body);
+export async function buildDeliveryRequest(msg: StoredMessage, signer: TokenSigner, nowMs: number, signal?: AbortSignal): Promise<Request> {
+  msg.bodyHash ??= await signer.bodyHash(msg.body);
   const signature = await signer.sign({ url: msg.url, bodyHash: msg.bodyHash, nowSec: nowMs / 1000 });
   const headers: [string, string][] = [];
   for (const k in msg.headers) headers.push([k, msg.headers[k]]);
@@ -61,7 +61,7 @@ export async function buildDeliveryRequest(msg: StoredMessage, signer: QStashSig
 /** Attempt one delivery of `msg`. */
 export async function attemptDelivery(
   msg: StoredMessage,
-  context: { deliver: Deliver; signer: QStashSigner; nowMs: number; timeoutMs: number },
+  context: { deliver: Deliver; signer: TokenSigner; nowMs: number; timeoutMs: number },
 ): Promise<AttemptOutcome> {
   let response: Response;
   try {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { QStashSigner } from "../../verify/qstash-jwt.ts";
+import type { TokenSigner } from "../../verify/qstash-jwt.ts";
 import { attemptDelivery, type AttemptOutcome, type Deliver } from "./delivery.ts";
 import { IdFactory } from "./ids.ts";
 import type { MessageState, ResponseRecord, StoredMessage } from "./message.ts";
@@ -22,6 +22,7 @@ export interface EngineOptions {
   now: () => number;
   timers: boolean;
   deliver: Deliver;
+  createSigner: (key: string) => TokenSigner;
   currentSigningKey: string;
   nextSigningKey: string;
   ids: IdFactory;
@@ -64,7 +65,7 @@ export class BrokerEngine {
   readonly tickers: { tick(now: number): Promise<void>; nextWakeAt(now: number): Promise<number | undefined> }[] = [];
   #offsetMs = 0;
   #seq = 0;
-  #signer: QStashSigner;
+  #signer: TokenSigner;
   #keys: { current: string; next: string };
   /** Claimed messages this process holds (in flight, parked or ready). */
   readonly held = new Map<string, StoredMessage>();
@@ -74,7 +75,7 @@ export class BrokerEngine {
     this.store = options.store;
     this.ids = options.ids;
     this.#keys = { current: options.currentSigningKey, next: options.nextSigningKey };
-    this.#signer = new QStashSigner(options.currentSigningKey);
+    this.#signer = options.createSigner(options.currentSigningKey);
     this.scheduler = new Scheduler(
       {
         claim: async (now, max) => {
@@ -111,7 +112,7 @@ export class BrokerEngine {
   /** Key rotation: next becomes current, `newNext` (default random) becomes next. */
   rotateKeys(newNext?: string): { current: string; next: string } {
     this.#keys = { current: this.#keys.next, next: newNext ?? `sig_${this.ids.randomChars(28)}` };
-    this.#signer = new QStashSigner(this.#keys.current);
+    this.#signer = this.options.createSigner(this.#keys.current);
     return this.keys;
   }
 

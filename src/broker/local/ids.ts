@@ -4,12 +4,17 @@
  * @module
  */
 
+import { randomBytes } from "../../verify/qstash-jwt.ts";
+
 const CHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-/** A source of randomness in [0, 1); default `crypto.getRandomValues`. */
+/** A source of randomness in [0, 1); default pooled `crypto.getRandomValues`. */
 export type Random = () => number;
 
-const cryptoRandom: Random = () => crypto.getRandomValues(new Uint32Array(1))[0] / 0x1_0000_0000;
+const cryptoRandom: Random = () => {
+  const b = randomBytes(4);
+  return (((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) / 2 ** 32;
+};
 
 /** Makes ids from a clock and a random source. */
 export class IdFactory {
