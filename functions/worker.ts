@@ -1,0 +1,9 @@
+/**
+ * The Workers entry of the example functions (`wrangler deploy`, `wrangler dev`): every task in
+ * `./index.ts`, configured from the Worker's `[vars]` and secrets (see wrangler.toml).
+ * @module
+ */
+import { createCloudflareWorker } from "../src/adapters/cloudflare.ts";
+import * as tasks from "./index.ts";
+
+export default createCloudflareWorker({ tasks });

@@ -1,0 +1,86 @@
+/**
+ * Cloudflare Workers adapter: `export default createCloudflareWorker({ tasks })` is a complete
+ * Worker. The worker app is built once per isolate, on the first event, from the `env` bindings
+ * (`[vars]` and secrets) with `fromEnv`; a missing variable answers 500 with the list of what to set.
+ * @module
+ */
+import type { EnvSource } from "../config.ts";
+import { ConfigError } from "../errors.ts";
+import { type ContextStorage, setContextStorage } from "../execution/current.ts";
+import type { Worker } from "../worker/create-worker.ts";
+import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
+
+/** The parts of the Workers `ExecutionContext` used here. */
+export interface WorkersContext {
+  waitUntil(promise: Promise<unknown>): void;
+  passThroughOnException(): void;
+}
+
+/** A cron trigger's event (`[triggers] crons` in wrangler.toml). */
+export interface WorkersScheduledEvent {
+  /** The cron expression that fired. */
+  cron: string;
+  /** When it was scheduled to fire (epoch ms). */
+  scheduledTime: number;
+}
+
+/** Called for each cron trigger with the worker built from `env`. */
+export type ScheduledHandler = (event: WorkersScheduledEvent, env: Record<string, unknown>, ctx: WorkersContext, worker: Worker) => void | Promise<void>;
+
+/** Options of {@link createCloudflareWorker}. */
+export interface CloudflareWorkerOptions extends AdapterOptions {
+  /**
+   * Runs on each cron trigger. Default: none (cron events are acknowledged and ignored). The
+   * schedules feature plugs in here, e.g. `onScheduled: (event, env, ctx, worker) => …`.
+   */
+  onScheduled?: ScheduledHandler;
+  /**
+   * An `AsyncLocalStorage` to track the running task (enables the in-task guards such as
+   * "never call `result.get()` inside a task"). Needs the `nodejs_als` or `nodejs_compat`
+   * compatibility flag: `new AsyncLocalStorage()` from `node:async_hooks`. Default: none.
+   */
+  contextStorage?: ContextStorage;
+}
+
+/** The Worker's module entry shape. */
+export interface CloudflareWorker {
+  fetch(request: Request, env: Record<string, unknown>, ctx: WorkersContext): Promise<Response>;
+  scheduled(event: WorkersScheduledEvent, env: Record<string, unknown>, ctx: WorkersContext): Promise<void>;
+}
+
+/**
+ * A Workers module entry serving `tasks`.
+ * @example
+ * // functions/worker.ts
+ * import { createCloudflareWorker } from "celeriac/cloudflare";
+ * import * as tasks from "./index.ts";
+ * export default createCloudflareWorker({ tasks });
+ */
+export function createCloudflareWorker(options: CloudflareWorkerOptions): CloudflareWorker {
+  const { onScheduled, contextStorage, ...workerOptions } = options;
+  let worker: Worker | undefined;
+  const build = (env: Record<string, unknown>): Worker => {
+    if (!worker) {
+      if (contextStorage) setContextStorage(contextStorage);
+      worker = workerFromEnv(workerOptions, env as EnvSource, "cloudflare");
+    }
+    return worker;
+  };
+  return {
+    async fetch(request, env, ctx) {
+      let w: Worker;
+      try {
+        w = build(env);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        console.error(err.message);
+        return Response.json({ error: err.message }, { status: 500 });
+      }
+      return await w.app.fetch(request, env, ctx as Parameters<Worker["app"]["fetch"]>[2]);
+    },
+    async scheduled(event, env, ctx) {
+      const w = build(env);
+      await onScheduled?.(event, env, ctx, w);
+    },
+  };
+}

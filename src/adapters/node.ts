@@ -1,0 +1,63 @@
+/**
+ * Node adapter: `serveNode({ tasks })` serves the worker with `@hono/node-server`, configured from
+ * `process.env` through `fromEnv` (load a file with `node --env-file=.env`); the running task is
+ * tracked with `AsyncLocalStorage`.
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { setContextStorage } from "../execution/current.ts";
+import type { Worker } from "../worker/create-worker.ts";
+import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
+
+/** Options of {@link serveNode}. */
+export interface ServeNodeOptions extends AdapterOptions {
+  /** Default: the `PORT` variable, else 8787. `0` picks a free port. */
+  port?: number;
+  /** Interface to listen on. Default: all interfaces (Node's default). */
+  hostname?: string;
+  /** Environment to read. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/** A running Node server. */
+export interface NodeWorkerServer {
+  /** `http://<hostname>:<port>` (`localhost` when listening on all interfaces). */
+  url: string;
+  port: number;
+  worker: Worker;
+  server: ServerType;
+  /** Stop accepting connections and close idle ones. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serve `tasks` on Node. Rejects with `ConfigError` before listening when a variable is missing.
+ * @example
+ * import { serveNode } from "celeriac/node";
+ * import * as tasks from "./functions/index.ts";
+ * const { url } = await serveNode({ tasks }); // node --env-file=.env --import tsx main.ts
+ */
+export async function serveNode(options: ServeNodeOptions): Promise<NodeWorkerServer> {
+  const { port, hostname, env = process.env, ...workerOptions } = options;
+  setContextStorage(new AsyncLocalStorage());
+  const worker = workerFromEnv(workerOptions, env, "node");
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: worker.fetch, hostname, port: port ?? (Number(env.PORT) || 8787) }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const host = !hostname || hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname.includes(":") ? `[${hostname}]` : hostname;
+  return {
+    url: `http://${host}:${bound}`,
+    port: bound,
+    worker,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeIdleConnections" in server) server.closeIdleConnections();
+      }),
+  };
+}
