@@ -84,6 +84,7 @@ export class Publisher {
       idempotencyKey: options.idempotencyKey ?? null,
       sentAt: new Date(now).toISOString(),
       ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.schedule ? { schedule: options.schedule } : {}),
     };
     if (!envelope.rootId) envelope.rootId = id;
     const result = await this.#o.broker.publish(this.#request(envelope, task, etaMs, options.idempotencyKey));

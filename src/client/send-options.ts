@@ -27,4 +27,6 @@ export interface SendOptions {
   parentId?: string;
   /** Root task id (set automatically when sending from inside a task). */
   rootId?: string;
+  /** Set by schedule engines: the schedule that fired this message and its tick (ISO), shown in `ctx.request.schedule`. */
+  schedule?: { name: string; tick: string };
 }
