@@ -46,6 +46,8 @@ export interface WorkerOptions {
   defaultLease?: Duration;
   /** How long a duplicate delivery waits for the running one. Default 10 s. */
   duplicateWait?: Duration;
+  /** Added to the time limit to make an attempt's lease (how long a silent attempt counts as alive). Default 30 s. */
+  leaseMargin?: Duration;
 }
 
 /** A worker: the Hono app plus the runtime, for adapters and tests. */
@@ -75,7 +77,7 @@ export function createWorker(options: WorkerOptions): Worker {
     logger: options.logger ?? consoleLogger(),
     timers: options.timers ?? realTimers,
     defaultLeaseMs: toMs(options.defaultLease ?? 900),
-    leaseMarginMs: 30_000,
+    leaseMarginMs: toMs(options.leaseMargin ?? 30),
     duplicateWaitMs: toMs(options.duplicateWait ?? 10),
     inflight: new Map(),
   };
