@@ -57,7 +57,7 @@ export class Publisher {
   /** Send task `name` with `input`. */
   async send(name: string, input: unknown, options: SendOptions = {}): Promise<Published> {
     const task = this.#o.registry?.find(name);
-    let id = options.id ?? crypto.randomUUID();
+    const id = options.id ?? crypto.randomUUID();
     const now = this.#now();
     if (options.idempotencyKey) {
       if (!this.#o.backend) throw new TypeError("idempotencyKey needs a backend: create the client with one (direct mode) or send over HTTP.");
@@ -88,7 +88,6 @@ export class Publisher {
     };
     if (!envelope.rootId) envelope.rootId = id;
     const result = await this.#o.broker.publish(this.#request(envelope, task, etaMs, options.idempotencyKey));
-    id = envelope.id;
     return { id, messageId: result.messageId, deduplicated: result.deduplicated ?? false };
   }
 
