@@ -8,7 +8,7 @@ import type { Backend } from "../backend/backend.ts";
 import type { Broker } from "../broker/broker.ts";
 import { BrokerError, ConfigError, TaskRevokedError } from "../errors.ts";
 import { toRegistry } from "../task/registry.ts";
-import type { AnyTask, Task } from "../task/task.ts";
+import type { AnyTask, Task, TasksByName } from "../task/task.ts";
 import { REVOKED } from "../states.ts";
 import { AsyncResult, type ResultSource } from "./async-result.ts";
 import { Publisher } from "./publisher.ts";
@@ -43,22 +43,37 @@ export interface HttpClientOptions {
   fetch?: typeof fetch;
 }
 
-/** A client. */
-export interface Client {
-  /** Send task `name` by name (no import of the handler needed). */
-  send<O = unknown>(name: string, input?: unknown, options?: SendOptions): Promise<AsyncResult<O>>;
-  send<I, O, In>(task: Task<I, O, In>, input: In, options?: SendOptions): Promise<AsyncResult<O>>;
+type Names<M> = keyof TasksByName<M> & string;
+type InputOf<M, N extends Names<M>> = TasksByName<M>[N] extends Task<any, any, infer In, any> ? In : never;
+type OutputOf<M, N extends Names<M>> = TasksByName<M>[N] extends Task<any, infer O, any, any> ? O : never;
+
+/**
+ * A client. Pass your tasks' module type to check names and inputs without importing handlers:
+ * `createClient<typeof import("./functions/index.ts")>(…)`.
+ */
+export interface Client<M = unknown> {
+  /** Send a task by name (no import of the handler needed). */
+  send: [Names<M>] extends [never] ? UntypedSend : TypedSend<M>;
   /** A handle on an existing task id. */
   result<O = unknown>(id: string): AsyncResult<O>;
   /** Revoke a task by id. */
   revoke(id: string, options?: { messageId?: string }): Promise<void>;
 }
 
+type UntypedSend = {
+  <O = unknown>(name: string, input?: unknown, options?: SendOptions): Promise<AsyncResult<O>>;
+  <I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions): Promise<AsyncResult<O>>;
+};
+type TypedSend<M> = {
+  <N extends Names<M>>(name: N, input: InputOf<M, N>, options?: SendOptions): Promise<AsyncResult<OutputOf<M, N>>>;
+  <I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions): Promise<AsyncResult<O>>;
+};
+
 /** Create a client in direct mode (`broker` + `backend`) or HTTP mode (`url` + `token`). */
-export function createClient(options: DirectClientOptions | HttpClientOptions): Client {
+export function createClient<M = unknown>(options: DirectClientOptions | HttpClientOptions): Client<M> {
   const client = "broker" in options ? directClient(options) : httpClient(options);
   if (options.setAsCurrent ?? true) setCurrentClient(client);
-  return client;
+  return client as Client<M>;
 }
 
 function nameOf(target: string | AnyTask): string {

@@ -117,8 +117,8 @@ export interface ResolvedTaskOptions {
 }
 
 /** A defined task. Send it by name with `client.send(name, …)`, or with `delay`/`applyAsync`. */
-export interface Task<I = unknown, O = unknown, In = I> {
-  readonly name: string;
+export interface Task<I = unknown, O = unknown, In = I, N extends string = string> {
+  readonly name: N;
   readonly description: string | undefined;
   readonly input: StandardSchemaV1<In, I>;
   readonly output: StandardSchemaV1<unknown, O> | undefined;
@@ -135,7 +135,12 @@ export interface Task<I = unknown, O = unknown, In = I> {
 
 /** Any task, for registries and worker options. */
 // deno-lint-ignore no-explicit-any
-export type AnyTask = Task<any, any, any>;
+export type AnyTask = Task<any, any, any, string>;
+
+/** Tasks keyed by name, from a module namespace (`typeof import("./functions/index.ts")`) or a record. */
+export type TasksByName<M> = {
+  [K in keyof M as M[K] extends Task<any, any, any, infer N> ? (string extends N ? never : N) : never]: M[K];
+};
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
@@ -145,10 +150,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
  * export const add = task({ name: "math_add", input: z.object({ a: z.number(), b: z.number() }) },
  *   ({ a, b }) => a + b);
  */
-export function task<S extends StandardSchemaV1, O, OS extends StandardSchemaV1 | undefined = undefined>(
-  options: TaskOptions<S, OS>,
+export function task<const N extends string, S extends StandardSchemaV1, O, OS extends StandardSchemaV1 | undefined = undefined>(
+  options: TaskOptions<S, OS> & { name: N },
   handler: TaskHandler<InferOutput<S>, OS extends StandardSchemaV1 ? InferOutput<OS> : O>,
-): Task<InferOutput<S>, OS extends StandardSchemaV1 ? InferOutput<OS> : Awaited<O>, InferInput<S>> {
+): Task<InferOutput<S>, OS extends StandardSchemaV1 ? InferOutput<OS> : Awaited<O>, InferInput<S>, N> {
   if (!options || typeof options.name !== "string" || !NAME.test(options.name)) {
     throw new ConfigError(
       `task() needs an explicit name of letters, digits, ".", "_", ":" or "-" (got ${JSON.stringify(options?.name)}); prefix it by purpose, e.g. "main_send_email".`,
@@ -158,7 +163,7 @@ export function task<S extends StandardSchemaV1, O, OS extends StandardSchemaV1 
     throw new ConfigError(`task "${options.name}" needs an \`input\` schema (zod, or any Standard Schema library).`);
   }
   if (typeof handler !== "function") throw new ConfigError(`task "${options.name}" needs a handler function.`);
-  const resolved = resolveOptions(options);
+  const resolved = resolveOptions(options as TaskOptions<StandardSchemaV1, StandardSchemaV1 | undefined>);
   const { name, input, output, description, cache, rateLimitKey, beforeStart, onSuccess, onRetry, onFailure, afterReturn } = options;
   const definition = {
     name,
