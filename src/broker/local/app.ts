@@ -13,9 +13,10 @@ import type { RouteContext } from "./routes/context.ts";
 export type Routes = (ctx: RouteContext) => void;
 
 /** Build the app; `token` is the bearer every request must carry. */
-export function createBrokerApp(engine: BrokerEngine, token: string, routes: readonly Routes[]): Hono {
+export function createBrokerApp(engine: BrokerEngine, token: string, routes: readonly Routes[], ready: Promise<void>): Hono {
   const app = new Hono();
   app.use("/v2/*", async (c, next) => {
+    await ready;
     const auth = c.req.header("authorization");
     const given = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : new URL(c.req.url).searchParams.get("qstash_token");
     if (given !== token) {

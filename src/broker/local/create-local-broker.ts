@@ -20,6 +20,12 @@ import { eventRoutes } from "./routes/events.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { publishRoutes } from "./routes/publish.ts";
+import { flowControlRoutes } from "./routes/flow-control.ts";
+import { queueRoutes } from "./routes/queues.ts";
+import { scheduleRoutes } from "./routes/schedules.ts";
+import { topicRoutes } from "./routes/topics.ts";
+import { installCallbacks } from "./callbacks.ts";
+import { ScheduleRunner } from "./schedule-runner.ts";
 
 /** Options of {@link createLocalBroker}. */
 export interface LocalBrokerOptions {
@@ -77,7 +83,7 @@ export interface LocalBroker {
   close(): Promise<void>;
 }
 
-const ROUTES: Routes[] = [publishRoutes, batchRoutes, messageRoutes, dlqRoutes, eventRoutes, keyRoutes];
+const ROUTES: Routes[] = [publishRoutes, batchRoutes, messageRoutes, dlqRoutes, eventRoutes, keyRoutes, queueRoutes, topicRoutes, flowControlRoutes];
 
 /**
  * Create a local broker.
@@ -104,8 +110,10 @@ export function createLocalBroker(options: LocalBrokerOptions = {}): LocalBroker
     retryDelayScale: options.retryDelayScale ?? 1,
     onError: options.onError ?? ((err) => console.error("[celeriac broker]", err)),
   });
-  const app = createBrokerApp(engine, token, ROUTES);
-  engine.scheduler.kick();
+  const runner = new ScheduleRunner(engine);
+  installCallbacks(engine);
+  const ready = engine.start();
+  const app = createBrokerApp(engine, token, [...ROUTES, (ctx) => scheduleRoutes(ctx, runner)], ready);
   let closed: Promise<void> | undefined;
   return {
     app,
@@ -117,10 +125,11 @@ export function createLocalBroker(options: LocalBrokerOptions = {}): LocalBroker
     store,
     now: () => engine.now(),
     async advance(ms: number) {
+      await ready;
       engine.advanceClock(ms);
       await engine.scheduler.runDue();
     },
-    runDue: () => engine.scheduler.runDue(),
+    runDue: () => ready.then(() => engine.scheduler.runDue()),
     idle: () => engine.scheduler.idle(),
     rotateKeys: (newNext?: string) => engine.rotateKeys(newNext),
     close() {

@@ -13,7 +13,7 @@ import type { PublishConfig } from "./publish-config.ts";
 import { nextRetryDelayMs } from "./retry-delay.ts";
 import { Scheduler } from "./scheduler.ts";
 import type { BrokerStore } from "./store.ts";
-import type { Gates } from "./gates.ts";
+import { Gates } from "./gates.ts";
 import { contentDedupKey } from "./dedup-key.ts";
 
 /** Resolved engine settings (see `LocalBrokerOptions` for the documented defaults). */
@@ -41,6 +41,14 @@ export interface PublishResult {
   deduplicated?: boolean;
 }
 
+/** Facts about the attempt a hook runs after. */
+export interface AttemptInfo {
+  /** `Upstash-Retried` of that attempt. */
+  retried: number;
+  /** Set when the message went to the DLQ. */
+  dlqId?: string;
+}
+
 /** Where a message comes from, besides its config. */
 export interface MessageOrigin {
   topicName?: string;
@@ -57,10 +65,10 @@ export class BrokerEngine {
   readonly scheduler: Scheduler;
   readonly ids: IdFactory;
   readonly options: EngineOptions;
-  /** Queue and flow-control admission; set by the broker factory. */
-  gates: Gates | undefined;
+  /** Queue and flow-control admission. */
+  readonly gates: Gates;
   /** Called after every attempt and final outcome (callbacks, schedule states). */
-  readonly afterAttempt: ((msg: StoredMessage, outcome: AttemptOutcome, final: MessageState | undefined) => Promise<void>)[] = [];
+  readonly afterAttempt: ((msg: StoredMessage, outcome: AttemptOutcome, final: MessageState | undefined, info: AttemptInfo) => Promise<void>)[] = [];
   /** Time-driven work besides messages (schedules). */
   readonly tickers: { tick(now: number): Promise<void>; nextWakeAt(now: number): Promise<number | undefined> }[] = [];
   #offsetMs = 0;
@@ -85,14 +93,16 @@ export class BrokerEngine {
         },
         nextWakeAt: (now) => this.#nextWakeAt(now),
         tick: async (now) => {
+          this.gates.flow.tick(now);
           for (const t of this.tickers) await t.tick(now);
         },
-        admit: (msg, now) => this.gates?.admit(msg, now) ?? true,
+        admit: (msg, now) => this.gates.admit(msg, now),
         run: (msg) => this.#run(msg),
         onError: options.onError,
       },
       { maxConcurrency: options.maxConcurrency, now: () => this.now(), timers: options.timers, pollMs: options.store.shared ? 1000 : undefined },
     );
+    this.gates = new Gates({ ready: (msg) => this.scheduler.ready(msg), now: () => this.now(), queueStore: this.store.queues });
   }
 
   /** The broker's clock: the injected (or real) clock plus `advance()`d time. */
@@ -122,7 +132,7 @@ export class BrokerEngine {
       const at = await t.nextWakeAt(now);
       if (at !== undefined && (next === undefined || at < next)) next = at;
     }
-    const gate = this.gates?.nextWakeAt();
+    const gate = this.gates.flow.nextWakeAt();
     if (gate !== undefined && (next === undefined || gate < next)) next = gate;
     return next;
   }
@@ -183,7 +193,7 @@ export class BrokerEngine {
   /** Store a built message and schedule it. */
   async enqueue(msg: StoredMessage): Promise<void> {
     await this.store.messages.insert(msg);
-    this.gates?.onCreated(msg);
+    this.gates.onCreated(msg);
     this.record("CREATED", msg);
     this.scheduler.wake(msg.dueAt);
   }
@@ -198,7 +208,7 @@ export class BrokerEngine {
     const held = this.held.get(id);
     if (held) {
       held.cancelRequested = true;
-      if (this.gates?.unpark(held)) {
+      if (this.gates.unpark(held)) {
         await this.#finish(held, "CANCELED");
       } else {
         this.record("CANCEL_REQUESTED", held);
@@ -208,7 +218,7 @@ export class BrokerEngine {
     const msg = await this.store.messages.remove(id);
     if (!msg) return false;
     msg.state = "CANCELED";
-    this.gates?.onFinished(msg);
+    this.gates.onFinished(msg);
     this.record("CANCELED", msg);
     return true;
   }
@@ -234,56 +244,72 @@ export class BrokerEngine {
     msg.state = "ACTIVE";
     this.record("ACTIVE", msg);
     const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs });
-    this.gates?.onAttemptEnd(msg);
+    this.gates.onAttemptEnd(msg);
+    const info: AttemptInfo = { retried: msg.retried };
     if (outcome.ok) {
-      await this.#finish(msg, "DELIVERED", outcome);
+      await this.#finish(msg, "DELIVERED", outcome, info);
       return;
     }
     msg.lastResponse = outcome.response;
     const error = outcome.response.error ?? `destination answered ${outcome.response.status}`;
     msg.state = "ERROR";
     this.record("ERROR", msg, { error, response: outcome.response });
-    if (msg.cancelRequested) return this.#finish(msg, "CANCELED", outcome);
-    if (outcome.nonRetryable || msg.retried >= msg.maxRetries) return this.#finish(msg, "FAILED", outcome);
+    if (msg.cancelRequested) return this.#finish(msg, "CANCELED", outcome, info);
+    if (outcome.nonRetryable || msg.retried >= msg.maxRetries) return this.#finish(msg, "FAILED", outcome, info);
     const delay = nextRetryDelayMs({ retriedBefore: msg.retried, expression: msg.retryDelay, fromResponse: outcome.retryAfterMs });
     msg.retried++;
     msg.dueAt = this.now() + Math.round(delay * this.options.retryDelayScale);
     msg.state = "RETRY";
     this.record("RETRY", msg, { nextDeliveryTime: msg.dueAt });
-    await this.#hooks(msg, outcome, undefined);
+    await this.#hooks(msg, outcome, undefined, info);
     this.held.delete(msg.id);
     if (await this.store.messages.reschedule(msg)) this.scheduler.wake(msg.dueAt);
-    else this.gates?.onFinished(msg);
+    else this.gates.onFinished(msg);
   }
 
   /** Final outcome: remove the message, DLQ on failure, free its queue slot. */
-  async #finish(msg: StoredMessage, state: "DELIVERED" | "FAILED" | "CANCELED", outcome?: AttemptOutcome): Promise<void> {
+  async #finish(msg: StoredMessage, state: "DELIVERED" | "FAILED" | "CANCELED", outcome?: AttemptOutcome, info: AttemptInfo = { retried: msg.retried }): Promise<void> {
     msg.state = state;
     this.held.delete(msg.id);
     if (state === "FAILED") {
       const now = this.now();
-      await this.store.dlq.add({ dlqId: this.ids.dlqId(now), message: msg, failedAt: now });
+      info.dlqId = this.ids.dlqId(now);
+      await this.store.dlq.add({ dlqId: info.dlqId, message: msg, failedAt: now });
     }
     await this.store.messages.remove(msg.id);
     this.record(state, msg);
-    this.gates?.onFinished(msg);
-    if (outcome) await this.#hooks(msg, outcome, state);
+    this.gates.onFinished(msg);
+    if (outcome) await this.#hooks(msg, outcome, state, info);
   }
 
-  async #hooks(msg: StoredMessage, outcome: AttemptOutcome, final: MessageState | undefined): Promise<void> {
+  async #hooks(msg: StoredMessage, outcome: AttemptOutcome, final: MessageState | undefined, info: AttemptInfo): Promise<void> {
     for (const hook of this.afterAttempt) {
       try {
-        await hook(msg, outcome, final);
+        await hook(msg, outcome, final, info);
       } catch (err) {
         this.options.onError(err);
       }
     }
   }
 
+  /** Rebuild runtime state from the store (queue settings and counters, flow-control keys), then start the loop. */
+  async start(): Promise<void> {
+    try {
+      for (const q of await this.store.queues.list()) this.gates.queues.configure(q);
+      for (const m of await this.store.messages.list()) {
+        this.gates.queues.restore(m);
+        if (m.flowControl) this.gates.flow.observe(m.flowControl, this.now());
+      }
+    } catch (err) {
+      this.options.onError(err);
+    }
+    this.scheduler.kick();
+  }
+
   /** Stop the loop; give parked and ready messages back to the store. */
   async close(): Promise<void> {
     await this.scheduler.close();
-    const giveBack = [...(this.gates?.drain() ?? []), ...this.scheduler.takeReady()];
+    const giveBack = [...this.gates.drain(), ...this.scheduler.takeReady()];
     if (giveBack.length) await this.store.messages.release(giveBack);
     this.held.clear();
   }

@@ -1,26 +1,63 @@
 /**
- * Admission gates between "due" and "in flight": queue parallelism (FIFO) and flow control.
+ * Admission between "due" and "in flight": first the message's queue (FIFO, parallelism), then
+ * its flow-control key (parallelism, rate). A message refused by either is parked in that gate's
+ * wait list and handed to the scheduler when its turn comes.
  * @module
  */
 
+import { FlowControlGate } from "./flow-control.ts";
 import type { StoredMessage } from "./message.ts";
+import { QueueGate } from "./queue-gate.ts";
+import type { QueueRecord } from "./records.ts";
+import type { RecordStore } from "./store.ts";
 
-/** What the engine asks of its gates. */
-export interface Gates {
-  /** May `msg` start now? If not, it is parked and handed to the scheduler's `ready()` later. */
-  admit(msg: StoredMessage, now: number): boolean;
-  /** A message was stored (queue lag). */
-  onCreated(msg: StoredMessage): void;
-  /** An attempt ended (frees a flow-control parallelism slot). */
-  onAttemptEnd(msg: StoredMessage): void;
-  /** A message is gone for good: delivered, failed or cancelled (frees its queue slot). */
-  onFinished(msg: StoredMessage): void;
-  /** Remove `msg` if it is parked; true when it was. */
-  unpark(msg: StoredMessage): boolean;
-  /** The next time a rate window opens for parked messages. */
-  nextWakeAt(): number | undefined;
-  /** Create queue `name` (parallelism 1) if it does not exist: enqueue auto-creates. */
-  ensureQueue?(name: string): Promise<void>;
-  /** Take every parked message (shutdown). */
-  drain(): StoredMessage[];
+export class Gates {
+  readonly queues: QueueGate;
+  readonly flow: FlowControlGate;
+  readonly #queueStore: RecordStore<QueueRecord>;
+  readonly #now: () => number;
+
+  /** `ready` starts an admitted message (the scheduler's `ready`). */
+  constructor(options: { ready: (msg: StoredMessage) => void; now: () => number; queueStore: RecordStore<QueueRecord> }) {
+    this.#now = options.now;
+    this.#queueStore = options.queueStore;
+    this.flow = new FlowControlGate(options.ready);
+    this.queues = new QueueGate((msg) => {
+      if (this.flow.admit(msg, this.#now())) options.ready(msg);
+    }, options.now);
+  }
+
+  admit(msg: StoredMessage, now: number): boolean {
+    return this.queues.admit(msg) && this.flow.admit(msg, now);
+  }
+
+  onCreated(msg: StoredMessage): void {
+    this.queues.onCreated(msg);
+    if (msg.flowControl) this.flow.observe(msg.flowControl, this.#now());
+  }
+
+  onAttemptEnd(msg: StoredMessage): void {
+    this.flow.onAttemptEnd(msg, this.#now());
+  }
+
+  onFinished(msg: StoredMessage): void {
+    this.queues.onFinished(msg);
+  }
+
+  unpark(msg: StoredMessage): boolean {
+    return this.queues.unpark(msg) || this.flow.unpark(msg);
+  }
+
+  /** Enqueue auto-creates a queue with parallelism 1. */
+  async ensureQueue(name: string): Promise<void> {
+    if (await this.#queueStore.get(name)) return;
+    const now = this.#now();
+    const record: QueueRecord = { name, createdAt: now, updatedAt: now, parallelism: 1, paused: false };
+    await this.#queueStore.put(record);
+    this.queues.configure(record);
+  }
+
+  drain(): StoredMessage[] {
+    return [...this.queues.drain(), ...this.flow.drain()];
+  }
 }

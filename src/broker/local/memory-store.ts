@@ -137,8 +137,16 @@ class MemorySchedules implements ScheduleStore {
   async advance(schedule: ScheduleRecord, from: number): Promise<boolean> {
     const current = this.#all.get(schedule.scheduleId);
     if (!current || current.nextScheduleTime !== from) return false;
-    this.#all.set(schedule.scheduleId, schedule);
+    this.#all.set(schedule.scheduleId, { ...schedule, lastScheduleStates: current.lastScheduleStates });
     return true;
+  }
+  async setStates(id: string, states: Record<string, string>): Promise<void> {
+    const s = this.#all.get(id);
+    if (s) s.lastScheduleStates = { ...states };
+  }
+  async markState(id: string, messageId: string, state: string): Promise<void> {
+    const s = this.#all.get(id);
+    if (s?.lastScheduleStates && messageId in s.lastScheduleStates) s.lastScheduleStates[messageId] = state;
   }
 }
 

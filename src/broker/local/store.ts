@@ -72,6 +72,10 @@ export interface ScheduleStore {
    * if its stored trigger time is still `from` (so two brokers on one store fire it once).
    */
   advance(schedule: ScheduleRecord, from: number): Promise<boolean>;
+  /** Replace the last trigger's message states (`lastScheduleStates`). */
+  setStates(id: string, states: Record<string, string>): Promise<void>;
+  /** Set one message's state if it belongs to the last trigger. */
+  markState(id: string, messageId: string, state: string): Promise<void>;
 }
 
 /** Named records keyed by `name`. */

@@ -45,7 +45,7 @@ export function batchRoutes({ app, engine }: RouteContext): void {
         if (raw.queue !== undefined && raw.queue !== null && raw.queue !== "") {
           if (typeof raw.queue !== "string" || !isValidName(raw.queue)) throw new BrokerError(`invalid queue name "${String(raw.queue)}"`, { status: 400 });
           queueName = raw.queue;
-          await engine.gates?.ensureQueue?.(queueName);
+          await engine.gates.ensureQueue(queueName);
         }
         results.push(await publishTo(engine, parseDestination(raw.destination), config, body, queueName ? { queueName } : {}));
       } catch (err) {

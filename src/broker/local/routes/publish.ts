@@ -35,7 +35,7 @@ export function publishRoutes({ app, engine }: RouteContext): void {
     const destination = parseDestination(slash < 0 ? "" : target.destination.slice(slash + 1));
     const config = parsePublishConfig(c.req.raw.headers, target.config);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    await engine.gates?.ensureQueue?.(queueName);
+    await engine.gates.ensureQueue(queueName);
     return publishResponse(await publishTo(engine, destination, config, body, { queueName }));
   });
 }
