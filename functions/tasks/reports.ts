@@ -28,6 +28,7 @@ export const prepareReport = task({
 
 /** The actual logic, kept apart from the task (seed 001: "separate celery task from the actual logic"). */
 export async function prepareReportChunk(dataId: number, step: number): Promise<number> {
-  await Promise.resolve();
+  await new Promise((resolve) => setTimeout(resolve, 300)); // stands in for a slow query
+
   return (dataId * 31 + step * 17) % 100;
 }

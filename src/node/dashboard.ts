@@ -90,5 +90,6 @@ document.getElementById("send").onsubmit = async (e) => {
   document.getElementById("sent").textContent = res.status + " " + (await res.text()).slice(0, 120);
   refresh();
 };
+document.getElementById("token").value = new URLSearchParams(location.search).get("token") ?? "";
 refresh(); setInterval(refresh, 1000);
 </script></body></html>`;

@@ -27,7 +27,7 @@ export async function devCommand(argv: string[]): Promise<void> {
   const names = server.worker.runtime.registry.names();
   process.stdout.write(`
 celeriac dev server: ${url}
-  dashboard      ${url}/
+  dashboard      ${url}/?token=${encodeURIComponent(apiToken)}
   tasks          ${names.join(", ")}
   backend        ${server.backend.kind}${values.redis ? ` (${values.redis})` : " (in memory; --redis redis://… for real Redis)"}
   local broker   ${url}/v2 (QStash v2 API, public dev keys)
