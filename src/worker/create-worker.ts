@@ -17,6 +17,9 @@ import type { AnyTask } from "../task/task.ts";
 import type { Verifier } from "../verify/verifier.ts";
 import { createApi } from "./api.ts";
 import { deliverHandler } from "./deliver.ts";
+import type { Schedule } from "../schedule/schedule.ts";
+import type { ScheduleRunner } from "../schedule/runner.ts";
+import { guardRegistry, mountSchedules, workerSchedules } from "../schedule/worker-schedules.ts";
 
 export interface WorkerOptions {
   /** The tasks this worker runs: an array, a module namespace (`import * as tasks`), or a registry. */
@@ -48,6 +51,8 @@ export interface WorkerOptions {
   duplicateWait?: Duration;
   /** Added to the time limit to make an attempt's lease (how long a silent attempt counts as alive). Default 30 s. */
   leaseMargin?: Duration;
+  /** Cron schedules (`schedule()`) this worker fires and guards. Default: those exported beside the tasks when `tasks` is a module namespace. */
+  schedules?: Iterable<Schedule>;
 }
 
 /** A worker: the Hono app plus the runtime, for adapters and tests. */
@@ -55,6 +60,8 @@ export interface Worker {
   app: Hono;
   fetch: Hono["fetch"];
   runtime: WorkerRuntime;
+  /** The schedules and their engine entry points (`onCron`, `fire`); undefined without schedules. */
+  schedules: ScheduleRunner | undefined;
 }
 
 /** Build the worker app. */
@@ -64,7 +71,8 @@ export function createWorker(options: WorkerOptions): Worker {
   }
   const resultExpiresMs = toMs(options.resultExpires ?? 86_400);
   if (!(resultExpiresMs > 0)) throw new ConfigError("resultExpires must be greater than 0: results without a TTL leak forever.");
-  const registry = toRegistry(options.tasks);
+  const schedules = workerSchedules(options.schedules, options.tasks);
+  const registry = guardRegistry(toRegistry(options.tasks), schedules, () => rt);
   const now = options.now ?? Date.now;
   const rt: WorkerRuntime = {
     registry,
@@ -85,10 +93,11 @@ export function createWorker(options: WorkerOptions): Worker {
   const app = new Hono();
   app.post("/tasks/:name", deliverHandler({ rt, verifier: options.verifier, maxBodyBytes }));
   app.route("/api", createApi({ rt, broker: options.broker, apiToken: options.apiToken, maxBodyBytes }));
+  const scheduleRunner = mountSchedules(app, rt, schedules, { broker: options.broker, verifier: options.verifier, publicUrl: options.publicUrl, maxBodyBytes });
   app.get("/healthz", (c) => c.json({ ok: true, backend: options.backend.kind, tasks: registry.names().length }));
   app.onError((error, c) => {
     rt.logger.error(`Unhandled error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);
     return c.json({ error: `Internal error: ${error.message}. The request can be retried.` }, 500);
   });
-  return { app, fetch: app.fetch, runtime: rt };
+  return { app, fetch: app.fetch, runtime: rt, schedules: scheduleRunner };
 }
