@@ -1,0 +1,82 @@
+/**
+ * Deno smoke test: the example functions under `serveDeno`, in the Deno binary shipped by the
+ * `deno` npm package, resolving npm packages from the local node_modules (`nodeModulesDir:
+ * "manual"` in deno.json) with `--cached-only`: no network.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, ROOT, runSmoke, type Services, startServices, waitHealthy } from "./services.ts";
+
+const DENO = join(ROOT, "node_modules", ".bin", "deno");
+const ENTRY = "test/runtime/entries/deno-main.ts";
+
+interface DenoProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<string>;
+}
+
+function startDeno(env: Record<string, string>): DenoProcess {
+  if (!existsSync(DENO)) throw new Error(`${DENO} is missing: the "deno" devDependency is not installed (npm ci).`);
+  let output = "";
+  const child = spawn(DENO, ["run", "--allow-net", "--allow-env", "--allow-read", "--cached-only", "--no-prompt", ENTRY], {
+    cwd: ROOT,
+    // Only what Deno itself needs from the parent, plus the worker's variables.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(`deno exited (${code ?? signal}):\n${output}`)));
+  return { child, output: () => output, exited };
+}
+
+let services: Services | undefined;
+let deno: DenoProcess | undefined;
+let env: Record<string, string>;
+let selfUrl: string;
+
+beforeAll(async () => {
+  services = await startServices("deno");
+  if (!services) return;
+  const port = await freePort();
+  selfUrl = `http://127.0.0.1:${port}`;
+  env = { ...services.env(selfUrl), PORT: String(port) };
+  deno = startDeno(env);
+  await waitHealthy(selfUrl, 20_000, deno.exited);
+});
+
+afterAll(async () => {
+  if (deno && deno.child.exitCode === null) {
+    deno.child.kill("SIGTERM");
+    await deno.exited;
+  }
+  await services?.close();
+});
+
+describe("Deno runtime", () => {
+  it("deno adapter runs math_add pushed by the local broker and stores SUCCESS in Redis", async (t) => {
+    if (!services) return t.skip();
+    const r = await runSmoke(services, selfUrl, env);
+    expect(r.direct).toBe(5);
+    expect(r.viaApi).toBe(42);
+    expect(r.apiState).toBe("SUCCESS");
+    expect(JSON.parse(r.stored!)).toMatchObject({ status: "SUCCESS", result: 42 });
+  });
+
+  it("deno adapter exits at startup naming every missing variable and how to set it on Deno", async () => {
+    const port = await freePort();
+    const bare = startDeno({ PORT: String(port), CELERIAC_URL: `http://127.0.0.1:${port}` });
+    const ended = await Promise.race([bare.exited, new Promise<string>((r) => setTimeout(() => r("still running"), 20_000))]);
+    if (bare.child.exitCode === null) bare.child.kill("SIGKILL");
+    expect(ended).toMatch(/deno exited \(1\)/);
+    expect(ended).toContain("ConfigError");
+    expect(ended).toContain("celeriac cannot start on Deno: 6 environment variables need attention");
+    for (const name of ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY", "CELERIAC_API_TOKEN"]) {
+      expect(ended).toContain(`${name} is missing`);
+    }
+    expect(ended).toContain("deno run --env-file=.env");
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * What every runtime smoke test stands on: a real Redis behind the REST bridge, the local broker
+ * on a real port (signing with per-run keys), the seven production variables pointing at them,
+ * and a direct-mode client (the official QStash client to the broker, `@upstash/redis` to the
+ * bridge) to send tasks and read results back through Redis.
+ */
+import { createServer } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { Redis } from "@upstash/redis";
+import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
+import { createLocalBroker, type LocalBroker } from "../../src/broker/local/create-local-broker.ts";
+import { QStashBroker } from "../../src/broker/qstash.ts";
+import { type Client, createClient } from "../../src/client/client.ts";
+import { createKeys } from "../../src/keys.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
+import { connectDirect, deleteByPrefix, type NodeRedis, randomPrefix, requireRedis, startBridge } from "../backend/redis-env.ts";
+
+export const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** A free TCP port on 127.0.0.1 (the runtime under test must know its own URL before it starts). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Poll `check` until it returns a value (not undefined) or `timeoutMs` passes; then throw `what`. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Wait until `url`/healthz answers 200, or `exited` settles first (the runtime died). */
+export async function waitHealthy(url: string, timeoutMs: number, exited?: Promise<string>): Promise<void> {
+  let died: string | undefined;
+  void exited?.then((why) => (died = why));
+  await waitFor(`${url}/healthz`, timeoutMs, async () => {
+    if (died !== undefined) throw Object.assign(new Error(died), { fatal: true });
+    const res = await fetch(`${url}/healthz`).catch(() => undefined);
+    return res?.status === 200 ? true : undefined;
+  }).catch((err) => {
+    throw died !== undefined ? new Error(`the runtime exited before it was ready: ${died}`) : err;
+  });
+}
+
+export interface Services {
+  brokerUrl: string;
+  broker: LocalBroker;
+  bridge: StartedRedisRestBridge;
+  /** The Redis key prefix of this run (CELERIAC_KEY_PREFIX). */
+  prefix: string;
+  /** The production variables for a worker reachable at `selfUrl`. */
+  env(selfUrl: string): Record<string, string>;
+  /** A direct-mode client for the worker at `selfUrl`. */
+  client(selfUrl: string): Client;
+  close(): Promise<void>;
+}
+
+/** Start Redis (checked; fails in CI when absent), the bridge and the local broker. Undefined when Redis is absent outside CI. */
+export async function startServices(label: string): Promise<Services | undefined> {
+  if (!(await requireRedis())) return undefined;
+  const prefix = randomPrefix(`runtime-${label}`).replace(/:$/, "");
+  const bridge = await startBridge();
+  const keys = { current: `sig_${crypto.randomUUID().replaceAll("-", "")}`, next: `sig_${crypto.randomUUID().replaceAll("-", "")}` };
+  const token = `qstash-${crypto.randomUUID()}`;
+  const broker = createLocalBroker({ token, currentSigningKey: keys.current, nextSigningKey: keys.next, onError: () => {} });
+  const { server, url: brokerUrl } = await new Promise<{ server: ServerType; url: string }>((resolve) => {
+    const s = serve({ fetch: broker.fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve({ server: s, url: `http://127.0.0.1:${info.port}` }));
+  });
+  const apiToken = `api-${crypto.randomUUID()}`;
+  const direct: NodeRedis = await connectDirect();
+  return {
+    brokerUrl,
+    broker,
+    bridge,
+    prefix,
+    env: (selfUrl) => ({
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      QSTASH_URL: brokerUrl,
+      QSTASH_TOKEN: token,
+      QSTASH_CURRENT_SIGNING_KEY: keys.current,
+      QSTASH_NEXT_SIGNING_KEY: keys.next,
+      CELERIAC_URL: selfUrl,
+      CELERIAC_API_TOKEN: apiToken,
+      CELERIAC_KEY_PREFIX: prefix,
+    }),
+    client: (selfUrl) =>
+      createClient({
+        broker: new QStashBroker({ token, baseUrl: brokerUrl }),
+        backend: new RedisBackend({ redis: new Redis({ url: bridge.url, token: bridge.token, enableTelemetry: false }), resultExpiresMs: 600_000, prefix }),
+        workerUrl: selfUrl,
+        setAsCurrent: false,
+      }),
+    async close() {
+      await new Promise<void>((resolve) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      });
+      await broker.close();
+      await deleteByPrefix(direct, prefix);
+      await direct.close();
+      await bridge.close();
+    },
+  };
+}
+
+/**
+ * The smoke scenario, the same on every runtime: send `math_add` directly (the test publishes
+ * through the local broker), and again through the worker's own publish API (the runtime
+ * publishes with the official QStash client); in both, the broker pushes a signed delivery, the
+ * runtime runs the task and stores SUCCESS in Redis, where the client reads it.
+ */
+export async function runSmoke(services: Services, selfUrl: string, env: Record<string, string>): Promise<{ direct: unknown; viaApi: unknown; apiState: string; stored: string | null }> {
+  const client = services.client(selfUrl);
+  const sent = await client.send<number>("math_add", { a: 2, b: 3 });
+  const direct = await sent.get({ timeoutMs: 15_000 });
+
+  const res = await fetch(`${selfUrl}/api/tasks/math_add`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${env.CELERIAC_API_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ input: { a: 40, b: 2 } }),
+  });
+  if (res.status !== 202) throw new Error(`POST /api/tasks/math_add answered ${res.status}: ${await res.text()}`);
+  const { id } = (await res.json()) as { id: string };
+  const viaApi = await client.result<number>(id).get({ timeoutMs: 15_000 });
+  const view = (await (await fetch(`${selfUrl}/api/results/${id}`, { headers: { authorization: `Bearer ${env.CELERIAC_API_TOKEN}` } })).json()) as { state: string };
+
+  const direct2 = await connectDirect();
+  const stored = await direct2.get(createKeys(services.prefix).result(id));
+  await direct2.close();
+  return { direct, viaApi, apiState: view.state, stored };
+}

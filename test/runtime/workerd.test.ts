@@ -1,0 +1,78 @@
+/**
+ * workerd smoke test: `functions/worker.ts` under wrangler's local dev server (workerd, through
+ * wrangler's `unstable_startWorker`, the API behind `wrangler dev`), configured by wrangler.toml
+ * plus bindings for the production variables. No network: metrics and the `Request.cf` download
+ * are turned off, and `.dev.vars` / `.env` are not read.
+ */
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, ROOT, runSmoke, type Services, startServices, waitHealthy } from "./services.ts";
+
+process.env.WRANGLER_SEND_METRICS = "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+process.env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV = "false";
+
+type DevWorker = { ready: Promise<void>; url: Promise<URL>; dispose(): Promise<void> };
+
+/** Start functions/worker.ts in workerd on `port` with `vars` as plain-text bindings. */
+async function startWorkerd(port: number, vars: Record<string, string>): Promise<DevWorker> {
+  const { unstable_startWorker } = await import("wrangler");
+  const worker = (await unstable_startWorker({
+    config: join(ROOT, "wrangler.toml"),
+    // A path that does not exist: wrangler then reads neither .dev.vars nor .env (a developer's own values must not leak in).
+    envFiles: ["test/runtime/no-such.env"],
+    bindings: Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: "plain_text", value }])),
+    sendMetrics: false,
+    dev: { server: { hostname: "127.0.0.1", port }, inspector: false, watch: false, persist: false, remote: false, logLevel: "error" },
+  })) as unknown as DevWorker;
+  await worker.ready;
+  return worker;
+}
+
+let services: Services | undefined;
+let worker: DevWorker | undefined;
+let env: Record<string, string>;
+let selfUrl: string;
+
+beforeAll(async () => {
+  services = await startServices("workerd");
+  if (!services) return;
+  const port = await freePort();
+  selfUrl = `http://127.0.0.1:${port}`;
+  env = services.env(selfUrl);
+  worker = await startWorkerd(port, env);
+  await waitHealthy(selfUrl, 20_000);
+});
+
+afterAll(async () => {
+  await worker?.dispose();
+  await services?.close();
+});
+
+describe("workerd runtime", () => {
+  it("workers adapter runs math_add pushed by the local broker and stores SUCCESS in Redis", async (t) => {
+    if (!services) return t.skip();
+    const r = await runSmoke(services, selfUrl, env);
+    expect(r.direct).toBe(5);
+    expect(r.viaApi).toBe(42);
+    expect(r.apiState).toBe("SUCCESS");
+    expect(JSON.parse(r.stored!)).toMatchObject({ status: "SUCCESS", result: 42 });
+  });
+
+  it("workers adapter answers 500 naming every missing variable and the wrangler command to set it", async () => {
+    const port = await freePort();
+    const bare = await startWorkerd(port, { CELERIAC_URL: `http://127.0.0.1:${port}` });
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(500);
+      const { error } = (await res.json()) as { error: string };
+      expect(error).toContain("celeriac cannot start on Cloudflare Workers: 6 environment variables need attention");
+      for (const name of ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY", "CELERIAC_API_TOKEN"]) {
+        expect(error).toContain(`${name} is missing`);
+        expect(error).toContain(`wrangler secret put ${name}`);
+      }
+    } finally {
+      await bare.dispose();
+    }
+  });
+});
