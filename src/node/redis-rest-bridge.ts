@@ -17,7 +17,7 @@ import { ErrorReply } from "redis";
 import { ConfigError } from "../errors.ts";
 import { checkCommand } from "./redis-rest-command.ts";
 import { RedisConnection, type RedisConnectionOptions } from "./redis-rest-connection.ts";
-import { runCommand, runPipeline, runTransaction } from "./redis-rest-execute.ts";
+import { commandOptions, runCommand, runPipeline, runTransaction } from "./redis-rest-execute.ts";
 import { errorJson, itemsJson, resultJson } from "./redis-rest-reply.ts";
 
 /** Options of {@link createRedisRestBridge}. */
@@ -26,6 +26,11 @@ export interface RedisRestBridgeOptions extends RedisConnectionOptions {
   token: string;
   /** Largest accepted request body, in bytes. Default 10 MiB (Upstash's limit). */
   maxRequestBytes?: number;
+  /**
+   * Fail a command (HTTP 503) when Redis has not answered it within this many ms. Default 0: no
+   * per-command timer (it costs ~20 µs per command); a dead Redis is detected by the socket.
+   */
+  commandTimeoutMs?: number;
 }
 
 /** The bridge: a Hono app (serve `bridge.fetch`) plus control of its Redis connection. */
@@ -67,6 +72,7 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
   const maxBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
   const connection = new RedisConnection(options);
   const client = connection.client;
+  const sendOptions = commandOptions(options.commandTimeoutMs);
   const app = new Hono();
 
   const reply = (c: Context, body: string, status: 200 | 400 | 401 | 404 | 405 | 500 | 503 = 200) =>
@@ -81,11 +87,11 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
   };
 
   const readBody = async (c: Context): Promise<unknown> => {
-    const format = c.req.header("upstash-response-format");
+    const format = header(c, "upstash-response-format");
     if (format !== undefined && format.toLowerCase() !== "json") {
       return new Refusal(400, `ERR Upstash-Response-Format "${format}" is not supported by the Redis REST bridge: only "json".`);
     }
-    const declared = Number(c.req.header("content-length") ?? 0);
+    const declared = Number(header(c, "content-length") ?? 0);
     if (declared > maxBytes) return tooLarge(maxBytes);
     const text = await c.req.text();
     if (text.length > maxBytes) return tooLarge(maxBytes);
@@ -113,7 +119,7 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
     try {
       const gate = connection.whenReady();
       if (gate !== undefined) await gate;
-      const result = await runCommand(client, command as string[]);
+      const result = await runCommand(client, command as string[], sendOptions);
       return reply(c, resultJson(result, wantsBase64(c)));
     } catch (err) {
       return failure(c, err);
@@ -132,7 +138,7 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
     try {
       const gate = connection.whenReady();
       if (gate !== undefined) await gate;
-      return reply(c, itemsJson(await runPipeline(client, commands), wantsBase64(c)));
+      return reply(c, itemsJson(await runPipeline(client, commands, sendOptions), wantsBase64(c)));
     } catch (err) {
       return failure(c, err);
     }
@@ -149,7 +155,7 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
     try {
       const gate = connection.whenReady();
       if (gate !== undefined) await gate;
-      return reply(c, itemsJson(await runTransaction(client, body as string[][]), wantsBase64(c)));
+      return reply(c, itemsJson(await runTransaction(client, body as string[][], sendOptions), wantsBase64(c)));
     } catch (err) {
       return failure(c, err);
     }
@@ -173,8 +179,20 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
   });
 }
 
+/**
+ * A request header, read from Node's already-parsed `IncomingMessage` when served by
+ * `@hono/node-server` (building a web `Headers` object costs more than the rest of a request's
+ * bookkeeping); from the web `Request` otherwise. `name` is lower case.
+ */
+function header(c: Context, name: string): string | undefined {
+  const incoming = (c.env as { incoming?: { headers: Record<string, string | string[] | undefined> } } | undefined)?.incoming;
+  if (incoming === undefined) return c.req.header(name);
+  const value = incoming.headers[name];
+  return typeof value === "string" ? value : value?.[0];
+}
+
 function wantsBase64(c: Context): boolean {
-  const encoding = c.req.header("upstash-encoding");
+  const encoding = header(c, "upstash-encoding");
   return encoding !== undefined && encoding.toLowerCase() === "base64";
 }
 
@@ -188,10 +206,10 @@ function notBatch(endpoint: string): Refusal {
 
 /** `Authorization: Bearer <token>`, or the `_token` query parameter; compared in constant time. */
 function authorized(c: Context, token: Buffer): boolean {
-  const header = c.req.header("authorization");
+  const auth = header(c, "authorization");
   let given: string | undefined;
-  if (header !== undefined) {
-    if (header.length > 7 && header.slice(0, 7).toLowerCase() === "bearer ") given = header.slice(7).trim();
+  if (auth !== undefined) {
+    if (auth.length > 7 && auth.slice(0, 7).toLowerCase() === "bearer ") given = auth.slice(7).trim();
   } else {
     given = c.req.query("_token");
   }

@@ -12,7 +12,7 @@ import { BackendError, ConfigError } from "../errors.ts";
  * and already connected (`await client.connect()`).
  */
 export interface BridgeRedisClient {
-  sendCommand(args: readonly string[], options?: { typeMapping?: TypeMapping; chainId?: symbol }): Promise<unknown>;
+  sendCommand(args: readonly string[], options?: { typeMapping?: TypeMapping; chainId?: symbol; timeout?: number }): Promise<unknown>;
   readonly isOpen: boolean;
   readonly isReady: boolean;
   readonly options?: { RESP?: 2 | 3; url?: string } | undefined;

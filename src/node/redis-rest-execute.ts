@@ -10,14 +10,27 @@ import { ErrorReply } from "redis";
 import type { BridgeRedisClient } from "./redis-rest-connection.ts";
 import { REPLY_TYPE_MAPPING } from "./redis-rest-reply.ts";
 
-const OPTIONS = { typeMapping: REPLY_TYPE_MAPPING };
+/** Per-command options for node-redis, built once per bridge. */
+export interface CommandOptions {
+  readonly typeMapping: typeof REPLY_TYPE_MAPPING;
+  readonly timeout: number;
+}
+
+/**
+ * The options every command is sent with. `timeoutMs` 0 (the bridge's default) turns off
+ * node-redis's own 5 s per-command timer, which costs a timer and an AbortSignal per command on
+ * the hot path; a dead Redis is still detected by the socket closing or TCP keep-alive.
+ */
+export function commandOptions(timeoutMs = 0): CommandOptions {
+  return { typeMapping: REPLY_TYPE_MAPPING, timeout: timeoutMs };
+}
 
 /**
  * One command. Resolves with its reply; rejects with an `ErrorReply` when Redis answered an error,
  * with any other error when the connection failed.
  */
-export function runCommand(client: BridgeRedisClient, args: string[]): Promise<unknown> {
-  return client.sendCommand(args, OPTIONS);
+export function runCommand(client: BridgeRedisClient, args: string[], options: CommandOptions): Promise<unknown> {
+  return client.sendCommand(args, options);
 }
 
 /**
@@ -25,11 +38,15 @@ export function runCommand(client: BridgeRedisClient, args: string[]): Promise<u
  * its slot and does not affect the others. An `ErrorReply` given in place of a command (one the
  * bridge refused) is passed through to its slot. Rejects (as a whole) only on a connection failure.
  */
-export function runPipeline(client: BridgeRedisClient, commands: readonly (string[] | ErrorReply)[]): Promise<unknown[]> {
+export function runPipeline(
+  client: BridgeRedisClient,
+  commands: readonly (string[] | ErrorReply)[],
+  options: CommandOptions,
+): Promise<unknown[]> {
   const pending = new Array<unknown>(commands.length);
   for (let i = 0; i < commands.length; i++) {
     const command = commands[i];
-    pending[i] = command instanceof ErrorReply ? command : client.sendCommand(command, OPTIONS).catch(keepRedisError);
+    pending[i] = command instanceof ErrorReply ? command : client.sendCommand(command, options).catch(keepRedisError);
   }
   return Promise.all(pending);
 }
@@ -45,8 +62,12 @@ function keepRedisError(err: unknown): ErrorReply {
  * while queueing discards the whole transaction, which rejects with one `ErrorReply` naming that
  * command. Rejects with any other error on a connection failure.
  */
-export async function runTransaction(client: BridgeRedisClient, commands: string[][]): Promise<unknown[]> {
-  const options = { typeMapping: REPLY_TYPE_MAPPING, chainId: Symbol("multi-exec") };
+export async function runTransaction(
+  client: BridgeRedisClient,
+  commands: string[][],
+  commandOptions: CommandOptions,
+): Promise<unknown[]> {
+  const options = { ...commandOptions, chainId: Symbol("multi-exec") };
   const queued = new Array<Promise<unknown>>(commands.length + 2);
   queued[0] = client.sendCommand(["MULTI"], options);
   for (let i = 0; i < commands.length; i++) queued[i + 1] = client.sendCommand(commands[i], options);
