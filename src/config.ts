@@ -49,16 +49,16 @@ interface Variable {
 
 /** Every variable `fromEnv` reads, in the order errors list them. */
 export const ENV_VARIABLES: readonly Variable[] = [
-  { name: "UPSTASH_REDIS_REST_URL", part: "backend", required: true, secret: true, what: "REST URL of your Upstash Redis database (or of `celeriac redis-bridge`)" },
-  { name: "UPSTASH_REDIS_REST_TOKEN", part: "backend", required: true, secret: true, what: "REST token of that database" },
-  { name: "CELERIAC_KEY_PREFIX", part: "backend", required: false, secret: false, what: "Redis key prefix (Celery's global_keyprefix); default none" },
-  { name: "QSTASH_TOKEN", part: "broker", required: true, secret: true, what: "QStash token (Upstash console → QStash), or the local broker's token" },
-  { name: "QSTASH_URL", part: "broker", required: false, secret: false, what: "QStash base URL; default https://qstash.upstash.io" },
-  { name: "QSTASH_CURRENT_SIGNING_KEY", part: "verifier", required: true, secret: true, what: "current signing key (`sig_…`) that deliveries are checked against" },
-  { name: "QSTASH_NEXT_SIGNING_KEY", part: "verifier", required: true, secret: true, what: "next signing key (`sig_…`), accepted too during key rotation" },
+  { name: "UPSTASH_REDIS_REST_URL", part: "backend", required: true, secret: true, what: "the REST URL of your Upstash Redis database (or of `celeriac redis-bridge`)" },
+  { name: "UPSTASH_REDIS_REST_TOKEN", part: "backend", required: true, secret: true, what: "the REST token of that database" },
+  { name: "CELERIAC_KEY_PREFIX", part: "backend", required: false, secret: false, what: "a prefix for every Redis key (Celery's global_keyprefix); default none" },
+  { name: "QSTASH_TOKEN", part: "broker", required: true, secret: true, what: "your QStash token (Upstash console → QStash), or the local broker's token" },
+  { name: "QSTASH_URL", part: "broker", required: false, secret: false, what: "the QStash base URL; default https://qstash.upstash.io" },
+  { name: "QSTASH_CURRENT_SIGNING_KEY", part: "verifier", required: true, secret: true, what: "the current signing key (`sig_…`) that deliveries are checked against" },
+  { name: "QSTASH_NEXT_SIGNING_KEY", part: "verifier", required: true, secret: true, what: "the next signing key (`sig_…`), accepted too during key rotation" },
   { name: "CELERIAC_URL", part: "publicUrl", required: true, secret: false, what: "this worker's public base URL, where the broker delivers (e.g. https://tasks.example.workers.dev)" },
-  { name: "CELERIAC_API_TOKEN", part: "apiToken", required: true, secret: true, what: "bearer token of the publish/results API (any long random string)" },
-  { name: "CELERIAC_RESULT_EXPIRES", part: "resultExpires", required: false, secret: false, what: "result TTL: seconds or a duration like \"1d\"; default 1 day" },
+  { name: "CELERIAC_API_TOKEN", part: "apiToken", required: true, secret: true, what: "the bearer token of the publish/results API (any long random string)" },
+  { name: "CELERIAC_RESULT_EXPIRES", part: "resultExpires", required: false, secret: false, what: "the result TTL: seconds or a duration like \"1d\"; default 1 day" },
 ];
 
 /** How to set variable `v` on `runtime`, as one sentence. */
@@ -101,7 +101,7 @@ export function fromEnv(env: EnvSource, options: FromEnvOptions = {}): EnvConfig
   const needed = ENV_VARIABLES.filter((v) => provided[v.part] === undefined);
   const problems: string[] = [];
   const missing = needed.filter((v) => v.required && read(v.name) === undefined);
-  for (const v of missing) problems.push(`  - ${v.name} is missing: the ${v.what}. To set it, ${howToSet(v, runtime)}.`);
+  for (const v of missing) problems.push(`  - ${v.name} is missing: ${v.what}. To set it, ${howToSet(v, runtime)}.`);
   const invalid = (v: Variable, why: string) => problems.push(`  - ${v.name} is invalid: ${why}. To set it, ${howToSet(v, runtime)}.`);
   const spec = (name: string) => ENV_VARIABLES.find((v) => v.name === name)!;
   const isNeeded = (name: string) => needed.some((v) => v.name === name);

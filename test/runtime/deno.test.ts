@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, ROOT, runSmoke, type Services, startServices, waitHealthy } from "./services.ts";
 
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
-const ENTRY = "test/runtime/entries/deno-main.ts";
+const RUN_ENTRY = ["run", "test/runtime/entries/deno-main.ts"];
 
 interface DenoProcess {
   child: ChildProcess;
@@ -18,10 +18,11 @@ interface DenoProcess {
   exited: Promise<string>;
 }
 
-function startDeno(env: Record<string, string>): DenoProcess {
+/** `deno run` of the serveDeno entry (PORT from env), or `deno serve` of the default-export entry. */
+function startDeno(env: Record<string, string>, command: string[] = RUN_ENTRY): DenoProcess {
   if (!existsSync(DENO)) throw new Error(`${DENO} is missing: the "deno" devDependency is not installed (npm ci).`);
   let output = "";
-  const child = spawn(DENO, ["run", "--allow-net", "--allow-env", "--allow-read", "--cached-only", "--no-prompt", ENTRY], {
+  const child = spawn(DENO, [command[0], "--allow-net", "--allow-env", "--allow-read", "--cached-only", "--no-prompt", ...command.slice(1)], {
     cwd: ROOT,
     // Only what Deno itself needs from the parent, plus the worker's variables.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env },
@@ -64,6 +65,21 @@ describe("Deno runtime", () => {
     expect(r.viaApi).toBe(42);
     expect(r.apiState).toBe("SUCCESS");
     expect(JSON.parse(r.stored!)).toMatchObject({ status: "SUCCESS", result: 42 });
+  });
+
+  it("deno serve runs the default-export worker and its tasks", async (t) => {
+    if (!services) return t.skip();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const served = startDeno(services.env(url), ["serve", "--host", "127.0.0.1", "--port", String(port), "test/runtime/entries/deno-serve.ts"]);
+    try {
+      await waitHealthy(url, 20_000, served.exited);
+      const sent = await services.client(url).send<number>("math_add", { a: 20, b: 1 });
+      expect(await sent.get({ timeoutMs: 15_000 })).toBe(21);
+    } finally {
+      served.child.kill("SIGTERM");
+      await served.exited;
+    }
   });
 
   it("deno adapter exits at startup naming every missing variable and how to set it on Deno", async () => {
