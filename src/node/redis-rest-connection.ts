@@ -71,7 +71,7 @@ export class RedisConnection {
         throw new ConfigError("The Redis REST bridge needs `redisUrl` (e.g. redis://127.0.0.1:6379) or a connected node-redis `client`.");
       }
       const maxDelay = options.maxReconnectDelayMs ?? 2000;
-      const client = createClient({
+      const client = redisClient(options.redisUrl, {
         url: options.redisUrl,
         RESP: 2,
         // Never queue commands while disconnected: a request must fail fast, not hang.
@@ -159,6 +159,17 @@ export class RedisConnection {
     if (!this.#owned || !this.client.isOpen) return;
     if (this.client.isReady) await this.client.close().catch(() => this.client.destroy());
     else this.client.destroy();
+  }
+}
+
+/** Creates the client, turning node-redis's URL errors into a `ConfigError` that names the URL. */
+function redisClient(url: string, options: Parameters<typeof createClient>[0]) {
+  try {
+    return createClient(options);
+  } catch (err) {
+    throw new ConfigError(
+      `The Redis URL "${redact(url)}" is not usable (${messageOf(err)}): use redis://[user:password@]host:port[/db] or rediss:// for TLS.`,
+    );
   }
 }
 

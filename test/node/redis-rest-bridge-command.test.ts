@@ -50,9 +50,12 @@ describe.skipIf(!hasRedis)("celeriac redis-bridge", () => {
 });
 
 describe("celeriac redis-bridge arguments", () => {
-  it("explains a bad port or an unknown flag, and prints usage on --help", async () => {
+  it("explains a bad port, Redis URL or unknown flag, and prints usage on --help", async () => {
     await expect(redisBridgeCommand(["--port", "http"], { env: {} })).rejects.toThrow(/--port must be an integer/);
     await expect(redisBridgeCommand(["--nope"], { env: {} })).rejects.toThrow(/Unknown option '--nope'[\s\S]*Usage: celeriac redis-bridge/);
+    await expect(redisBridgeCommand(["--redis", "http://127.0.0.1:6379", "--port", "0"], { env: {} })).rejects.toThrow(
+      /Redis URL "http:\/\/127.0.0.1:6379\/" is not usable .*use redis:\/\//,
+    );
     const out: string[] = [];
     await redisBridgeCommand(["--help"], { out: (l) => out.push(l) });
     expect(out).toEqual([REDIS_BRIDGE_USAGE]);
