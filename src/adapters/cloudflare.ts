@@ -2,6 +2,7 @@
  * Cloudflare Workers adapter: `export default createCloudflareWorker({ tasks })` is a complete
  * Worker. The worker app is built once per isolate, on the first event, from the `env` bindings
  * (`[vars]` and secrets) with `fromEnv`; a missing variable answers 500 with the list of what to set.
+ * Cron triggers publish the worker's due schedules.
  * @module
  */
 import type { EnvSource } from "../config.ts";
@@ -30,8 +31,10 @@ export type ScheduledHandler = (event: WorkersScheduledEvent, env: Record<string
 /** Options of {@link createCloudflareWorker}. */
 export interface CloudflareWorkerOptions extends AdapterOptions {
   /**
-   * Runs on each cron trigger. Default: none (cron events are acknowledged and ignored). The
-   * schedules feature plugs in here, e.g. `onScheduled: (event, env, ctx, worker) => …`.
+   * Runs on each cron trigger (`[triggers] crons` in wrangler.toml). Default: publish the
+   * worker's schedules due at the event's time (`worker.schedules.onCron(event)`; nothing when
+   * the worker has no schedules). Given, it replaces the default (call
+   * `worker.schedules?.onCron(event)` yourself to keep it).
    */
   onScheduled?: ScheduledHandler;
   /**
@@ -80,7 +83,8 @@ export function createCloudflareWorker(options: CloudflareWorkerOptions): Cloudf
     },
     async scheduled(event, env, ctx) {
       const w = build(env);
-      await onScheduled?.(event, env, ctx, w);
+      if (onScheduled) await onScheduled(event, env, ctx, w);
+      else await w.schedules?.onCron(event);
     },
   };
 }
