@@ -1,113 +1,139 @@
 /**
- * `QStashBroker`: the production `Broker`, over the official `@upstash/qstash` `Client`. Pointed
- * at the local broker (`baseUrl`), the same adapter is how celeriac publishes in development and
- * in the integration tests, so the two are proven against each other.
+ * `QStashBroker`: the Broker port over the official `@upstash/qstash` `Client`. Production talks to
+ * QStash; pointed at the local broker (`baseUrl`), it is also how celeriac publishes in
+ * development and tests, so one code path is exercised everywhere.
  * @module
  */
-import { Client } from "@upstash/qstash";
-import { BrokerError, ConfigError } from "../errors.ts";
-import type { Broker, BrokerSchedule, PublishRequest, PublishResult } from "./broker.ts";
 
+import { Client, QstashError } from "@upstash/qstash";
+import { BrokerError, ConfigError } from "../errors.ts";
+import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
+
+/** Options of {@link QStashBroker}. */
 export interface QStashBrokerOptions {
   /** `QSTASH_TOKEN`. */
   token: string;
-  /** `QSTASH_URL`. Default QStash's own. */
+  /** `QSTASH_URL`; default `https://qstash.upstash.io`. */
   baseUrl?: string;
+  /** Retries of the client's own HTTP call on network errors (not deliveries). Default 3. */
+  networkRetries?: number;
 }
 
-type FlowControlArg = { key: string; parallelism?: number; rate?: number; period?: string };
+type ClientFlowControl = { key: string; parallelism?: number; rate?: number; period?: number };
 
-/** The Broker port over QStash's official client. */
+function flowControl(fc: FlowControl | undefined): ClientFlowControl | undefined {
+  if (!fc) return undefined;
+  const out: ClientFlowControl = { key: fc.key };
+  if (fc.parallelism !== undefined) out.parallelism = fc.parallelism;
+  if (fc.rate !== undefined) out.rate = fc.rate;
+  if (fc.periodSec !== undefined) out.period = fc.periodSec;
+  return out;
+}
+
+function brokerError(action: string, err: unknown): BrokerError {
+  const status = err instanceof QstashError ? err.status : undefined;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new BrokerError(`QStash ${action} failed${status ? ` (${status})` : ""}: ${detail}. Check QSTASH_URL and QSTASH_TOKEN.`, { status, cause: err });
+}
+
+const statusOf = (err: unknown): number | undefined => (err instanceof QstashError ? err.status : undefined);
+
+/**
+ * The Broker port on QStash.
+ * @example
+ * const broker = new QStashBroker({ token: env.QSTASH_TOKEN, baseUrl: env.QSTASH_URL });
+ * await broker.publish({ url: "https://app.example.com/tasks/main_send_email", body: envelope, delaySec: 10 });
+ */
 export class QStashBroker implements Broker {
   readonly client: Client;
 
   constructor(options: QStashBrokerOptions) {
-    if (!options?.token) throw new ConfigError("QStashBroker needs `token`: set QSTASH_TOKEN (the local broker prints one).");
-    this.client = new Client({ token: options.token, baseUrl: options.baseUrl, enableTelemetry: false });
+    if (!options.token) throw new ConfigError("QStashBroker needs a token: set QSTASH_TOKEN (the local broker prints one).");
+    // devMode false: the configured URL and token win even when QSTASH_DEV is set in the environment.
+    this.client = new Client({
+      token: options.token,
+      baseUrl: options.baseUrl,
+      devMode: false,
+      retry: { retries: options.networkRetries ?? 3 },
+    });
   }
 
   async publish(request: PublishRequest): Promise<PublishResult> {
-    const args = {
+    const headers = { "Content-Type": "application/json", ...request.headers };
+    const common = {
       url: request.url,
       body: request.body,
-      headers: { "Content-Type": "application/json", ...request.headers },
-      ...(request.notBefore !== undefined ? { notBefore: request.notBefore } : request.delaySec ? { delay: request.delaySec } : {}),
-      ...(request.retries !== undefined ? { retries: request.retries } : {}),
-      ...(request.timeoutSec !== undefined ? { timeout: request.timeoutSec } : {}),
-      ...(request.deduplicationId ? { deduplicationId: request.deduplicationId } : {}),
-      ...(request.label ? { label: request.label } : {}),
-      ...(request.flowControl ? { flowControl: toFlowControl(request.flowControl) as never } : {}),
+      headers,
+      method: "POST" as const,
+      delay: request.notBefore === undefined ? request.delaySec : undefined,
+      notBefore: request.notBefore,
+      retries: request.retries,
+      timeout: request.timeoutSec,
+      deduplicationId: request.deduplicationId,
+      flowControl: flowControl(request.flowControl),
+      label: request.label,
     };
-    const result = await call("publish", () =>
-      request.queue ? this.client.queue({ queueName: request.queue }).enqueue(args) : this.client.publish(args)
-    );
-    const first = (Array.isArray(result) ? result[0] : result) as { messageId: string; deduplicated?: boolean };
-    return { messageId: first.messageId, ...(first.deduplicated ? { deduplicated: true } : {}) };
+    try {
+      const res = request.queue
+        ? await this.client.queue({ queueName: request.queue }).enqueue(common as Parameters<ReturnType<Client["queue"]>["enqueue"]>[0])
+        : await this.client.publish(common as Parameters<Client["publish"]>[0]);
+      const one = (Array.isArray(res) ? res[0] : res) as { messageId: string; deduplicated?: boolean };
+      return one.deduplicated ? { messageId: one.messageId, deduplicated: true } : { messageId: one.messageId };
+    } catch (err) {
+      throw brokerError(`publish to ${request.url}`, err);
+    }
   }
 
   async cancel(messageId: string): Promise<boolean> {
     try {
-      const res = (await this.client.messages.cancel(messageId)) as unknown as { cancelled?: number } | undefined;
+      const res = await this.client.messages.cancel(messageId);
       return (res?.cancelled ?? 1) > 0;
-    } catch (error) {
-      if ((error as { status?: number }).status === 404) return false;
-      throw wrap("cancel", error);
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw brokerError(`cancel of ${messageId}`, err);
     }
   }
 
-  async upsertSchedule(s: BrokerSchedule): Promise<string> {
-    const { scheduleId } = await call("create a schedule", () =>
-      this.client.schedules.create({
-        destination: s.url,
-        cron: s.cron,
-        scheduleId: s.scheduleId,
-        ...(s.body !== undefined ? { body: s.body } : {}),
-        headers: { "Content-Type": "application/json", ...s.headers },
-        ...(s.retries !== undefined ? { retries: s.retries } : {}),
-        ...(s.timeoutSec !== undefined ? { timeout: s.timeoutSec } : {}),
-      })
-    );
-    return scheduleId;
+  async upsertSchedule(schedule: BrokerSchedule): Promise<string> {
+    try {
+      const { scheduleId } = await this.client.schedules.create({
+        destination: schedule.url,
+        cron: schedule.cron,
+        body: schedule.body,
+        headers: { "Content-Type": "application/json", ...schedule.headers },
+        retries: schedule.retries,
+        timeout: schedule.timeoutSec,
+        scheduleId: schedule.scheduleId || undefined,
+      });
+      if (schedule.isPaused) await this.client.schedules.pause({ schedule: scheduleId });
+      return scheduleId;
+    } catch (err) {
+      throw brokerError(`schedule ${schedule.scheduleId}`, err);
+    }
   }
 
   async listSchedules(): Promise<BrokerSchedule[]> {
-    const list = await call("list schedules", () => this.client.schedules.list());
-    return list.map((s) => ({
-      scheduleId: s.scheduleId,
-      cron: s.cron,
-      url: s.destination,
-      ...(s.body !== undefined ? { body: s.body } : {}),
-      ...(s.header ? { headers: Object.fromEntries(Object.entries(s.header).map(([k, v]) => [k, v.join(", ")])) } : {}),
-      retries: s.retries,
-      isPaused: s.isPaused,
-    }));
+    try {
+      const list = await this.client.schedules.list();
+      return list.map((s) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(s.header ?? {})) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
+        const out: BrokerSchedule = { scheduleId: s.scheduleId, cron: s.cron, url: s.destination, headers, retries: s.retries, isPaused: s.isPaused };
+        const body = s.body ?? (s.bodyBase64 ? new TextDecoder().decode(Uint8Array.from(atob(s.bodyBase64), (c) => c.charCodeAt(0))) : undefined);
+        if (body !== undefined) out.body = body;
+        return out;
+      });
+    } catch (err) {
+      throw brokerError("schedule list", err);
+    }
   }
 
   async deleteSchedule(scheduleId: string): Promise<void> {
-    await call("delete a schedule", () => this.client.schedules.delete(scheduleId));
+    try {
+      await this.client.schedules.delete(scheduleId);
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      throw brokerError(`schedule delete of ${scheduleId}`, err);
+    }
   }
-}
-
-function toFlowControl(f: NonNullable<PublishRequest["flowControl"]>): FlowControlArg {
-  return {
-    key: f.key,
-    ...(f.parallelism !== undefined ? { parallelism: f.parallelism } : {}),
-    ...(f.rate !== undefined ? { rate: f.rate } : {}),
-    ...(f.periodSec !== undefined ? { period: `${f.periodSec}s` } : {}),
-  };
-}
-
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw wrap(what, error);
-  }
-}
-
-function wrap(what: string, error: unknown): BrokerError {
-  const status = (error as { status?: number }).status;
-  const detail = error instanceof Error ? error.message : String(error);
-  const hint = status === 401 ? " Check QSTASH_TOKEN." : status === undefined ? " Is the broker reachable at QSTASH_URL?" : "";
-  return new BrokerError(`QStash refused to ${what}${status ? ` (${status})` : ""}: ${detail}.${hint}`, { status, cause: error });
 }

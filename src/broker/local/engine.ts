@@ -87,9 +87,14 @@ export class BrokerEngine {
     this.scheduler = new Scheduler(
       {
         claim: async (now, max) => {
-          const batch = await this.store.messages.claimDue(now, max);
-          for (const m of batch) this.held.set(m.id, m);
-          return batch;
+          const fresh: StoredMessage[] = [];
+          for (const m of await this.store.messages.claimDue(now, max)) {
+            // A lease that ran out while this process still holds the message (a stalled clock): keep ours.
+            if (this.held.has(m.id)) continue;
+            this.held.set(m.id, m);
+            fresh.push(m);
+          }
+          return fresh;
         },
         nextWakeAt: (now) => this.#nextWakeAt(now),
         tick: async (now) => {
@@ -303,11 +308,21 @@ export class BrokerEngine {
     } catch (err) {
       this.options.onError(err);
     }
+    const messages = this.store.messages;
+    if (messages.renew && messages.renewEveryMs) {
+      this.#renewTimer = setInterval(() => {
+        if (this.held.size) messages.renew!([...this.held.keys()], this.now()).catch(this.options.onError);
+      }, messages.renewEveryMs);
+      (this.#renewTimer as { unref?: () => void }).unref?.();
+    }
     this.scheduler.kick();
   }
 
+  #renewTimer: ReturnType<typeof setInterval> | undefined;
+
   /** Stop the loop; give parked and ready messages back to the store. */
   async close(): Promise<void> {
+    if (this.#renewTimer) clearInterval(this.#renewTimer);
     await this.scheduler.close();
     const giveBack = [...this.gates.drain(), ...this.scheduler.takeReady()];
     if (giveBack.length) await this.store.messages.release(giveBack);

@@ -31,6 +31,8 @@ export interface MessageStore {
   list(): Promise<StoredMessage[]>;
   /** Keep claims alive: the caller still holds these ids (shared stores only). */
   renew?(ids: readonly string[], now: number): Promise<void>;
+  /** How often the holder must call `renew` (ms); set with `renew`. */
+  readonly renewEveryMs?: number;
   /** Give claimed messages back to the due index as they are (shutdown). */
   release(msgs: readonly StoredMessage[]): Promise<void>;
 }
