@@ -1,15 +1,29 @@
 /**
- * Deno smoke test: the example functions under `serveDeno`, in the Deno binary shipped by the
- * `deno` npm package, resolving npm packages from the local node_modules (`nodeModulesDir:
+ * Deno smoke test: the example functions under `serveDeno` and `deno serve`, in the Deno binary
+ * shipped by the `deno` npm package, resolving npm packages from the local node_modules (`nodeModulesDir:
  * "manual"` in deno.json) with `--cached-only`: no network.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, ROOT, runSmoke, type Services, startServices, waitHealthy } from "./services.ts";
 
-const DENO = join(ROOT, "node_modules", ".bin", "deno");
+/**
+ * The Deno executable of the `deno` npm package. Its `install_api.cjs` returns the binary,
+ * linking it from the platform package (`@deno/<target>`) on first use: no download. The real
+ * binary is spawned (not the `bin.cjs` shim) so that killing it stops the server.
+ */
+function denoExecutable(): string {
+  const require = createRequire(join(ROOT, "package.json"));
+  let api: { runInstall(): string };
+  try {
+    api = require("deno/install_api.cjs");
+  } catch (err) {
+    throw new Error(`the "deno" devDependency is not installed (run npm ci): ${err}`);
+  }
+  return api.runInstall();
+}
 const RUN_ENTRY = ["run", "test/runtime/entries/deno-main.ts"];
 
 interface DenoProcess {
@@ -20,9 +34,8 @@ interface DenoProcess {
 
 /** `deno run` of the serveDeno entry (PORT from env), or `deno serve` of the default-export entry. */
 function startDeno(env: Record<string, string>, command: string[] = RUN_ENTRY): DenoProcess {
-  if (!existsSync(DENO)) throw new Error(`${DENO} is missing: the "deno" devDependency is not installed (npm ci).`);
   let output = "";
-  const child = spawn(DENO, [command[0], "--allow-net", "--allow-env", "--allow-read", "--cached-only", "--no-prompt", ...command.slice(1)], {
+  const child = spawn(denoExecutable(), [command[0], "--allow-net", "--allow-env", "--allow-read", "--cached-only", "--no-prompt", ...command.slice(1)], {
     cwd: ROOT,
     // Only what Deno itself needs from the parent, plus the worker's variables.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env },
