@@ -7,3 +7,4 @@ export { sendEmail } from "./tasks/email.ts";
 export { checkAvailability } from "./tasks/availability.ts";
 export { chargeCard } from "./tasks/billing.ts";
 export { prepareReport } from "./tasks/reports.ts";
+export { reportEvery10Minutes } from "./schedules.ts";
