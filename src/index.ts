@@ -40,6 +40,14 @@ export { MemoryBackend } from "./backend/memory.ts";
 export { RedisBackend } from "./backend/redis/redis-backend.ts";
 export type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker/broker.ts";
 export type { Verifier } from "./verify/verifier.ts";
+export { collectSchedules, isSchedule, schedule } from "./schedule/schedule.ts";
+export type { MisfirePolicy, OverlapPolicy, Schedule, ScheduleOptions } from "./schedule/schedule.ts";
+export { ScheduleRunner } from "./schedule/runner.ts";
+export type { CronEvent } from "./schedule/runner.ts";
+export type { FireResult } from "./schedule/fire.ts";
+export { syncSchedules } from "./schedule/sync.ts";
+export type { SyncReport } from "./schedule/sync.ts";
+export { wranglerCrons } from "./schedule/cloudflare-crons.ts";
 export { createQStashVerifier } from "./verify/qstash-verifier.ts";
 
 export * from "./errors.ts";
