@@ -26,6 +26,7 @@ import { createWorker, type Worker } from "../worker/create-worker.ts";
 import { createNodeDeliver } from "./http-deliver.ts";
 import { startRedisRestBridge, type StartedRedisRestBridge } from "./redis-rest-server.ts";
 import { createDashboard, RecentTasks } from "./dashboard.ts";
+import { devSchedules, syncDevSchedules } from "./dev-schedules.ts";
 
 export interface DevServerOptions {
   /** Default 8787 (`0` picks a free port). */
@@ -67,6 +68,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const registry = typeof options.tasks === "string" || options.tasks === undefined
     ? await loadTasks(options.tasks ?? "functions/index.ts")
     : toRegistry(options.tasks);
+  const schedules = await devSchedules(options.tasks);
   const resultExpiresMs = options.resultExpiresMs ?? 86_400_000;
   const apiToken = options.apiToken ?? randomBytes(18).toString("base64url");
 
@@ -103,7 +105,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     resultExpires: resultExpiresMs / 1000,
     hostname: `dev@${host}`,
     logger,
+    schedules,
   });
+  await syncDevSchedules(publisherBroker, schedules, url, logger);
   dashboard = createDashboard({ recent, backend, registry });
   return {
     url,
