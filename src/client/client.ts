@@ -134,7 +134,7 @@ function httpClient(o: HttpClientOptions): Client {
   const source: ResultSource = {
     fetch: (id) => call<ResultView>("GET", `/api/results/${encodeURIComponent(id)}`),
     forget: (id) => call("DELETE", `/api/results/${encodeURIComponent(id)}`),
-    revoke: (id) => call("POST", `/api/results/${encodeURIComponent(id)}/revoke`),
+    revoke: (id, opts) => call("POST", `/api/results/${encodeURIComponent(id)}/revoke${opts?.messageId ? `?messageId=${encodeURIComponent(opts.messageId)}` : ""}`),
   };
   return {
     async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
@@ -145,6 +145,6 @@ function httpClient(o: HttpClientOptions): Client {
       return new AsyncResult(sent.id, source, { messageId: sent.messageId });
     },
     result: (id) => new AsyncResult(id, source),
-    revoke: (id) => source.revoke(id),
+    revoke: (id, opts) => source.revoke(id, opts),
   } as Client;
 }
