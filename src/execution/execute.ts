@@ -101,9 +101,10 @@ async function onHeld(
 ): Promise<Outcome> {
   if (meta && isReady(meta.status)) return { kind: "ack", id: env.id, state: meta.status, note: "duplicate delivery" };
   if (leaseRemainingMs > 0) {
+    const waitFrom = rt.now();
     const settled = await waitForHolder(rt, env.id, key, Math.min(leaseRemainingMs, rt.duplicateWaitMs));
     if (settled) return { kind: "ack", id: env.id, state: settled, note: "duplicate delivery" };
-    const retryAfterSec = Math.max(1, Math.ceil(leaseRemainingMs / 1000));
+    const retryAfterSec = Math.max(1, Math.ceil((leaseRemainingMs - (rt.now() - waitFrom)) / 1000)); // the lease left now, after the wait
     return { kind: "redeliver", id: env.id, reason: "Another delivery of this attempt is running", retryAfterSec, busy: true };
   }
   // Early ack: the attempt started and its worker was lost. Celery records WorkerLostError.
