@@ -7,7 +7,7 @@
 
 import http from "node:http";
 import https from "node:https";
-import type { Deliver } from "../broker/local/delivery.ts";
+import type { Deliver, RawDeliveryRequest, RawDeliveryResponse, ResponseHeaders } from "../broker/local/delivery.ts";
 
 /** Options of {@link createNodeDeliver}. */
 export interface NodeDeliverOptions {
@@ -73,7 +73,53 @@ export function createNodeDeliver(options: NodeDeliverOptions = {}): NodeDeliver
       req.end(body);
     });
   };
+  const targets = new Map<string, { secure: boolean; options: http.RequestOptions }>();
+  const target = (url: string) => {
+    let t = targets.get(url);
+    if (!t) {
+      const u = new URL(url);
+      const secure = u.protocol === "https:";
+      t = { secure, options: { protocol: u.protocol, hostname: u.hostname.replace(/^\[|\]$/g, ""), port: u.port || (secure ? 443 : 80), path: `${u.pathname}${u.search}`, agent: secure ? httpsAgent : httpAgent } };
+      if (targets.size > 10_000) targets.clear();
+      targets.set(url, t);
+    }
+    return t;
+  };
+
+  /** The fast path: no Request/Response objects, a socket-idle timeout instead of an AbortSignal. */
+  const raw = (request: RawDeliveryRequest): Promise<RawDeliveryResponse> =>
+    new Promise<RawDeliveryResponse>((resolve, reject) => {
+      const t = target(request.url);
+      const headers: Record<string, string> = request.headers;
+      if (request.body) headers["Content-Length"] = String(request.body.byteLength);
+      const req = (t.secure ? https : http).request({ ...t.options, method: request.method, headers, timeout: request.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          const h = res.headers;
+          const view: ResponseHeaders = {
+            get: (name) => {
+              const v = h[name.toLowerCase()];
+              return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+            },
+            forEach: (cb) => {
+              for (const k of Object.keys(h)) {
+                const v = h[k];
+                if (v !== undefined) cb(Array.isArray(v) ? v.join(", ") : v, k);
+              }
+            },
+          };
+          resolve({ status: res.statusCode ?? 502, headers: view, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) });
+        });
+      });
+      req.on("timeout", () => req.destroy(Object.assign(new Error("request timed out"), { name: "TimeoutError" })));
+      req.on("error", reject);
+      req.end(request.body ?? undefined);
+    });
+
   return Object.assign(deliver, {
+    raw,
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();

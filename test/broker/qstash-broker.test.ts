@@ -1,17 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BrokerError } from "../../src/errors.ts";
+import type { Broker } from "../../src/broker/broker.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { manualClock, startBroker, startReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
 
 const clock = manualClock(Date.UTC(2030, 5, 1));
 let b: TestBroker;
 let r: TestReceiver;
-let broker: QStashBroker;
 
 beforeAll(async () => {
   b = await startBroker({ now: clock.now });
   r = await startReceiver(() => b.broker.keys, { clockTolerance: 1e10, now: () => b.broker.now() });
-  broker = new QStashBroker({ token: b.broker.token, baseUrl: b.url });
 });
 afterAll(async () => {
   await b.close();
@@ -21,7 +20,19 @@ afterEach(() => {
   r.deliveries.length = 0;
 });
 
-describe("QStashBroker against the local broker", () => {
+// One contract suite for the Broker port: QStashBroker (official client over HTTP) and the
+// local broker's direct port must behave the same.
+const implementations: [string, () => Broker][] = [
+  ["QStashBroker → local broker over HTTP", () => new QStashBroker({ token: b.broker.token, baseUrl: b.url })],
+  ["LocalBroker.direct", () => b.broker.direct],
+];
+
+for (const [name, make] of implementations) describe(`${name} (Broker port contract)`, () => {
+  let broker: Broker;
+  beforeAll(() => {
+    broker = make();
+  });
+
   it("publishes a JSON envelope with delay, retries, timeout, label, flow control and headers", async () => {
     const { messageId, deduplicated } = await broker.publish({
       url: `${r.url}/tasks/main_send_email`,
@@ -92,6 +103,11 @@ describe("QStashBroker against the local broker", () => {
     expect(err).toBeInstanceOf(BrokerError);
     expect((err as BrokerError).status).toBe(400);
     expect((err as Error).message).toMatch(/invalid scheme/);
+  });
+});
+
+describe("QStashBroker", () => {
+  it("reports a wrong token as a BrokerError with status 401", async () => {
     const bad = new QStashBroker({ token: "wrong", baseUrl: b.url });
     expect(((await bad.publish({ url: `${r.url}/x`, body: "{}" }).catch((e: unknown) => e)) as BrokerError).status).toBe(401);
   });

@@ -22,7 +22,7 @@ export function headerMap(headers: Record<string, string>): Record<string, strin
 }
 
 /** A response's headers as `{Name: [values]}`. */
-export function responseHeaderMap(headers: Headers): Record<string, string[]> {
+export function responseHeaderMap(headers: { forEach(cb: (value: string, key: string) => void): void }): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   headers.forEach((value, key) => {
     (out[canonicalHeaderName(key)] ??= []).push(value);

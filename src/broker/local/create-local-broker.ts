@@ -26,6 +26,8 @@ import { scheduleRoutes } from "./routes/schedules.ts";
 import { topicRoutes } from "./routes/topics.ts";
 import { installCallbacks } from "./callbacks.ts";
 import { ScheduleRunner } from "./schedule-runner.ts";
+import { DirectBroker } from "./direct-broker.ts";
+import type { Broker } from "../broker.ts";
 
 /** Options of {@link createLocalBroker}. */
 export interface LocalBrokerOptions {
@@ -79,6 +81,8 @@ export interface LocalBroker {
   idle(): Promise<void>;
   /** Key rotation: next becomes current, `newNext` (default random `sig_…`) becomes next. */
   rotateKeys(newNext?: string): { current: string; next: string };
+  /** The Broker port straight into this broker (no HTTP): same messages as `QStashBroker` pointed at `app`. */
+  readonly direct: Broker;
   /** Stop timers, wait for in-flight deliveries, close the store. */
   close(): Promise<void>;
 }
@@ -132,6 +136,7 @@ export function createLocalBroker(options: LocalBrokerOptions = {}): LocalBroker
     runDue: () => ready.then(() => engine.scheduler.runDue()),
     idle: () => engine.scheduler.idle(),
     rotateKeys: (newNext?: string) => engine.rotateKeys(newNext),
+    direct: new DirectBroker(engine, runner, ready),
     close() {
       closed ??= engine.close().then(() => store.close());
       return closed;

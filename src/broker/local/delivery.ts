@@ -8,8 +8,36 @@ import type { ResponseRecord, StoredMessage } from "./message.ts";
 import { retryTimeFromHeaders } from "./retry-delay.ts";
 import { responseHeaderMap } from "./canonical.ts";
 
-/** Sends one request: `fetch`, or a node:http keep-alive implementation. */
-export type Deliver = (request: Request) => Promise<Response>;
+/** A delivery request without the Fetch API objects (the fast path). */
+export interface RawDeliveryRequest {
+  url: string;
+  method: string;
+  /** Header name → value (names as QStash sends them). */
+  headers: Record<string, string>;
+  /** Null for GET/HEAD. */
+  body: Uint8Array | null;
+  /** Abandon the attempt after this many ms without an answer. */
+  timeoutMs: number;
+}
+
+/** What the fast path answers. */
+export interface RawDeliveryResponse {
+  status: number;
+  headers: ResponseHeaders;
+  body: Uint8Array;
+}
+
+/** The part of `Headers` the broker reads from a response. */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
+/**
+ * Sends one delivery: `fetch`, or a node:http keep-alive implementation. An implementation may
+ * also offer `raw`, which the broker then uses instead (no Request/Response objects per attempt).
+ */
+export type Deliver = ((request: Request) => Promise<Response>) & { raw?: (request: RawDeliveryRequest) => Promise<RawDeliveryResponse> };
 
 /** The result of an attempt. */
 export interface AttemptOutcome {
@@ -27,35 +55,38 @@ function describe(err: unknown): string {
   if (err instanceof Error) {
     if (err.name === "TimeoutError" || err.name === "AbortError") return `request timed out`;
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const detail = cause?.code ?? cause?.message;
-    return detail ? `${err.message}: ${detail}` : err.message;
+    const detail = cause?.code ?? cause?.message ?? (err as { code?: string }).code;
+    return detail && !err.message.includes(detail) ? `${err.message}: ${detail}` : err.message;
   }
   return String(err);
 }
 
-/** Build the request QStash would send: body bytes unchanged, signed with the current key. */
-export async function buildDeliveryRequest(msg: StoredMessage, signer: TokenSigner, nowMs: number, signal?: AbortSignal): Promise<Request> {
+/** The request QStash would send for `msg`: body bytes unchanged, signed with the current key. */
+export async function deliveryRequest(msg: StoredMessage, signer: TokenSigner, nowMs: number, timeoutMs: number): Promise<RawDeliveryRequest> {
   msg.bodyHash ??= await signer.bodyHash(msg.body);
-  const signature = await signer.sign({ url: msg.url, bodyHash: msg.bodyHash, nowSec: nowMs / 1000 });
-  const headers: [string, string][] = [];
-  for (const k in msg.headers) headers.push([k, msg.headers[k]]);
-  if (msg.passHeaders) for (const k in msg.passHeaders) headers.push([k, msg.passHeaders[k]]);
-  headers.push(
-    ["Upstash-Signature", signature],
-    ["Upstash-Message-Id", msg.id],
-    ["Upstash-Retried", String(msg.retried)],
-    ["User-Agent", "Upstash-QStash"],
+  const headers: Record<string, string> = { ...msg.headers, ...msg.passHeaders };
+  headers["Upstash-Signature"] = await signer.sign({ url: msg.url, bodyHash: msg.bodyHash, nowSec: nowMs / 1000 });
+  headers["Upstash-Message-Id"] = msg.id;
+  headers["Upstash-Retried"] = String(msg.retried);
+  headers["User-Agent"] = "Upstash-QStash";
+  if (msg.scheduleId) headers["Upstash-Schedule-Id"] = msg.scheduleId;
+  if (msg.topicName) headers["Upstash-Topic-Name"] = msg.topicName;
+  if (msg.callerIp) headers["Upstash-Caller-Ip"] = msg.callerIp;
+  return { url: msg.url, method: msg.method, headers, body: NO_BODY.has(msg.method) ? null : msg.body, timeoutMs: Math.max(1, msg.timeoutMs ?? timeoutMs) };
+}
+
+async function send(deliver: Deliver, req: RawDeliveryRequest): Promise<RawDeliveryResponse> {
+  if (deliver.raw) return deliver.raw(req);
+  const response = await deliver(
+    new Request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body as Uint8Array<ArrayBuffer> | null,
+      signal: AbortSignal.timeout(req.timeoutMs),
+      redirect: "follow",
+    }),
   );
-  if (msg.scheduleId) headers.push(["Upstash-Schedule-Id", msg.scheduleId]);
-  if (msg.topicName) headers.push(["Upstash-Topic-Name", msg.topicName]);
-  if (msg.callerIp) headers.push(["Upstash-Caller-Ip", msg.callerIp]);
-  return new Request(msg.url, {
-    method: msg.method,
-    headers,
-    body: NO_BODY.has(msg.method) ? null : (msg.body as Uint8Array<ArrayBuffer>),
-    signal,
-    redirect: "follow",
-  });
+  return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()) };
 }
 
 /** Attempt one delivery of `msg`. */
@@ -63,23 +94,15 @@ export async function attemptDelivery(
   msg: StoredMessage,
   context: { deliver: Deliver; signer: TokenSigner; nowMs: number; timeoutMs: number },
 ): Promise<AttemptOutcome> {
-  let response: Response;
+  let response: RawDeliveryResponse;
   try {
-    const signal = AbortSignal.timeout(Math.max(1, msg.timeoutMs ?? context.timeoutMs));
-    const request = await buildDeliveryRequest(msg, context.signer, context.nowMs, signal);
-    response = await context.deliver(request);
+    response = await send(context.deliver, await deliveryRequest(msg, context.signer, context.nowMs, context.timeoutMs));
   } catch (err) {
     return { ok: false, nonRetryable: false, response: { error: describe(err) } };
   }
-  let body: Uint8Array | undefined;
-  try {
-    body = new Uint8Array(await response.arrayBuffer());
-  } catch (err) {
-    return { ok: false, nonRetryable: false, response: { status: response.status, error: `reading the response failed: ${describe(err)}` } };
-  }
   const status = response.status;
   const ok = status >= 200 && status < 300;
-  const record: ResponseRecord = { status, body };
+  const record: ResponseRecord = { status, body: response.body };
   if (!ok || msg.callback) record.headers = responseHeaderMap(response.headers);
   if (ok) return { ok, nonRetryable: false, response: record };
   const nonRetryable = status === 489 && (response.headers.get("upstash-nonretryable-error") ?? "").toLowerCase() === "true";

@@ -37,7 +37,7 @@ export function parseRetryTime(value: string, nowMs: number): number | undefined
 }
 
 /** The delay the destination asked for (≤ 1 day), or undefined. */
-export function retryTimeFromHeaders(headers: Headers, nowMs: number): number | undefined {
+export function retryTimeFromHeaders(headers: { get(name: string): string | null }, nowMs: number): number | undefined {
   for (const name of RETRY_TIME_HEADERS) {
     const v = headers.get(name);
     if (v === null) continue;

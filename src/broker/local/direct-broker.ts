@@ -1,0 +1,100 @@
+/**
+ * The Broker port straight into a local broker's engine: the same messages as publishing through
+ * the official client over HTTP, without the HTTP round trip (for the dev server and benchmarks
+ * that run the broker in-process).
+ * @module
+ */
+
+import type { Broker, BrokerSchedule, PublishRequest, PublishResult } from "../broker.ts";
+import { BrokerError } from "../../errors.ts";
+import { canonicalHeaderName } from "./canonical.ts";
+import { isValidName, parseDestination } from "./destination.ts";
+import type { BrokerEngine } from "./engine.ts";
+import type { PublishConfig } from "./publish-config.ts";
+import type { ScheduleRunner } from "./schedule-runner.ts";
+import { parseCron } from "./cron.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function headersOf(extra: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = { "Content-Type": "application/json" };
+  if (extra) for (const k of Object.keys(extra)) out[canonicalHeaderName(k)] = extra[k];
+  return out;
+}
+
+export class DirectBroker implements Broker {
+  readonly #engine: BrokerEngine;
+  readonly #runner: ScheduleRunner;
+  readonly #ready: Promise<void>;
+
+  constructor(engine: BrokerEngine, runner: ScheduleRunner, ready: Promise<void>) {
+    this.#engine = engine;
+    this.#runner = runner;
+    this.#ready = ready;
+  }
+
+  async publish(request: PublishRequest): Promise<PublishResult> {
+    await this.#ready;
+    const destination = parseDestination(request.url);
+    const config: PublishConfig = { method: "POST", headers: headersOf(request.headers) };
+    if (request.notBefore !== undefined) config.notBeforeMs = request.notBefore * 1000;
+    else if (request.delaySec !== undefined) config.delayMs = request.delaySec * 1000;
+    if (request.retries !== undefined) config.retries = request.retries;
+    if (request.timeoutSec !== undefined) config.timeoutMs = request.timeoutSec * 1000;
+    if (request.deduplicationId) config.deduplicationId = request.deduplicationId;
+    if (request.flowControl) config.flowControl = { key: request.flowControl.key, parallelism: request.flowControl.parallelism, rate: request.flowControl.rate, periodSec: request.flowControl.periodSec };
+    if (request.label) config.labels = request.label.split(",").map((l) => l.trim()).filter(Boolean);
+    if (request.queue) {
+      if (!isValidName(request.queue)) throw new BrokerError(`invalid queue name "${request.queue}"`, { status: 400 });
+      await this.#engine.gates.ensureQueue(request.queue);
+    }
+    if (destination.kind !== "url") throw new BrokerError(`publish needs an http(s) URL, got "${request.url}"`, { status: 400 });
+    const r = await this.#engine.publishToUrl(destination.url, config, encoder.encode(request.body), request.queue ? { queueName: request.queue } : {});
+    return r.deduplicated ? { messageId: r.messageId, deduplicated: true } : { messageId: r.messageId };
+  }
+
+  async cancel(messageId: string): Promise<boolean> {
+    await this.#ready;
+    return this.#engine.cancel(messageId);
+  }
+
+  async upsertSchedule(schedule: BrokerSchedule): Promise<string> {
+    await this.#ready;
+    const cron = schedule.cron.trim();
+    parseCron(cron);
+    const scheduleId = schedule.scheduleId || this.#engine.ids.scheduleId();
+    if (!isValidName(scheduleId)) throw new BrokerError(`invalid schedule id "${scheduleId}"`, { status: 400 });
+    const destination = parseDestination(schedule.url);
+    const config: PublishConfig = { method: "POST", headers: headersOf(schedule.headers) };
+    if (schedule.retries !== undefined) config.retries = schedule.retries;
+    if (schedule.timeoutSec !== undefined) config.timeoutMs = schedule.timeoutSec * 1000;
+    await this.#engine.store.schedules.put({
+      scheduleId,
+      cron,
+      destination: destination.kind === "url" ? destination.url : destination.name,
+      createdAt: this.#engine.now(),
+      isPaused: schedule.isPaused ?? false,
+      config,
+      body: encoder.encode(schedule.body ?? ""),
+      nextScheduleTime: this.#runner.firstTrigger(cron),
+    });
+    await this.#engine.store.schedules.setStates(scheduleId, {});
+    this.#runner.changed();
+    return scheduleId;
+  }
+
+  async listSchedules(): Promise<BrokerSchedule[]> {
+    return (await this.#engine.store.schedules.list()).map((s) => {
+      const out: BrokerSchedule = { scheduleId: s.scheduleId, cron: s.cron, url: s.destination, headers: { ...s.config.headers }, retries: s.config.retries ?? this.#engine.options.defaultRetries, isPaused: s.isPaused };
+      if (s.body.length) out.body = decoder.decode(s.body);
+      if (s.config.timeoutMs !== undefined) out.timeoutSec = s.config.timeoutMs / 1000;
+      return out;
+    });
+  }
+
+  async deleteSchedule(scheduleId: string): Promise<void> {
+    await this.#engine.store.schedules.remove(scheduleId);
+    this.#runner.changed();
+  }
+}
