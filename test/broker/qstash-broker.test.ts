@@ -22,13 +22,13 @@ afterEach(() => {
 
 // One contract suite for the Broker port: QStashBroker (official client over HTTP) and the
 // local broker's direct port must behave the same.
-const implementations: [string, () => Broker][] = [
+const implementations: [string, () => Required<Broker>][] = [
   ["QStashBroker → local broker over HTTP", () => new QStashBroker({ token: b.broker.token, baseUrl: b.url })],
   ["LocalBroker.direct", () => b.broker.direct],
 ];
 
 for (const [name, make] of implementations) describe(`${name} (Broker port contract)`, () => {
-  let broker: Broker;
+  let broker: Required<Broker>;
   beforeAll(() => {
     broker = make();
   });
