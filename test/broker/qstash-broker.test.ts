@@ -24,7 +24,7 @@ afterEach(() => {
 // local broker's direct port must behave the same.
 const implementations: [string, () => Required<Broker>][] = [
   ["QStashBroker → local broker over HTTP", () => new QStashBroker({ token: b.broker.token, baseUrl: b.url })],
-  ["LocalBroker.direct", () => b.broker.direct],
+  ["LocalBroker.direct", () => b.broker.direct as Required<Broker>],
 ];
 
 for (const [name, make] of implementations) describe(`${name} (Broker port contract)`, () => {
