@@ -27,7 +27,6 @@ import { topicRoutes } from "./routes/topics.ts";
 import { installCallbacks } from "./callbacks.ts";
 import { ScheduleRunner } from "./schedule-runner.ts";
 import { DirectBroker } from "./direct-broker.ts";
-import type { Broker } from "../broker.ts";
 
 /** Options of {@link createLocalBroker}. */
 export interface LocalBrokerOptions {
@@ -82,7 +81,7 @@ export interface LocalBroker {
   /** Key rotation: next becomes current, `newNext` (default random `sig_…`) becomes next. */
   rotateKeys(newNext?: string): { current: string; next: string };
   /** The Broker port straight into this broker (no HTTP): same messages as `QStashBroker` pointed at `app`. */
-  readonly direct: Broker;
+  readonly direct: DirectBroker;
   /** Stop timers, wait for in-flight deliveries, close the store. */
   close(): Promise<void>;
 }
