@@ -135,6 +135,17 @@ describe("local broker delivery (official Client → broker → official Receive
     await expect(b.client.messages.get(messageId)).rejects.toThrow(QstashError);
   });
 
+  it("keeps a delivered message readable for a minute, then forgets it", async () => {
+    const { messageId } = await b.client.publish({ url: `${r.url}/grace`, body: "x" });
+    await b.broker.runDue();
+    expect(r.deliveries).toHaveLength(1);
+    expect((await b.client.messages.get(messageId)).messageId).toBe(messageId);
+    await b.broker.advance(61_000);
+    await b.client.publish({ url: `${r.url}/grace`, body: "y" }); // evictions happen as others finish
+    await b.broker.runDue();
+    await expect(b.client.messages.get(messageId)).rejects.toThrow(QstashError);
+  });
+
   it("answers a duplicate Upstash-Deduplication-Id with 202, the first messageId and deduplicated: true", async () => {
     const first = await b.client.publish({ url: `${r.url}/dd`, body: "1", deduplicationId: "once" });
     const raw = await fetch(`${b.url}/v2/publish/${r.url}/dd`, { method: "POST", body: "2", headers: { authorization: `Bearer ${b.broker.token}`, "upstash-deduplication-id": "once" } });
@@ -192,6 +203,36 @@ describe("local broker HTTP surface", () => {
     for (const [res, message] of cases) {
       expect(res.status).toBe(400);
       expect((await res.json()).error).toMatch(message);
+    }
+  });
+
+  it("answers garbage with a 4xx JSON error, never a 5xx", async () => {
+    const auth = { authorization: `Bearer ${b.broker.token}` };
+    const requests: [string, RequestInit][] = [
+      ["/v2/batch", { method: "POST", body: "{not json" }],
+      ["/v2/batch", { method: "POST", body: '{"a":1}' }],
+      ["/v2/batch", { method: "POST", body: "[1, null, {}]" }],
+      ["/v2/queues", { method: "POST", body: "[]" }],
+      ["/v2/queues", { method: "POST", body: '{"queueName":"q","parallelism":0}' }],
+      ["/v2/topics/g/endpoints", { method: "POST", body: '{"endpoints":[{"url":"nope"}]}' }],
+      ["/v2/topics/g%20x/endpoints", { method: "POST", body: '{"endpoints":[]}' }],
+      ["/v2/schedules/https://example.com/x", { method: "POST", body: "x" }],
+      ["/v2/enqueue/bad%20queue/https://example.com/x", { method: "POST", body: "x" }],
+      ["/v2/enqueue/q", { method: "POST", body: "x" }],
+      ["/v2/dlq?cursor=garbage&count=-5", { method: "GET" }],
+      ["/v2/events?cursor=zzz&count=abc", { method: "GET" }],
+      ["/v2/messages/%00", { method: "GET" }],
+      ["/v2/flowControl/k/pin?parallelism=0", { method: "POST" }],
+      ["/v2/publish/https://example.com/x", { method: "POST", body: "x", headers: { "upstash-not-before": "tomorrow" } }],
+      ["/v2/publish/https://example.com/x", { method: "POST", body: "x", headers: { "upstash-method": "FETCH" } }],
+      ["/v2/publish/https://example.com/x", { method: "POST", body: "x", headers: { "upstash-callback": "not-a-url" } }],
+      ["/v2/publish/https://example.com/x", { method: "POST", body: "x", headers: { "upstash-redact-fields": "elbow" } }],
+    ];
+    for (const [path, init] of requests) {
+      const res = await fetch(`${b.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+      const text = await res.text();
+      expect(res.status, `${init.method} ${path} → ${res.status} ${text}`).toBeLessThan(500);
+      if (res.status >= 400) expect(JSON.parse(text).error, path).toBeTruthy();
     }
   });
 

@@ -77,6 +77,8 @@ export class BrokerEngine {
   #keys: { current: string; next: string };
   /** Claimed messages this process holds (in flight, parked or ready). */
   readonly held = new Map<string, StoredMessage>();
+  /** Recently delivered messages, still readable for a grace period (QStash removes them "shortly after"). */
+  readonly #recent = new Map<string, { msg: StoredMessage; at: number }>();
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -208,6 +210,20 @@ export class BrokerEngine {
     this.store.events.add({ time: this.now(), state, message: msg, ...extra }).catch(this.options.onError);
   }
 
+  #remember(msg: StoredMessage): void {
+    const now = this.now();
+    this.#recent.set(msg.id, { msg, at: now });
+    for (const [id, r] of this.#recent) {
+      if (this.#recent.size <= 1000 && now - r.at < 60_000) break;
+      this.#recent.delete(id);
+    }
+  }
+
+  /** A message by id: held here, stored, or delivered within the last minute. */
+  async findMessage(id: string): Promise<StoredMessage | undefined> {
+    return this.held.get(id) ?? (await this.store.messages.get(id)) ?? this.#recent.get(id)?.msg;
+  }
+
   /** Cancel a message: pending ones at once, in-flight ones after the attempt. False when unknown. */
   async cancel(id: string): Promise<boolean> {
     const held = this.held.get(id);
@@ -282,6 +298,7 @@ export class BrokerEngine {
       await this.store.dlq.add({ dlqId: info.dlqId, message: msg, failedAt: now });
     }
     await this.store.messages.remove(msg.id);
+    if (state === "DELIVERED") this.#remember(msg);
     this.record(state, msg);
     this.gates.onFinished(msg);
     if (outcome) await this.#hooks(msg, outcome, state, info);

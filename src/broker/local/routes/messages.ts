@@ -14,7 +14,7 @@ const notFound = (id: string): BrokerError => new BrokerError(`message ${id} not
 export function messageRoutes({ app, engine }: RouteContext): void {
   app.get("/v2/messages/:id", async (c) => {
     const id = c.req.param("id");
-    const msg = engine.held.get(id) ?? (await engine.store.messages.get(id));
+    const msg = await engine.findMessage(id);
     if (!msg) throw notFound(id);
     return c.json(await messageJson(msg));
   });
