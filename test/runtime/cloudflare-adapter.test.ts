@@ -2,6 +2,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createCloudflareWorker, type WorkersContext, type WorkersScheduledEvent } from "../../src/adapters/cloudflare.ts";
 import { MemoryBackend } from "../../src/backend/memory.ts";
+import { silentLogger } from "../../src/execution/logger.ts";
 import { schedule } from "../../src/schedule/schedule.ts";
 import { RecordingBroker } from "../../src/testing/recording-broker.ts";
 import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
@@ -53,7 +54,7 @@ describe("createCloudflareWorker", () => {
   });
 
   it("workers adapter without schedules acknowledges cron events", async () => {
-    const w = createCloudflareWorker({ tasks, ...inCode() });
+    const w = createCloudflareWorker({ tasks: [tasks.add], ...inCode() });
     await expect(w.scheduled({ cron: "0 * * * *", scheduledTime: 0 }, { CELERIAC_URL: "http://w.test", CELERIAC_API_TOKEN: "t" }, ctx)).resolves.toBeUndefined();
   });
 
@@ -61,7 +62,7 @@ describe("createCloudflareWorker", () => {
     const parts = inCode();
     const every5 = schedule({ name: "bench_add_every_5m", cron: "*/5 * * * *", task: tasks.add, input: { a: 1, b: 2 } });
     const hourly = schedule({ name: "bench_add_hourly", cron: "0 * * * *", task: tasks.add, input: { a: 3, b: 4 } });
-    const w = createCloudflareWorker({ tasks: { ...tasks, every5, hourly }, ...parts });
+    const w = createCloudflareWorker({ tasks: [tasks.add], schedules: [every5, hourly], logger: silentLogger, ...parts });
     await w.scheduled({ cron: "*/5 * * * *", scheduledTime: Date.parse("2026-01-01T00:05:00Z") }, { CELERIAC_URL: "http://w.test", CELERIAC_API_TOKEN: "t" }, ctx);
     const published = parts.broker.take();
     expect(published).toHaveLength(1);
