@@ -103,7 +103,7 @@ async function main(): Promise<number> {
   ensurePeers();
   const runtime: Target = {
     name: "celeriac runtime",
-    what: "createCloudflareWorker({ tasks: [] }): adapter + config + worker + execution + RedisBackend (@upstash/redis) + QStashBroker and verifier (@upstash/qstash) + hono + zod/mini, no user code",
+    what: "createCloudflareWorker({ tasks: [] }): adapter + config + worker app + execution + schedules (croner) + RedisBackend (@upstash/redis) + QStashBroker and verifier (@upstash/qstash, jose) + hono + zod/mini and zod's JSON Schema converter; no user code",
     source: `import { createCloudflareWorker } from "./src/adapters/cloudflare.ts";\nexport default createCloudflareWorker({ tasks: [] });\n`,
     resolveDir: ROOT,
   };
@@ -159,14 +159,21 @@ async function main(): Promise<number> {
   for (const [path, bytes] of bytesByInput(rt.metafile)) byOwner.set(owner(path), (byOwner.get(owner(path)) ?? 0) + bytes);
   const packages: Record<string, { raw: number; gzipSavedIfExternal?: number }> = {};
   for (const [name, raw] of [...byOwner].sort((a, b) => b[1] - a[1])) {
-    if (raw === 0) continue;
+    if (raw === 0 || name.endsWith(".entry.ts")) continue;
     packages[name] = { raw };
     if (name !== "celeriac src/" && !name.startsWith("<")) {
       const without = await bundle(runtime, [name, `${name}/*`]);
       packages[name].gzipSavedIfExternal = rt.gzip - without.gzip;
     }
   }
-  line({ name: "celeriac runtime breakdown", packages });
+  // One import inside the core, measured alone: zod's JSON Schema converter (GET /api/tasks).
+  const jsonSchemaSaved = rt.gzip - (await bundle(runtime, ["zod/v4/core"])).gzip;
+  line({
+    name: "celeriac runtime breakdown",
+    note: "raw = output bytes from each package; gzipSavedIfExternal = gzip bytes the runtime bundle loses when that package is left out (a package's own dependencies go with it: jose and neverthrow with @upstash/qstash)",
+    packages,
+    imports: { "zod/v4/core (toJSONSchema, imported by src/worker/api.ts)": { gzipSavedIfExternal: jsonSchemaSaved } },
+  });
 
   const ok = rt.gzip <= BUDGET_GZIP;
   line({ check: "celeriac runtime gzip <= 45 KB", gzip: rt.gzip, gzipKB: kb(rt.gzip), budget: BUDGET_GZIP, ok });
