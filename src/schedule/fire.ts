@@ -1,8 +1,13 @@
 /**
  * Fire one tick of a schedule: apply the misfire policy, then publish an ordinary task message
- * through `Publisher` (fresh task id; the task's retries, limits and rate limit apply) with
- * `schedule: { name, tick }` in the envelope. The same tick is published once, whatever fires
- * it and however often: the idempotency key `schedule:<name>:<tick>` binds it to one task id.
+ * through `Publisher` (the task's retries, limits and rate limit apply) with
+ * `schedule: { name, tick }` in the envelope.
+ *
+ * Each tick has its own task id, derived from the schedule name and the tick
+ * ({@link scheduledTaskId}), so however often a tick is fired (two engines, a broker retry, a
+ * retry after a failed publish) it is one task: the idempotency key `schedule:<name>:<tick>`
+ * (backend) and the broker's deduplication id drop repeats, and a repeat that still gets
+ * through finds the first one's claim at the worker and does not run.
  * @module
  */
 import type { Backend } from "../backend/backend.ts";
@@ -40,6 +45,16 @@ export function tickKey(s: Schedule, tick: number): string {
   return `schedule:${s.name}:${new Date(tick).toISOString()}`;
 }
 
+/** The task id of tick `tick` (epoch ms) of schedule `name`: a UUID (version 8) from SHA-256 of the tick key. */
+export async function scheduledTaskId(name: string, tick: number): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`celeriac.schedule:${name}:${new Date(tick).toISOString()}`)));
+  const b = digest.slice(0, 16);
+  b[6] = (b[6] & 0x0f) | 0x80;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** The broker queue (parallelism 1) that `overlap: "queue"` runs go through. */
 export function queueName(s: Schedule): string {
   return `celeriac.${s.name}`;
@@ -57,6 +72,7 @@ export async function fireTick(deps: FireDeps, s: Schedule, tick: number, firedA
   const publisher = new Publisher({ broker, backend: deps.backend, workerUrl: deps.workerUrl, registry: deps.registry, now: deps.now });
   const delayMs = s.jitterMs > 0 ? Math.floor(deps.random() * s.jitterMs) : 0;
   const sent = await publisher.send(s.taskName, s.input, {
+    id: await scheduledTaskId(s.name, tick),
     idempotencyKey: tickKey(s, tick),
     schedule: { name: s.name, tick: tickIso },
     ...(delayMs > 0 ? { countdown: delayMs / 1000 } : {}),

@@ -73,11 +73,28 @@ describe("POST /schedules/:name (broker schedules)", () => {
     const res = await h.deliver({ url, body: triggerBody("report_every_10m"), messageId: "msg_sched_1" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ state: "published", note: "report_every_10m tick 2026-01-01T10:10:00.000Z" });
-    const [m] = h.broker.take();
-    expect(parseEnvelope(m.body).schedule).toEqual({ name: "report_every_10m", tick: "2026-01-01T10:10:00.000Z" });
-    // QStash delivering the same trigger again publishes nothing new.
+    // QStash delivering the same trigger again (inside its dedup window) publishes nothing new.
     expect(await (await h.deliver({ url, body: triggerBody("report_every_10m"), messageId: "msg_sched_1" })).json()).toMatchObject({ state: "duplicate" });
-    expect(h.broker.take()).toHaveLength(0);
+    const [m, ...rest] = h.broker.take();
+    expect(rest).toHaveLength(0);
+    expect(parseEnvelope(m.body).schedule).toEqual({ name: "report_every_10m", tick: "2026-01-01T10:10:00.000Z" });
+  });
+
+  it("a tick published again after the broker forgot it has the same task id, and runs once", async () => {
+    let runs = 0;
+    const counted = task({ name: "sched_counted", input: z.object({}) }, () => ++runs);
+    const every = schedule({ name: "counted", cron: "0 * * * *", task: counted });
+    const h = createTestHarness({ tasks: { counted, every }, now: () => at("2026-01-01T10:00:01Z") });
+    const first = await h.worker.schedules!.fire("counted");
+    const [m1] = h.broker.take(); // the broker's dedup window passed
+    const again = await h.worker.schedules!.fire("counted");
+    const [m2] = h.broker.take();
+    expect((again as { id: string }).id).toBe((first as { id: string }).id);
+    expect(parseEnvelope(m2.body).id).toBe(parseEnvelope(m1.body).id);
+    expect((await h.deliver(m1)).status).toBe(200);
+    expect(await (await h.deliver(m2)).json()).toMatchObject({ state: "SUCCESS", note: "duplicate of a successful task" });
+    expect(runs).toBe(1);
+    expect(await h.client.result((first as { id: string }).id).get({ timeoutMs: 1000 })).toBe(1);
   });
 
   it("refuses unsigned triggers, and names the fix for a schedule the code no longer has", async () => {
