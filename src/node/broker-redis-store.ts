@@ -25,6 +25,10 @@ import { DEDUP_CLAIM } from "./broker-redis-scripts/dedup-claim.ts";
 import { MARK_SCHEDULE_STATE } from "./broker-redis-scripts/mark-schedule-state.ts";
 import { REMOVE_MESSAGE } from "./broker-redis-scripts/remove-message.ts";
 import { RESCHEDULE } from "./broker-redis-scripts/reschedule.ts";
+import { INSERT_RECORD } from "./broker-redis-scripts/insert-record.ts";
+import { REMOVE_RECORD } from "./broker-redis-scripts/remove-record.ts";
+import { PUT_SCHEDULE } from "./broker-redis-scripts/put-schedule.ts";
+import { REMOVE_SCHEDULE } from "./broker-redis-scripts/remove-schedule.ts";
 
 type Arg = string | Buffer;
 type Reply = null | number | Buffer | string | Reply[];
@@ -57,7 +61,20 @@ const S = {
   events: new Script(ADD_EVENTS),
   advance: new Script(ADVANCE_SCHEDULE),
   mark: new Script(MARK_SCHEDULE_STATE),
+  insert: new Script(INSERT_RECORD),
+  removeRecord: new Script(REMOVE_RECORD),
+  putSchedule: new Script(PUT_SCHEDULE),
+  removeSchedule: new Script(REMOVE_SCHEDULE),
 };
+
+/** Run `fetch` for every id with bounded pipelining (node-redis pipelines commands issued together). */
+async function fetchAll<T>(ids: string[], fetch: (id: string) => Promise<T | undefined>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const r of await Promise.all(ids.slice(i, i + 500).map(fetch))) if (r !== undefined) out.push(r);
+  }
+  return out;
+}
 
 const str = (r: Reply): string => (r === null ? "" : r.toString());
 const num = (r: Reply): number | undefined => (r === null || r === undefined ? undefined : Number(r.toString()));
@@ -95,7 +112,7 @@ export class RedisBrokerStore implements BrokerStore {
 
     this.messages = {
       async insert(msg) {
-        await cmd("EVAL", "redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'body', ARGV[2]); redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]); return 1", "2", K.m + msg.id, K.due, encodeMessage(msg), Buffer.from(msg.body), String(msg.dueAt), msg.id);
+        await S.insert.run(client, [K.m + msg.id, K.due], [encodeMessage(msg), Buffer.from(msg.body), String(msg.dueAt), msg.id]);
       },
       async get(id) {
         const r = (await cmd("HMGET", K.m + id, "meta", "body")) as Reply[];
@@ -121,12 +138,7 @@ export class RedisBrokerStore implements BrokerStore {
       },
       async list() {
         const ids = [...((await cmd("ZRANGE", K.due, "0", "-1")) as Reply[]), ...((await cmd("ZRANGE", K.lease, "0", "-1")) as Reply[])].map(str);
-        const out: StoredMessage[] = [];
-        for (const id of ids) {
-          const m = await this.get(id);
-          if (m) out.push(m);
-        }
-        return out;
+        return fetchAll(ids, (id) => this.get(id));
       },
       renewEveryMs: Math.max(1000, Math.floor(leaseMs / 3)),
       async renew(ids, now) {
@@ -142,7 +154,7 @@ export class RedisBrokerStore implements BrokerStore {
 
     this.dlq = {
       async add(entry) {
-        await cmd("EVAL", "redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'body', ARGV[2]); redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]); return 1", "2", K.d + entry.dlqId, K.dlq, encodeDlq(entry), Buffer.from(entry.message.body), String(entry.failedAt), entry.dlqId);
+        await S.insert.run(client, [K.d + entry.dlqId, K.dlq], [encodeDlq(entry), Buffer.from(entry.message.body), String(entry.failedAt), entry.dlqId]);
       },
       async get(dlqId) {
         const r = (await cmd("HMGET", K.d + dlqId, "meta", "body")) as Reply[];
@@ -150,16 +162,10 @@ export class RedisBrokerStore implements BrokerStore {
       },
       async list() {
         const ids = ((await cmd("ZRANGE", K.dlq, "0", "-1")) as Reply[]).map(str);
-        const out: DlqEntry[] = [];
-        for (const id of ids) {
-          const e = await this.get(id);
-          if (e) out.push(e);
-        }
-        return out;
+        return fetchAll<DlqEntry>(ids, (id) => this.get(id));
       },
       async remove(dlqId) {
-        const removed = await cmd("EVAL", "redis.call('DEL', KEYS[1]); return redis.call('ZREM', KEYS[2], ARGV[1])", "2", K.d + dlqId, K.dlq, dlqId);
-        return removed === 1;
+        return (await S.removeRecord.run(client, [K.d + dlqId, K.dlq], [dlqId])) === 1;
       },
     };
 
@@ -214,34 +220,19 @@ export class RedisBrokerStore implements BrokerStore {
     this.schedules = {
       async put(s) {
         const next = !s.isPaused && s.nextScheduleTime !== undefined ? String(s.nextScheduleTime) : "";
-        await cmd(
-          "EVAL",
-          "redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'body', ARGV[2]); redis.call('SADD', KEYS[3], ARGV[3]); if ARGV[4] == '' then redis.call('ZREM', KEYS[2], ARGV[3]) else redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3]) end; return 1",
-          "3", K.sch + s.scheduleId, K.schDue, K.schAll, encodeSchedule(s), Buffer.from(s.body), s.scheduleId, next,
-        );
+        await S.putSchedule.run(client, [K.sch + s.scheduleId, K.schDue, K.schAll], [encodeSchedule(s), Buffer.from(s.body), s.scheduleId, next]);
       },
       get: getSchedule,
       async list() {
         const ids = ((await cmd("SMEMBERS", K.schAll)) as Reply[]).map(str).sort();
-        const out: ScheduleRecord[] = [];
-        for (const id of ids) {
-          const s = await getSchedule(id);
-          if (s) out.push(s);
-        }
-        return out;
+        return fetchAll(ids, getSchedule);
       },
       async remove(id) {
-        const removed = await cmd("EVAL", "redis.call('DEL', KEYS[1], KEYS[2]); redis.call('ZREM', KEYS[3], ARGV[1]); return redis.call('SREM', KEYS[4], ARGV[1])", "4", K.sch + id, K.schSt + id, K.schDue, K.schAll, id);
-        return removed === 1;
+        return (await S.removeSchedule.run(client, [K.sch + id, K.schSt + id, K.schDue, K.schAll], [id])) === 1;
       },
       async due(now) {
         const ids = ((await cmd("ZRANGEBYSCORE", K.schDue, "-inf", String(now))) as Reply[]).map(str);
-        const out: ScheduleRecord[] = [];
-        for (const id of ids) {
-          const s = await getSchedule(id);
-          if (s && !s.isPaused) out.push(s);
-        }
-        return out;
+        return (await fetchAll(ids, getSchedule)).filter((s) => !s.isPaused);
       },
       async nextDueAt() {
         const r = (await cmd("ZRANGE", K.schDue, "0", "0", "WITHSCORES")) as Reply[];

@@ -1,0 +1,12 @@
+/**
+ * remove-schedule: delete a schedule, its trigger states and its index entries.
+ *
+ * KEYS[1] the schedule HASH   KEYS[2] its states HASH   KEYS[3] schedule-due ZSET   KEYS[4] all-schedules SET
+ * ARGV[1] schedule id
+ * Returns 1 when it existed, else 0.
+ */
+export const REMOVE_SCHEDULE = `
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return redis.call('SREM', KEYS[4], ARGV[1])
+`;
