@@ -158,7 +158,11 @@ function duration(where: string, field: string, value: Duration): number {
 /** Validate the input now when the schema answers synchronously, so a bad schedule fails at load, not at 3 a.m. */
 function checkInput(where: string, task: AnyTask, input: unknown): void {
   const result = task.input["~standard"].validate(input);
-  if (result instanceof Promise || !result.issues) return;
+  if (result instanceof Promise) {
+    result.catch(() => {}); // asynchronous schemas are checked by the worker at each run
+    return;
+  }
+  if (!result.issues) return;
   const detail = result.issues.slice(0, 5).map((i) => i.message).join("; ");
   throw new ConfigError(`${where}: input does not match task "${task.name}"'s schema: ${detail}.`);
 }
