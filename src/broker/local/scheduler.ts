@@ -111,8 +111,10 @@ export class Scheduler {
         const now = this.#options.now();
         let next = await this.#hooks.nextWakeAt(now);
         if (this.#options.pollMs !== undefined) next = Math.min(next ?? Infinity, now + this.#options.pollMs);
-        if (next === undefined || next === Infinity) this.#disarm();
-        else this.#arm(next);
+        // A wake() that raced with this computation may have armed an earlier timer: keep the earlier one.
+        const at = Math.min(next ?? Infinity, this.#timerAt);
+        if (at === Infinity) this.#disarm();
+        else if (at !== this.#timerAt || this.#timer === undefined) this.#arm(at);
       } catch (err) {
         this.#hooks.onError(err);
         this.#arm(this.#options.now() + 1000);
