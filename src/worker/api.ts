@@ -6,7 +6,6 @@
  */
 import { Hono } from "hono";
 import * as z from "zod/mini";
-import { toJSONSchema } from "zod/v4/core";
 import { AUTHORIZATION } from "../headers.ts";
 import { revokeDirect } from "../client/client.ts";
 import { toResultView } from "../client/result-view.ts";
@@ -93,11 +92,14 @@ export function createApi(o: ApiOptions): Hono {
 
 function describeTask(task: AnyTask) {
   const o = task.options;
+  // Standard JSON Schema (`~standard.jsonSchema`, implemented by zod 4.2+ and others): the schema
+  // library converts itself, so the worker bundles no converter.
   let input: unknown = null;
+  const converter = (task.input["~standard"] as { jsonSchema?: { input?: (o: { target: string }) => unknown } }).jsonSchema;
   try {
-    input = toJSONSchema(task.input as never, { io: "input", unrepresentable: "any" });
+    input = converter?.input?.({ target: "draft-2020-12" }) ?? null;
   } catch {
-    input = null; // not a zod schema, or not representable as JSON Schema
+    input = null; // not representable as JSON Schema
   }
   return {
     name: task.name,
