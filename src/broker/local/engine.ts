@@ -15,6 +15,9 @@ import { Scheduler } from "./scheduler.ts";
 import type { BrokerStore } from "./store.ts";
 import { Gates } from "./gates.ts";
 import { contentDedupKey } from "./dedup-key.ts";
+import { RecentMessages } from "./recent-messages.ts";
+import { buildMessage } from "./message-factory.ts";
+import { SigningKeys } from "./signing-keys.ts";
 
 /** Resolved engine settings (see `LocalBrokerOptions` for the documented defaults). */
 export interface EngineOptions {
@@ -73,19 +76,22 @@ export class BrokerEngine {
   readonly tickers: { tick(now: number): Promise<void>; nextWakeAt(now: number): Promise<number | undefined> }[] = [];
   #offsetMs = 0;
   #seq = 0;
-  #signer: TokenSigner;
-  #keys: { current: string; next: string };
+  readonly #keys: SigningKeys;
   /** Claimed messages this process holds (in flight, parked or ready). */
   readonly held = new Map<string, StoredMessage>();
   /** Recently delivered messages, still readable for a grace period (QStash removes them "shortly after"). */
-  readonly #recent = new Map<string, { msg: StoredMessage; at: number }>();
+  readonly #recent = new RecentMessages();
 
   constructor(options: EngineOptions) {
     this.options = options;
     this.store = options.store;
     this.ids = options.ids;
-    this.#keys = { current: options.currentSigningKey, next: options.nextSigningKey };
-    this.#signer = options.createSigner(options.currentSigningKey);
+    this.#keys = new SigningKeys({
+      current: options.currentSigningKey,
+      next: options.nextSigningKey,
+      createSigner: options.createSigner,
+      newKey: () => `sig_${this.ids.randomChars(28)}`,
+    });
     this.scheduler = new Scheduler(
       {
         claim: async (now, max) => {
@@ -123,14 +129,12 @@ export class BrokerEngine {
   }
 
   get keys(): { current: string; next: string } {
-    return { ...this.#keys };
+    return this.#keys.pair;
   }
 
   /** Key rotation: next becomes current, `newNext` (default random) becomes next. */
   rotateKeys(newNext?: string): { current: string; next: string } {
-    this.#keys = { current: this.#keys.next, next: newNext ?? `sig_${this.ids.randomChars(28)}` };
-    this.#signer = this.options.createSigner(this.#keys.current);
-    return this.keys;
+    return this.#keys.rotate(newNext);
   }
 
   async #nextWakeAt(now: number): Promise<number | undefined> {
@@ -147,39 +151,7 @@ export class BrokerEngine {
   /** Build a message from a config (not stored). */
   createMessage(url: string, config: PublishConfig, body: Uint8Array, origin: MessageOrigin = {}): StoredMessage {
     const now = this.now();
-    const notBefore = config.notBeforeMs ?? (config.delayMs !== undefined ? now + config.delayMs : now);
-    const msg: StoredMessage = {
-      id: this.ids.messageId(now),
-      seq: ++this.#seq,
-      url,
-      method: config.method,
-      headers: config.headers,
-      body,
-      createdAt: now,
-      notBefore,
-      dueAt: notBefore,
-      maxRetries: config.retries ?? this.options.defaultRetries,
-      retried: 0,
-      state: "CREATED",
-    };
-    if (config.passHeaders) msg.passHeaders = config.passHeaders;
-    if (config.retryDelay) msg.retryDelay = config.retryDelay;
-    if (config.timeoutMs !== undefined) msg.timeoutMs = config.timeoutMs;
-    if (config.callback) msg.callback = config.callback;
-    if (config.failureCallback) msg.failureCallback = config.failureCallback;
-    if (config.callbackHeaders) msg.callbackHeaders = config.callbackHeaders;
-    if (config.failureCallbackHeaders) msg.failureCallbackHeaders = config.failureCallbackHeaders;
-    if (config.flowControl) msg.flowControl = config.flowControl;
-    if (config.labels) msg.labels = config.labels;
-    if (config.redact) msg.redact = config.redact;
-    if (config.deduplicationId) msg.deduplicationId = config.deduplicationId;
-    const queueName = origin.queueName ?? config.queueName;
-    if (queueName) msg.queueName = queueName;
-    if (origin.topicName) msg.topicName = origin.topicName;
-    if (origin.endpointName) msg.endpointName = origin.endpointName;
-    if (origin.scheduleId) msg.scheduleId = origin.scheduleId;
-    if (origin.callerIp) msg.callerIp = origin.callerIp;
-    return msg;
+    return buildMessage(url, config, body, origin, { id: this.ids.messageId(now), seq: ++this.#seq, now, defaultRetries: this.options.defaultRetries });
   }
 
   /** Publish to one URL: dedup, store, log CREATED, wake the loop. */
@@ -210,18 +182,9 @@ export class BrokerEngine {
     this.store.events.add({ time: this.now(), state, message: msg, ...extra }).catch(this.options.onError);
   }
 
-  #remember(msg: StoredMessage): void {
-    const now = this.now();
-    this.#recent.set(msg.id, { msg, at: now });
-    for (const [id, r] of this.#recent) {
-      if (this.#recent.size <= 1000 && now - r.at < 60_000) break;
-      this.#recent.delete(id);
-    }
-  }
-
   /** A message by id: held here, stored, or delivered within the last minute. */
   async findMessage(id: string): Promise<StoredMessage | undefined> {
-    return this.held.get(id) ?? (await this.store.messages.get(id)) ?? this.#recent.get(id)?.msg;
+    return this.held.get(id) ?? (await this.store.messages.get(id)) ?? this.#recent.get(id);
   }
 
   /** Cancel a message: pending ones at once, in-flight ones after the attempt. False when unknown. */
@@ -264,7 +227,7 @@ export class BrokerEngine {
     if (msg.cancelRequested) return this.#finish(msg, "CANCELED");
     msg.state = "ACTIVE";
     this.record("ACTIVE", msg);
-    const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs });
+    const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#keys.signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs });
     this.gates.onAttemptEnd(msg);
     const info: AttemptInfo = { retried: msg.retried };
     if (outcome.ok) {
@@ -298,7 +261,7 @@ export class BrokerEngine {
       await this.store.dlq.add({ dlqId: info.dlqId, message: msg, failedAt: now });
     }
     await this.store.messages.remove(msg.id);
-    if (state === "DELIVERED") this.#remember(msg);
+    if (state === "DELIVERED") this.#recent.add(msg, this.now());
     this.record(state, msg);
     this.gates.onFinished(msg);
     if (outcome) await this.#hooks(msg, outcome, state, info);

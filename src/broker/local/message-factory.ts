@@ -1,0 +1,52 @@
+/**
+ * Building a `StoredMessage` from a publish config.
+ * @module
+ */
+
+import type { MessageOrigin } from "./engine.ts";
+import type { StoredMessage } from "./message.ts";
+import type { PublishConfig } from "./publish-config.ts";
+
+/** Build a message (not stored): the config's settings, the origin's context, due at its first delivery time. */
+export function buildMessage(
+  url: string,
+  config: PublishConfig,
+  body: Uint8Array,
+  origin: MessageOrigin,
+  context: { id: string; seq: number; now: number; defaultRetries: number },
+): StoredMessage {
+  const now = context.now;
+  const notBefore = config.notBeforeMs ?? (config.delayMs !== undefined ? now + config.delayMs : now);
+  const msg: StoredMessage = {
+    id: context.id,
+    seq: context.seq,
+    url,
+    method: config.method,
+    headers: config.headers,
+    body,
+    createdAt: now,
+    notBefore,
+    dueAt: notBefore,
+    maxRetries: config.retries ?? context.defaultRetries,
+    retried: 0,
+    state: "CREATED",
+  };
+  if (config.passHeaders) msg.passHeaders = config.passHeaders;
+  if (config.retryDelay) msg.retryDelay = config.retryDelay;
+  if (config.timeoutMs !== undefined) msg.timeoutMs = config.timeoutMs;
+  if (config.callback) msg.callback = config.callback;
+  if (config.failureCallback) msg.failureCallback = config.failureCallback;
+  if (config.callbackHeaders) msg.callbackHeaders = config.callbackHeaders;
+  if (config.failureCallbackHeaders) msg.failureCallbackHeaders = config.failureCallbackHeaders;
+  if (config.flowControl) msg.flowControl = config.flowControl;
+  if (config.labels) msg.labels = config.labels;
+  if (config.redact) msg.redact = config.redact;
+  if (config.deduplicationId) msg.deduplicationId = config.deduplicationId;
+  const queueName = origin.queueName ?? config.queueName;
+  if (queueName) msg.queueName = queueName;
+  if (origin.topicName) msg.topicName = origin.topicName;
+  if (origin.endpointName) msg.endpointName = origin.endpointName;
+  if (origin.scheduleId) msg.scheduleId = origin.scheduleId;
+  if (origin.callerIp) msg.callerIp = origin.callerIp;
+  return msg;
+}
