@@ -64,6 +64,10 @@ for (const backend of ["memory", "redis"] as const) {
       if (ctx.request.retries === 0) throw new Upstream("once");
       return "second time";
     });
+    const kwargs = task({ name: "sr_kwargs", input: z.object({}), autoretryFor: [Upstream], retryKwargs: { countdown: 7, maxRetries: 1 } }, () => {
+      run("sr_kwargs");
+      throw new Upstream("still down");
+    });
     const republish = task({ name: "sr_republish", input: z.object({}) }, async (_i, ctx) => {
       run("sr_republish");
       return ctx.request.retries === 0 ? await ctx.retry({ countdown: 1 }) : "published at last";
@@ -85,7 +89,7 @@ for (const backend of ["memory", "redis"] as const) {
     let s: ClockedStack;
     beforeAll(async () => {
       s = await startClockedStack({
-        tasks: [retrying, exhausting, backoff, jitter, quirk, republish, reject, ignore, noDlq, typed],
+        tasks: [retrying, exhausting, backoff, jitter, quirk, kwargs, republish, reject, ignore, noDlq, typed],
         backend,
         worker: { random: () => random, broker: flaky },
       });
@@ -178,6 +182,18 @@ for (const backend of ["memory", "redis"] as const) {
       await s.advance(1);
       expect(count("sr_quirk")).toBe(2);
       expect(await result.get()).toBe("second time");
+    });
+
+    it("autoretry with retryKwargs { countdown: 7, maxRetries: 1 }: one retry 7 s later, then FAILURE with the original error", async () => {
+      const result = await s.stack.client.send(kwargs, {});
+      await s.settle();
+      await s.advance(6_999);
+      expect(count("sr_kwargs")).toBe(1);
+      await s.advance(1);
+      expect(count("sr_kwargs")).toBe(2);
+      expect(await readyView(result)).toMatchObject({ state: "FAILURE", retries: 1, error: { type: "Upstream", message: "still down" } });
+      await s.advance(600_000);
+      expect(count("sr_kwargs")).toBe(2);
     });
 
     it("when the retry cannot be published the delivery is answered 503 and the broker redelivers the same attempt", async () => {

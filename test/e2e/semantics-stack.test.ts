@@ -39,6 +39,10 @@ for (const backend of ["memory", "redis"] as const) {
         return "report done";
       }));
     const limited = task({ name: "ss_rate", input: z.object({ n: z.number() }), rateLimit: "2/s" }, () => run("ss_rate"));
+    const perCustomer = task(
+      { name: "ss_rate_key", input: z.object({ customer: z.string() }), rateLimit: "1/m", rateLimitKey: ({ customer }) => customer },
+      ({ customer }) => run(`ss_rate_key:${customer}`),
+    );
     const stored = async (id: string) => (await s.stack.backend.getMeta(id))?.status;
     const hooked = task({
       name: "ss_hooks", input: z.object({ mode: z.enum(["ok", "retry", "fail"]) }),
@@ -66,7 +70,7 @@ for (const backend of ["memory", "redis"] as const) {
     const secret = task({ name: "ss_repr", input: z.object({ card: z.string() }) }, (_i, ctx) => ctx.log.info("charging"));
 
     beforeAll(async () => {
-      s = await startClockedStack({ tasks: [idem, cached, locked, limited, hooked, child, parent, trusting, secret], backend });
+      s = await startClockedStack({ tasks: [idem, cached, locked, limited, perCustomer, hooked, child, parent, trusting, secret], backend });
     });
     afterAll(async () => {
       openLock?.();
@@ -143,6 +147,15 @@ for (const backend of ["memory", "redis"] as const) {
       expect(count("ss_rate")).toBe(4);
       await s.advance(1_000);
       expect(count("ss_rate")).toBe(6);
+    });
+
+    it("rateLimitKey: the limit applies per key from the input (\"1/m\" per customer), one broker flow-control key each", async () => {
+      for (const customer of ["acme", "acme", "globex", "globex"]) await s.stack.client.send(perCustomer, { customer });
+      await s.settle();
+      expect([count("ss_rate_key:acme"), count("ss_rate_key:globex")]).toEqual([1, 1]);
+      expect(await s.qstash.flowControl.get("ss_rate_key:acme")).toMatchObject({ waitListSize: 1, rateMax: 1, ratePeriod: 60 });
+      await s.advance(60_000);
+      expect([count("ss_rate_key:acme"), count("ss_rate_key:globex")]).toEqual([2, 2]);
     });
 
     it("hooks run in Celery's order, each after the state is persisted (success, retry then success, failure)", async () => {
