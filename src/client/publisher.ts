@@ -57,12 +57,17 @@ export class Publisher {
   /** Send task `name` with `input`. */
   async send(name: string, input: unknown, options: SendOptions = {}): Promise<Published> {
     const task = this.#o.registry?.find(name);
-    const id = options.id ?? crypto.randomUUID();
+    let id = options.id ?? crypto.randomUUID();
     const now = this.#now();
+    let repeated = false;
     if (options.idempotencyKey) {
       if (!this.#o.backend) throw new TypeError("idempotencyKey needs a backend: create the client with one (direct mode) or send over HTTP.");
+      // The key binds to the first id. A repeat is published again under that id with the key as the
+      // broker's deduplication id: the broker drops it when the first publish went through, and when
+      // the first publish failed this one delivers it. The worker's claim stops a second run either way.
       const bound = await this.#o.backend.reserveIdempotencyKey(options.idempotencyKey, id, this.#o.idempotencyTtlMs ?? DAY_MS);
-      if (bound !== id) return { id: bound, messageId: undefined, deduplicated: true };
+      repeated = bound !== id;
+      id = bound;
     }
     const running = currentTask();
     const etaMs = options.eta !== undefined ? new Date(options.eta).getTime() : options.countdown ? now + options.countdown * 1000 : undefined;
@@ -88,7 +93,7 @@ export class Publisher {
     };
     if (!envelope.rootId) envelope.rootId = id;
     const result = await this.#o.broker.publish(this.#request(envelope, task, etaMs, options.idempotencyKey));
-    return { id, messageId: result.messageId, deduplicated: result.deduplicated ?? false };
+    return { id, messageId: result.messageId, deduplicated: repeated || (result.deduplicated ?? false) };
   }
 
   /** Publish `envelope` again (a retry: same id, the caller bumps `retries`), not before `etaMs`. */

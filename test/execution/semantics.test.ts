@@ -238,6 +238,22 @@ describe("idempotency and caching", () => {
     expect(h.broker.messages.map((m) => m.deduplicationId)).toEqual(["order-1", "order-2"]);
   });
 
+  it("an idempotent send whose publish failed is delivered by the next send with the same key, under the same id", async () => {
+    let runs = 0;
+    const t = task({ name: "s_idem_heal", input: z.object({}) }, () => ++runs);
+    const h = createTestHarness({ tasks: [t] });
+    h.broker.failWith = new Error("broker down");
+    await expect(h.client.send(t, {}, { idempotencyKey: "order-9" })).rejects.toThrow("broker down");
+    h.broker.failWith = undefined;
+    const retried = await h.client.send(t, {}, { idempotencyKey: "order-9" });
+    const again = await h.client.send(t, {}, { idempotencyKey: "order-9" });
+    expect(again.id).toBe(retried.id);
+    expect(h.broker.messages).toHaveLength(1);
+    await h.drain();
+    expect(await retried.get()).toBe(1);
+    expect(runs).toBe(1);
+  });
+
   it("cache returns a stored SUCCESS for the same key without running the handler", async () => {
     let runs = 0;
     const t = task({ name: "s_cache", input: z.object({ q: z.string() }), cache: { key: ({ q }) => q, ttl: 60 } }, ({ q }) => `${q}:${++runs}`);
