@@ -54,3 +54,6 @@ export * from "./errors.ts";
 export * as states from "./states.ts";
 export type { State } from "./states.ts";
 export type { Duration } from "./duration.ts";
+
+export { ENV_VARIABLES, fromEnv, howToSet } from "./config.ts";
+export type { EnvConfig, EnvSource, FromEnvOptions, ProvidedParts, RuntimeName } from "./config.ts";
