@@ -92,7 +92,7 @@ export function createNodeDeliver(options: NodeDeliverOptions = {}): NodeDeliver
       const t = target(request.url);
       const headers: Record<string, string> = request.headers;
       if (request.body) headers["Content-Length"] = String(request.body.byteLength);
-      const req = (t.secure ? https : http).request({ ...t.options, method: request.method, headers, timeout: request.timeoutMs }, (res) => {
+      const req = (t.secure ? https : http).request({ ...t.options, method: request.method, headers, timeout: request.timeoutMs, signal: request.signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", reject);

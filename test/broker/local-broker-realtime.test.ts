@@ -75,3 +75,22 @@ describe("local broker on the real clock", () => {
     r.reply = () => new Response("ok");
   });
 });
+
+describe("local broker shutdown", () => {
+  it("close() cuts in-flight attempts short instead of waiting for a hung destination, and gives the message back", async () => {
+    const deliver = createNodeDeliver();
+    const b = await startBroker({ deliver, createSigner: createNodeSigner });
+    const r = await startReceiver(() => b.broker.keys);
+    const hung: (() => void)[] = [];
+    r.reply = () => new Promise<Response>((resolve) => hung.push(() => resolve(new Response("late"))));
+    const { messageId } = await b.client.publish({ url: `${r.url}/hang`, body: "x" });
+    await waitFor(() => r.deliveries.length === 1, 5000, "the attempt to start");
+    await b.close();
+    const back = await b.broker.store.messages.get(messageId);
+    expect(back?.retried).toBe(0);
+    expect(await b.broker.store.messages.nextDueAt()).toBeDefined();
+    hung.forEach((f) => f());
+    await r.close();
+    deliver.close();
+  });
+});

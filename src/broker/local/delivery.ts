@@ -18,6 +18,8 @@ export interface RawDeliveryRequest {
   body: Uint8Array | null;
   /** Abandon the attempt after this many ms without an answer. */
   timeoutMs: number;
+  /** Aborted when the broker shuts down. */
+  signal?: AbortSignal;
 }
 
 /** What the fast path answers. */
@@ -82,7 +84,7 @@ async function send(deliver: Deliver, req: RawDeliveryRequest): Promise<RawDeliv
       method: req.method,
       headers: req.headers,
       body: req.body as Uint8Array<ArrayBuffer> | null,
-      signal: AbortSignal.timeout(req.timeoutMs),
+      signal: req.signal ? AbortSignal.any([AbortSignal.timeout(req.timeoutMs), req.signal]) : AbortSignal.timeout(req.timeoutMs),
       redirect: "follow",
     }),
   );
@@ -92,11 +94,13 @@ async function send(deliver: Deliver, req: RawDeliveryRequest): Promise<RawDeliv
 /** Attempt one delivery of `msg`. */
 export async function attemptDelivery(
   msg: StoredMessage,
-  context: { deliver: Deliver; signer: TokenSigner; nowMs: number; timeoutMs: number },
+  context: { deliver: Deliver; signer: TokenSigner; nowMs: number; timeoutMs: number; signal?: AbortSignal },
 ): Promise<AttemptOutcome> {
   let response: RawDeliveryResponse;
   try {
-    response = await send(context.deliver, await deliveryRequest(msg, context.signer, context.nowMs, context.timeoutMs));
+    const request = await deliveryRequest(msg, context.signer, context.nowMs, context.timeoutMs);
+    if (context.signal) request.signal = context.signal;
+    response = await send(context.deliver, request);
   } catch (err) {
     return { ok: false, nonRetryable: false, response: { error: describe(err) } };
   }

@@ -227,7 +227,14 @@ export class BrokerEngine {
     if (msg.cancelRequested) return this.#finish(msg, "CANCELED");
     msg.state = "ACTIVE";
     this.record("ACTIVE", msg);
-    const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#keys.signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs });
+    const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#keys.signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs, signal: this.#shutdown.signal });
+    if (!outcome.ok && this.#shutdown.signal.aborted) {
+      // Cut short by close(): not a failed attempt. Give the message back as it was.
+      this.gates.onAttemptEnd(msg);
+      this.held.delete(msg.id);
+      await this.store.messages.release([msg]);
+      return;
+    }
     this.gates.onAttemptEnd(msg);
     const info: AttemptInfo = { retried: msg.retried };
     if (outcome.ok) {
@@ -301,7 +308,10 @@ export class BrokerEngine {
   #renewTimer: ReturnType<typeof setInterval> | undefined;
 
   /** Stop the loop; give parked and ready messages back to the store. */
+  readonly #shutdown = new AbortController();
+
   async close(): Promise<void> {
+    this.#shutdown.abort();
     if (this.#renewTimer) clearInterval(this.#renewTimer);
     await this.scheduler.close();
     const giveBack = [...this.gates.drain(), ...this.scheduler.takeReady()];
