@@ -227,8 +227,12 @@ export class BrokerEngine {
     if (msg.cancelRequested) return this.#finish(msg, "CANCELED");
     msg.state = "ACTIVE";
     this.record("ACTIVE", msg);
-    const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#keys.signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs, signal: this.#shutdown.signal });
-    if (!outcome.ok && this.#shutdown.signal.aborted) {
+    // One controller per attempt (aborted by close()), so no signal collects a listener per request.
+    const abort = new AbortController();
+    this.#attempts.add(abort);
+    const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#keys.signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs, signal: abort.signal });
+    this.#attempts.delete(abort);
+    if (!outcome.ok && this.#closing) {
       // Cut short by close(): not a failed attempt. Give the message back as it was.
       this.gates.onAttemptEnd(msg);
       this.held.delete(msg.id);
@@ -308,10 +312,12 @@ export class BrokerEngine {
   #renewTimer: ReturnType<typeof setInterval> | undefined;
 
   /** Stop the loop; give parked and ready messages back to the store. */
-  readonly #shutdown = new AbortController();
+  readonly #attempts = new Set<AbortController>();
+  #closing = false;
 
   async close(): Promise<void> {
-    this.#shutdown.abort();
+    this.#closing = true;
+    for (const a of this.#attempts) a.abort();
     if (this.#renewTimer) clearInterval(this.#renewTimer);
     await this.scheduler.close();
     const giveBack = [...this.gates.drain(), ...this.scheduler.takeReady()];
