@@ -9,7 +9,8 @@ const HELP = `celeriac — Celery's task model for the edge
 Usage:
   celeriac dev [--port 8787] [--host 127.0.0.1] [--functions functions/index.ts] [--redis redis://127.0.0.1:6379]
       Run the dev server: local broker + worker for your functions + publish API + dashboard.
-  celeriac broker [--port 8080] [--host 127.0.0.1] [--redis redis://…]
+  celeriac broker [--port 8080] [--host 127.0.0.1] [--redis redis://…] [--token t]
+                  [--current-signing-key sig_…] [--next-signing-key sig_…]
       Run the QStash-compatible local broker alone; prints QSTASH_* lines for .env.
   celeriac redis-bridge --redis redis://127.0.0.1:6379 [--port 8079] [--token <t>]
       Serve the Upstash Redis REST protocol over a self-hosted Redis.

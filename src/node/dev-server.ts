@@ -23,7 +23,7 @@ import { type Registry, toRegistry } from "../task/registry.ts";
 import type { AnyTask } from "../task/task.ts";
 import { createQStashVerifier } from "../verify/qstash-verifier.ts";
 import { createWorker, type Worker } from "../worker/create-worker.ts";
-import { createNodeDeliver } from "./http-deliver.ts";
+import { nodeBrokerOptions } from "./broker-node-options.ts";
 import { startRedisRestBridge, type StartedRedisRestBridge } from "./redis-rest-server.ts";
 import { createDashboard, RecentTasks } from "./dashboard.ts";
 import { devSchedules, syncDevSchedules } from "./dev-schedules.ts";
@@ -81,7 +81,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     backend = new MemoryBackend();
   }
 
-  const broker = createLocalBroker({ token: DEV_TOKEN, currentSigningKey: DEV_CURRENT_SIGNING_KEY, nextSigningKey: DEV_NEXT_SIGNING_KEY, deliver: createNodeDeliver() });
+  const node = nodeBrokerOptions();
+  const broker = createLocalBroker({ token: DEV_TOKEN, currentSigningKey: DEV_CURRENT_SIGNING_KEY, nextSigningKey: DEV_NEXT_SIGNING_KEY, ...node });
   const recent = new RecentTasks(200);
   let worker: Worker | undefined;
   let dashboard: ReturnType<typeof createDashboard> | undefined;
@@ -118,6 +119,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       await broker.close();
+      node.deliver.close();
       await bridge?.close();
     },
   };
