@@ -1,15 +1,20 @@
 /**
  * Cloudflare Workers adapter: `export default createCloudflareWorker({ tasks })` is a complete
  * Worker. The worker app is built once per isolate, on the first event, from the `env` bindings
- * (`[vars]` and secrets) with `fromEnv`; a missing variable answers 500 with the list of what to set.
- * Cron triggers publish the worker's due schedules.
+ * (`[vars]` and secrets) as `fromEnv` does; a missing variable answers 500 with the list of what
+ * to set. Cron triggers publish the worker's due schedules.
+ *
+ * Slim by default: the parts built from `env` use the fetch-only clients (`SLIM_PARTS`: REST
+ * Redis, `QStashFetchBroker`, the Web Crypto JWT verifier), so the bundle holds neither
+ * `@upstash/redis` nor `@upstash/qstash`; pass `envParts: OFFICIAL_PARTS` for the official ones.
  * @module
  */
-import type { EnvSource } from "../config.ts";
+import { configFromEnv, type EnvParts, type EnvSource, type ProvidedParts } from "../env-config.ts";
+import { SLIM_PARTS } from "../slim-parts.ts";
 import { ConfigError } from "../errors.ts";
 import { type ContextStorage, setContextStorage } from "../execution/current.ts";
-import type { Worker } from "../worker/create-worker.ts";
-import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
+import { createWorker, type Worker, type WorkerOptions } from "../worker/create-worker.ts";
+import type { AdapterOptions } from "./adapter-options.ts";
 
 /** The parts of the Workers `ExecutionContext` used here. */
 export interface WorkersContext {
@@ -43,6 +48,12 @@ export interface CloudflareWorkerOptions extends AdapterOptions {
    * compatibility flag: `new AsyncLocalStorage()` from `node:async_hooks`. Default: none.
    */
   contextStorage?: ContextStorage;
+  /**
+   * How the backend, broker and verifier are built from `env`. Default `SLIM_PARTS` (fetch-only
+   * clients, the smallest bundle); `OFFICIAL_PARTS` (src/config.ts) uses
+   * `@upstash/redis` and `@upstash/qstash`, about 35 KB gzip more.
+   */
+  envParts?: EnvParts;
 }
 
 /** The Worker's module entry shape. */
@@ -60,12 +71,12 @@ export interface CloudflareWorker {
  * export default createCloudflareWorker({ tasks });
  */
 export function createCloudflareWorker(options: CloudflareWorkerOptions): CloudflareWorker {
-  const { onScheduled, contextStorage, ...workerOptions } = options;
+  const { onScheduled, contextStorage, envParts = SLIM_PARTS, ...workerOptions } = options;
   let worker: Worker | undefined;
   const build = (env: Record<string, unknown>): Worker => {
     if (!worker) {
       if (contextStorage) setContextStorage(contextStorage);
-      worker = workerFromEnv(workerOptions, env as EnvSource, "cloudflare");
+      worker = workerFromBindings(workerOptions, env as EnvSource, envParts);
     }
     return worker;
   };
@@ -87,4 +98,11 @@ export function createCloudflareWorker(options: CloudflareWorkerOptions): Cloudf
       else await w.schedules?.onCron(event);
     },
   };
+}
+
+/** `workerFromEnv` (adapter-options.ts) with explicit part factories, so the official ones stay out of the bundle. */
+function workerFromBindings(options: AdapterOptions, env: EnvSource, envParts: EnvParts): Worker {
+  const overrides = Object.fromEntries(Object.entries(options).filter(([k, v]) => k !== "tasks" && v !== undefined)) as Partial<WorkerOptions>;
+  const config = configFromEnv(env, { runtime: "cloudflare", provided: overrides as ProvidedParts }, envParts);
+  return createWorker({ ...config, ...overrides, tasks: options.tasks });
 }

@@ -1,14 +1,50 @@
+/**
+ * One verifier suite, run against both implementations: `createQStashVerifier` (the official
+ * Receiver, with jose) and `createJwtVerifier` (Web Crypto only, the Workers default). Both must
+ * accept and refuse the same tokens with the same reasons.
+ */
 import { describe, expect, it } from "vitest";
 import { SignatureError } from "../../src/errors.ts";
+import { createJwtVerifier } from "../../src/verify/jwt-verifier.ts";
 import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
 import { signQStashJwt } from "../../src/verify/qstash-jwt.ts";
+import type { Verifier } from "../../src/verify/verifier.ts";
 
 const CURRENT = "sig_currentKeyForTests00000000";
 const NEXT = "sig_nextKeyForTests0000000000000";
 const URL_ = "http://127.0.0.1:8787/tasks/main_send_email";
 const BODY = '{"v":1,"id":"t1"}';
 const now = () => Math.floor(Date.now() / 1000);
-const verifier = createQStashVerifier({ currentSigningKey: CURRENT, nextSigningKey: NEXT });
+
+type MakeVerifier = (o: { currentSigningKey: string; nextSigningKey: string; clockToleranceSec?: number }) => Verifier;
+const implementations: [string, MakeVerifier][] = [
+  ["createQStashVerifier (official Receiver)", createQStashVerifier],
+  ["createJwtVerifier (Web Crypto)", createJwtVerifier],
+];
+
+/** The QStash reference token (shared/reference/qstash-api.md §4.3), issued at 1700000000 with the public dev keys. */
+const VECTOR = {
+  current: "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r",
+  next: "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs",
+  url: "http://localhost:3000/api/webhook",
+  body: '{"hello":"world"}',
+  token:
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJVcHN0YXNoIiwic3ViIjoiaHR0cDovL2xvY2FsaG9zdDozMDAwL2FwaS93ZWJob29rIiwiZXhwIjoxNzAwMDAwMzAwLCJuYmYiOjE3MDAwMDAwMDAsImlhdCI6MTcwMDAwMDAwMCwianRpIjoiand0X3Rlc3R2ZWN0b3IwMDAwMDAwMDAwMDAxIiwiYm9keSI6Ims2STVjYWtVNWVyTDhLalNVVlROb3duRHdjY3Z1NWtVMUh4Zzg4dG9GWWc9In0.18alAvIYBSf55WrMeDEr79jCAIbiahWvDMwEmgSOeiM",
+};
+
+/** The claims of a live token for BODY at URL_, as QStash sends them. */
+function liveClaims(): Record<string, unknown> {
+  const bodyHash = "Oz1noEzIR1GcNmBiIMrLNJt1biDQY3p_zYIHdW-6z0E="; // padded base64url SHA-256 of BODY
+  return { iss: "Upstash", sub: URL_, exp: now() + 300, nbf: 0, iat: now(), jti: "jwt_x", body: bodyHash };
+}
+
+/** A token with hand-made claims (for iss / body / nbf cases the signer never produces). */
+async function customToken(key: string, claims: Record<string, unknown>): Promise<string> {
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+  const input = `${b64(new TextEncoder().encode(JSON.stringify({ alg: "HS256", typ: "JWT" })))}.${b64(new TextEncoder().encode(JSON.stringify(claims)))}`;
+  const k = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return `${input}.${b64(new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(input))))}`;
+}
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   const err = await p.then(() => undefined, (e: unknown) => e);
@@ -17,7 +53,8 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   return err as Error;
 }
 
-describe("createQStashVerifier", () => {
+for (const [name, make] of implementations) describe(name, () => {
+  const verifier = make({ currentSigningKey: CURRENT, nextSigningKey: NEXT });
   it("accepts a token signed with the current key", async () => {
     const signature = await signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now() });
     await expect(verifier.verify({ signature, body: BODY, url: URL_ })).resolves.toBeUndefined();
@@ -51,7 +88,7 @@ describe("createQStashVerifier", () => {
   });
 
   it("tolerates skew within clockToleranceSec", async () => {
-    const tolerant = createQStashVerifier({ currentSigningKey: CURRENT, nextSigningKey: NEXT, clockToleranceSec: 60 });
+    const tolerant = make({ currentSigningKey: CURRENT, nextSigningKey: NEXT, clockToleranceSec: 60 });
     const signature = await signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now() - 330 });
     await expect(tolerant.verify({ signature, body: BODY, url: URL_ })).resolves.toBeUndefined();
   });
@@ -67,6 +104,83 @@ describe("createQStashVerifier", () => {
   });
 
   it("refuses to build without both keys", () => {
-    expect(() => createQStashVerifier({ currentSigningKey: CURRENT, nextSigningKey: "" })).toThrow(/QSTASH_NEXT_SIGNING_KEY/);
+    expect(() => make({ currentSigningKey: CURRENT, nextSigningKey: "" })).toThrow(/QSTASH_NEXT_SIGNING_KEY/);
+  });
+
+  it("accepts the QStash reference token only within a clock tolerance that covers its age", async () => {
+    const input = { signature: VECTOR.token, body: VECTOR.body, url: VECTOR.url };
+    const ageSec = now() - 1_700_000_300;
+    await expect(make({ currentSigningKey: VECTOR.current, nextSigningKey: VECTOR.next, clockToleranceSec: ageSec + 60 }).verify(input)).resolves.toBeUndefined();
+    // Without tolerance it expired long ago; the reported reason is the next key's (signature), as the Receiver reports it.
+    const err = await rejection(make({ currentSigningKey: VECTOR.current, nextSigningKey: VECTOR.next }).verify(input));
+    expect(err.message).toMatch(/signature verification failed/);
+  });
+
+  it("accepts an unpadded body claim and a URL with a query string", async () => {
+    const url = `${URL_}?a=1&b=2`;
+    const bodyHash = Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(BODY))).toString("base64url");
+    const signature = await customToken(CURRENT, { iss: "Upstash", sub: url, exp: now() + 300, nbf: 0, iat: now(), jti: "jwt_x", body: bodyHash });
+    await expect(verifier.verify({ signature, body: BODY, url })).resolves.toBeUndefined();
+  });
+
+  it("accepts a hand-made token with QStash's claims (the fixture the next cases alter)", async () => {
+    await expect(verifier.verify({ signature: await customToken(CURRENT, liveClaims()), body: BODY, url: URL_ })).resolves.toBeUndefined();
+  });
+
+  it("rejects a token from another issuer (iss is case-sensitive)", async () => {
+    const signature = await customToken(CURRENT, { ...liveClaims(), iss: "upstash" });
+    const err = await rejection(verifier.verify({ signature, body: BODY, url: URL_ }));
+    expect(err.message).toMatch(/signature verification failed/);
+    const onlyKey = make({ currentSigningKey: CURRENT, nextSigningKey: CURRENT });
+    expect((await rejection(onlyKey.verify({ signature, body: BODY, url: URL_ }))).message).toMatch(/unexpected "iss" claim value/);
+  });
+
+  it("rejects a token not yet valid, unless within clockToleranceSec", async () => {
+    const signature = await signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now(), notBeforeSec: now() + 60 });
+    await rejection(verifier.verify({ signature, body: BODY, url: URL_ }));
+    await expect(make({ currentSigningKey: CURRENT, nextSigningKey: NEXT, clockToleranceSec: 120 }).verify({ signature, body: BODY, url: URL_ })).resolves.toBeUndefined();
+  });
+
+  it("rejects a token without a body claim as a SignatureError", async () => {
+    const { body: _omitted, ...claims } = liveClaims();
+    const signature = await customToken(CURRENT, claims);
+    await rejection(verifier.verify({ signature, body: BODY, url: URL_ }));
+  });
+});
+
+describe("both verifiers", () => {
+  it("refuse each bad delivery with the same message", async () => {
+    const [official, slim] = implementations.map(([, make]) => make({ currentSigningKey: CURRENT, nextSigningKey: NEXT }));
+    const signed = (o: Partial<Parameters<typeof signQStashJwt>[0]>) => signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now(), ...o });
+    const cases = {
+      missing: { signature: null, body: BODY, url: URL_ },
+      tampered: { signature: await signed({}), body: `${BODY} `, url: URL_ },
+      "wrong key": { signature: await signed({ key: "sig_other" }), body: BODY, url: URL_ },
+      // Signed with the current key but expired: the next key's failure (signature) is what both report.
+      expired: { signature: await signed({ nowSec: now() - 400 }), body: BODY, url: URL_ },
+      "wrong url": { signature: await signed({ url: `${URL_}/` }), body: BODY, url: URL_ },
+      "not yet valid": { signature: await signed({ notBeforeSec: now() + 60 }), body: BODY, url: URL_ },
+      garbage: { signature: "not-a-jwt", body: BODY, url: URL_ },
+    };
+    for (const [what, input] of Object.entries(cases)) {
+      const a = await rejection(official.verify(input));
+      const b = await rejection(slim.verify(input));
+      expect(b.message, what).toBe(a.message);
+    }
+  });
+
+  it("with the same key twice, report claim failures in jose's words", async () => {
+    const [official, slim] = implementations.map(([, make]) => make({ currentSigningKey: CURRENT, nextSigningKey: CURRENT }));
+    const signed = (o: Partial<Parameters<typeof signQStashJwt>[0]>) => signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now(), ...o });
+    const cases = {
+      expired: { signature: await signed({ nowSec: now() - 400 }), body: BODY, url: URL_ },
+      "not yet valid": { signature: await signed({ notBeforeSec: now() + 60 }), body: BODY, url: URL_ },
+      issuer: { signature: await customToken(CURRENT, { ...liveClaims(), iss: "upstash" }), body: BODY, url: URL_ },
+    };
+    for (const [what, input] of Object.entries(cases)) {
+      const a = await rejection(official.verify(input));
+      const b = await rejection(slim.verify(input));
+      expect(b.message, what).toBe(a.message);
+    }
   });
 });

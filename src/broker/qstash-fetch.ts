@@ -1,0 +1,170 @@
+/**
+ * `QStashFetchBroker`: the Broker port on QStash's HTTP API with `fetch` alone, for bundles where
+ * the official `@upstash/qstash` client is too large (the Workers profile). Each call sends the
+ * request the official client sends for the same input (path, `Upstash-*` headers, forwarded
+ * headers under `Upstash-Forward-`, body), minus its informational telemetry headers; answers
+ * are read the same way, and failures become `BrokerError` with the HTTP status.
+ * `test/broker/qstash-broker.test.ts` runs one contract suite and a header-by-header comparison
+ * against both.
+ * @module
+ */
+import { BrokerError, ConfigError } from "../errors.ts";
+import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
+
+/** Options of {@link QStashFetchBroker}. */
+export interface QStashFetchBrokerOptions {
+  /** `QSTASH_TOKEN`. */
+  token: string;
+  /** `QSTASH_URL`; default `https://qstash.upstash.io`. */
+  baseUrl?: string;
+  /** Retries of a call whose `fetch` throws (network errors, not deliveries). Default 3. */
+  networkRetries?: number;
+  /** The `fetch` to call. Default the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** `Upstash-Flow-Control-Value` as the official client writes it. */
+function flowControlValue(fc: FlowControl): string {
+  const parts = [
+    fc.parallelism !== undefined ? `parallelism=${fc.parallelism}` : "",
+    fc.rate !== undefined ? `rate=${fc.rate}` : "",
+    fc.periodSec !== undefined ? `period=${fc.periodSec}s` : "",
+  ].filter(Boolean);
+  if (!parts.length) throw new ConfigError(`flowControl "${fc.key}" needs at least one of parallelism or rate.`);
+  return parts.join(", ");
+}
+
+/**
+ * `{ "Content-Type": contentType, ...headers }` as the official client sends it: `Content-Type` and
+ * `Upstash-*` names as they are, every other one as `Upstash-Forward-<name>`; names differing only
+ * in case are joined (`Headers` semantics).
+ */
+function forwardHeaders(headers: Record<string, string> | undefined, contentType: string): Headers {
+  const merged = new Headers({ "Content-Type": contentType, ...headers });
+  const out = new Headers();
+  merged.forEach((value, name) => out.set(name.startsWith("content-type") || name.startsWith("upstash-") ? name : `Upstash-Forward-${name}`, value));
+  return out;
+}
+
+/** The headers the official client's `publish` sends for `request`. */
+export function publishHeaders(request: PublishRequest): Headers {
+  const h = forwardHeaders(request.headers, "application/json");
+  h.set("Upstash-Method", "POST");
+  if (request.notBefore !== undefined) h.set("Upstash-Not-Before", request.notBefore.toFixed(0));
+  else if (request.delaySec !== undefined) h.set("Upstash-Delay", `${request.delaySec.toFixed(0)}s`);
+  if (request.deduplicationId !== undefined) h.set("Upstash-Deduplication-Id", request.deduplicationId);
+  if (request.retries !== undefined) h.set("Upstash-Retries", request.retries.toFixed(0));
+  if (request.timeoutSec !== undefined) h.set("Upstash-Timeout", `${request.timeoutSec}s`);
+  if (request.flowControl?.key) {
+    h.set("Upstash-Flow-Control-Key", request.flowControl.key);
+    h.set("Upstash-Flow-Control-Value", flowControlValue(request.flowControl));
+  }
+  if (request.label !== undefined) h.set("Upstash-Label", request.label);
+  return h;
+}
+
+/**
+ * The Broker port on QStash, over `fetch`.
+ * @example
+ * const broker = new QStashFetchBroker({ token: env.QSTASH_TOKEN, baseUrl: env.QSTASH_URL });
+ * await broker.publish({ url: "https://app.example.com/tasks/main_send_email", body: envelope, delaySec: 10 });
+ */
+export class QStashFetchBroker implements Broker {
+  readonly #base: string;
+  readonly #auth: string;
+  readonly #retries: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: QStashFetchBrokerOptions) {
+    if (!options.token) throw new ConfigError("QStashFetchBroker needs a token: set QSTASH_TOKEN (the local broker prints one).");
+    this.#base = (options.baseUrl ?? "https://qstash.upstash.io").replace(/\/$/, "");
+    this.#auth = `Bearer ${options.token}`;
+    this.#retries = options.networkRetries ?? 3;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** One API call; resolves the response (status < 300) or throws `BrokerError`. */
+  async #call(action: string, method: string, path: string, headers = new Headers(), body?: string): Promise<Response> {
+    headers.set("Authorization", this.#auth);
+    // As the official client: the path is joined unencoded and normalized by URL.
+    const url = new URL(`${this.#base}/v2/${path}`).toString();
+    let res: Response | undefined;
+    for (let attempt = 0; !res; attempt++) {
+      try {
+        res = await this.#fetch(url, { method, headers, body });
+      } catch (err) {
+        if (attempt >= this.#retries) throw brokerError(action, undefined, err instanceof Error ? err.message : String(err), err);
+        await new Promise((r) => setTimeout(r, Math.exp(attempt) * 50));
+      }
+    }
+    if (res.status < 200 || res.status >= 300) {
+      const text = await res.text();
+      throw brokerError(action, res.status, text || `Error: status=${res.status}`);
+    }
+    return res;
+  }
+
+  async publish(request: PublishRequest): Promise<PublishResult> {
+    const action = `publish to ${request.url}`;
+    let headers: Headers;
+    try {
+      headers = publishHeaders(request);
+    } catch (err) {
+      throw brokerError(action, undefined, (err as Error).message, err);
+    }
+    const path = request.queue ? `enqueue/${request.queue}/${request.url}` : `publish/${request.url}`;
+    const res = await this.#call(action, "POST", path, headers, request.body);
+    const json = (await res.json()) as { messageId: string; deduplicated?: boolean } | { messageId: string; deduplicated?: boolean }[];
+    const one = Array.isArray(json) ? json[0] : json;
+    return one.deduplicated ? { messageId: one.messageId, deduplicated: true } : { messageId: one.messageId };
+  }
+
+  async cancel(messageId: string): Promise<boolean> {
+    try {
+      const res = await this.#call(`cancel of ${messageId}`, "DELETE", `messages/${messageId}`);
+      const json = (await res.json()) as { cancelled?: number } | null;
+      return (json?.cancelled ?? 1) > 0;
+    } catch (err) {
+      if ((err as BrokerError).status === 404) return false;
+      throw err;
+    }
+  }
+
+  async upsertSchedule(schedule: BrokerSchedule): Promise<string> {
+    const action = `schedule ${schedule.scheduleId}`;
+    const h = forwardHeaders(schedule.headers, "application/json");
+    h.set("Upstash-Cron", schedule.cron);
+    if (schedule.retries !== undefined) h.set("Upstash-Retries", schedule.retries.toFixed(0));
+    if (schedule.timeoutSec !== undefined) h.set("Upstash-Timeout", `${schedule.timeoutSec}s`);
+    if (schedule.scheduleId) h.set("Upstash-Schedule-Id", schedule.scheduleId);
+    const res = await this.#call(action, "POST", `schedules/${schedule.url}`, h, schedule.body);
+    const { scheduleId } = (await res.json()) as { scheduleId: string };
+    if (schedule.isPaused) await this.#call(action, "PATCH", `schedules/${scheduleId}/pause`);
+    return scheduleId;
+  }
+
+  async listSchedules(): Promise<BrokerSchedule[]> {
+    const res = await this.#call("schedule list", "GET", "schedules");
+    type Listed = { scheduleId: string; cron: string; destination: string; header?: Record<string, string[] | string>; body?: string; bodyBase64?: string; retries?: number; isPaused?: boolean };
+    return ((await res.json()) as Listed[]).map((s) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.header ?? {})) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
+      const out: BrokerSchedule = { scheduleId: s.scheduleId, cron: s.cron, url: s.destination, headers, retries: s.retries, isPaused: s.isPaused };
+      const body = s.body ?? (s.bodyBase64 ? new TextDecoder().decode(Uint8Array.from(atob(s.bodyBase64), (c) => c.charCodeAt(0))) : undefined);
+      if (body !== undefined) out.body = body;
+      return out;
+    });
+  }
+
+  async deleteSchedule(scheduleId: string): Promise<void> {
+    try {
+      await this.#call(`schedule delete of ${scheduleId}`, "DELETE", `schedules/${scheduleId}`);
+    } catch (err) {
+      if ((err as BrokerError).status !== 404) throw err;
+    }
+  }
+}
+
+function brokerError(action: string, status: number | undefined, detail: string, cause?: unknown): BrokerError {
+  return new BrokerError(`QStash ${action} failed${status ? ` (${status})` : ""}: ${detail}. Check QSTASH_URL and QSTASH_TOKEN.`, { status, cause });
+}
