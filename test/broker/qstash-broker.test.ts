@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BrokerError } from "../../src/errors.ts";
 import type { Broker } from "../../src/broker/broker.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
+import { QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
 import { manualClock, startBroker, startReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
 
 const clock = manualClock(Date.UTC(2030, 5, 1));
@@ -20,10 +21,12 @@ afterEach(() => {
   r.deliveries.length = 0;
 });
 
-// One contract suite for the Broker port: QStashBroker (official client over HTTP) and the
-// local broker's direct port must behave the same.
+// One contract suite for the Broker port: QStashBroker (official client over HTTP),
+// QStashFetchBroker (fetch only, the Workers default) and the local broker's direct port must
+// behave the same.
 const implementations: [string, () => Required<Broker>][] = [
   ["QStashBroker → local broker over HTTP", () => new QStashBroker({ token: b.broker.token, baseUrl: b.url })],
+  ["QStashFetchBroker → local broker over HTTP", () => new QStashFetchBroker({ token: b.broker.token, baseUrl: b.url }) as Required<Broker>],
   ["LocalBroker.direct", () => b.broker.direct as Required<Broker>],
 ];
 
@@ -106,9 +109,19 @@ for (const [name, make] of implementations) describe(`${name} (Broker port contr
   });
 });
 
-describe("QStashBroker", () => {
+for (const [name, Impl] of [["QStashBroker", QStashBroker], ["QStashFetchBroker", QStashFetchBroker]] as const) describe(name, () => {
   it("reports a wrong token as a BrokerError with status 401", async () => {
-    const bad = new QStashBroker({ token: "wrong", baseUrl: b.url });
-    expect(((await bad.publish({ url: `${r.url}/x`, body: "{}" }).catch((e: unknown) => e)) as BrokerError).status).toBe(401);
+    const bad = new Impl({ token: "wrong", baseUrl: b.url });
+    const err = (await bad.publish({ url: `${r.url}/x`, body: "{}" }).catch((e: unknown) => e)) as BrokerError;
+    expect(err).toBeInstanceOf(BrokerError);
+    expect(err.status).toBe(401);
+    expect(err.message).toMatch(/Check QSTASH_URL and QSTASH_TOKEN/);
+  });
+
+  it("reports an unreachable broker as a BrokerError without a status", async () => {
+    const down = new Impl({ token: "t", baseUrl: "http://127.0.0.1:1", networkRetries: 0 });
+    const err = (await down.publish({ url: `${r.url}/x`, body: "{}" }).catch((e: unknown) => e)) as BrokerError;
+    expect(err).toBeInstanceOf(BrokerError);
+    expect(err.status).toBeUndefined();
   });
 });
