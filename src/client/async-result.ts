@@ -10,7 +10,7 @@ import { currentTask } from "../execution/current.ts";
 /** Where an `AsyncResult` reads from: the backend (direct mode) or the worker's API (HTTP mode). */
 export interface ResultSource {
   fetch(id: string): Promise<ResultView>;
-  /** Revoke; `messageId` lets the broker cancel a pending message too. */
+  /** Revoke; `messageId` lets the broker cancel a pending message too; `expiresAt` (epoch ms) is the latest the message may still start, which the tombstone outlives. */
   revoke(id: string, options?: { messageId?: string; expiresAt?: number }): Promise<void>;
   forget(id: string): Promise<void>;
 }
@@ -34,11 +34,13 @@ export class AsyncResult<T = unknown> {
   readonly messageId: string | undefined;
   readonly #source: ResultSource;
   readonly #now: () => number;
+  readonly #runsUntil: number | undefined;
 
-  constructor(id: string, source: ResultSource, options: { messageId?: string; now?: () => number } = {}) {
+  constructor(id: string, source: ResultSource, options: { messageId?: string; now?: () => number; runsUntilMs?: number } = {}) {
     this.id = id;
     this.#source = source;
     this.messageId = options.messageId;
+    this.#runsUntil = options.runsUntilMs;
     this.#now = options.now ?? Date.now;
   }
 
@@ -104,6 +106,6 @@ export class AsyncResult<T = unknown> {
 
   /** Revoke the task: it will not run (or is told to stop when it next touches the backend). */
   revoke(): Promise<void> {
-    return this.#source.revoke(this.id, { messageId: this.messageId });
+    return this.#source.revoke(this.id, { messageId: this.messageId, expiresAt: this.#runsUntil });
   }
 }

@@ -88,24 +88,32 @@ function directClient(o: DirectClientOptions): Client {
   const source: ResultSource = {
     fetch: async (id) => toResultView(id, await o.backend.getMeta(id)),
     forget: (id) => o.backend.forget(id),
-    revoke: (id, opts) => revokeDirect(o.backend, o.broker, id, ttl, now, opts?.messageId),
+    revoke: (id, opts) => revokeDirect(o.backend, o.broker, id, ttl, now, opts?.messageId, opts?.expiresAt),
   };
   return {
     async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
       const sent = await publisher.send(nameOf(target), input, options);
-      return new AsyncResult(sent.id, source, { messageId: sent.messageId, now });
+      return new AsyncResult(sent.id, source, { messageId: sent.messageId, now, runsUntilMs: sent.runsUntilMs });
     },
     result: (id) => new AsyncResult(id, source, { now }),
     revoke: (id, opts) => source.revoke(id, opts),
   } as Client;
 }
 
-/** Revoke in direct mode: tombstone + REVOKED state, and cancel the pending message when known. */
-export async function revokeDirect(backend: Backend, broker: Broker, id: string, ttlMs: number, now: () => number, messageId?: string): Promise<void> {
+/**
+ * Revoke in direct mode: tombstone + REVOKED state, and cancel the pending message when known.
+ * The tombstone lives `ttlMs`, and at least `ttlMs` past `runsUntilMs` (the message's expiry or
+ * eta, when known), so a message delayed past the result TTL is still refused when it arrives.
+ */
+export async function revokeDirect(
+  backend: Backend, broker: Broker, id: string, ttlMs: number, now: () => number, messageId?: string, runsUntilMs?: number,
+): Promise<void> {
   const { info, traceback } = toExceptionInfo(new TaskRevokedError("revoked"));
+  const at = now();
+  const tombstoneMs = runsUntilMs !== undefined && Number.isFinite(runsUntilMs) ? Math.max(ttlMs, runsUntilMs - at + ttlMs) : ttlMs;
   await backend.revoke(id, {
-    task_id: id, status: REVOKED, result: info, traceback, children: [], date_done: new Date(now()).toISOString(),
-  }, ttlMs, "revoked");
+    task_id: id, status: REVOKED, result: info, traceback, children: [], date_done: new Date(at).toISOString(),
+  }, tombstoneMs, "revoked");
   if (messageId) await broker.cancel(messageId).catch(() => false);
 }
 
@@ -134,15 +142,20 @@ function httpClient(o: HttpClientOptions): Client {
   const source: ResultSource = {
     fetch: (id) => call<ResultView>("GET", `/api/results/${encodeURIComponent(id)}`),
     forget: (id) => call("DELETE", `/api/results/${encodeURIComponent(id)}`),
-    revoke: (id, opts) => call("POST", `/api/results/${encodeURIComponent(id)}/revoke${opts?.messageId ? `?messageId=${encodeURIComponent(opts.messageId)}` : ""}`),
+    revoke: (id, opts) => {
+      const query = new URLSearchParams();
+      if (opts?.messageId) query.set("messageId", opts.messageId);
+      if (opts?.expiresAt !== undefined) query.set("until", String(opts.expiresAt));
+      return call("POST", `/api/results/${encodeURIComponent(id)}/revoke${query.size ? `?${query}` : ""}`);
+    },
   };
   return {
     async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
-      const sent = await call<{ id: string; messageId?: string }>("POST", `/api/tasks/${encodeURIComponent(nameOf(target))}`, {
+      const sent = await call<{ id: string; messageId?: string; runsUntil?: number }>("POST", `/api/tasks/${encodeURIComponent(nameOf(target))}`, {
         input,
         options: options ?? {},
       });
-      return new AsyncResult(sent.id, source, { messageId: sent.messageId });
+      return new AsyncResult(sent.id, source, { messageId: sent.messageId, runsUntilMs: sent.runsUntil });
     },
     result: (id) => new AsyncResult(id, source),
     revoke: (id, opts) => source.revoke(id, opts),

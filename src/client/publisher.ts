@@ -33,6 +33,8 @@ export interface Published {
   messageId: string | undefined;
   /** True when an idempotency key (or the broker's dedup) matched an earlier send: nothing new was published. */
   deduplicated: boolean;
+  /** The latest time the message may still start (its expiry, else its eta), epoch ms; a revoke must outlive it. */
+  runsUntilMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -93,7 +95,8 @@ export class Publisher {
     };
     if (!envelope.rootId) envelope.rootId = id;
     const result = await this.#o.broker.publish(this.#request(envelope, task, etaMs, options.idempotencyKey));
-    return { id, messageId: result.messageId, deduplicated: repeated || (result.deduplicated ?? false) };
+    const runsUntilMs = expiresMs ?? etaMs;
+    return { id, messageId: result.messageId, deduplicated: repeated || (result.deduplicated ?? false), ...(runsUntilMs !== undefined ? { runsUntilMs } : {}) };
   }
 
   /** Publish `envelope` again (a retry: same id, the caller bumps `retries`), not before `etaMs`. */

@@ -123,7 +123,9 @@ async function waitForHolder(rt: WorkerRuntime, id: string, key: string, waitMs:
   const local = rt.inflight.get(key);
   const deadline = rt.now() + waitMs;
   if (local) {
-    const outcome = await Promise.race([local, new Promise<undefined>((r) => rt.timers.setTimeout(() => r(undefined), waitMs))]);
+    let timer: unknown;
+    const outcome = await Promise.race([local, new Promise<undefined>((r) => (timer = rt.timers.setTimeout(() => r(undefined), waitMs)))]);
+    rt.timers.clearTimeout(timer);
     if (outcome && outcome.kind !== "redeliver") return "state" in outcome ? outcome.state : undefined;
     return undefined;
   }

@@ -72,7 +72,7 @@ export function createApi(o: ApiOptions): Hono {
     }
     const sent = await rt.publisher.send(name, body.data.input, body.data.options ?? {});
     const url = new URL(`/api/results/${encodeURIComponent(sent.id)}`, c.req.url).toString();
-    return c.json({ id: sent.id, state: PENDING, url, messageId: sent.messageId, deduplicated: sent.deduplicated }, 202);
+    return c.json({ id: sent.id, state: PENDING, url, messageId: sent.messageId, deduplicated: sent.deduplicated, ...(sent.runsUntilMs !== undefined ? { runsUntil: sent.runsUntilMs } : {}) }, 202);
   });
 
   api.get("/results/:id", async (c) => c.json(toResultView(c.req.param("id"), await rt.backend.getMeta(c.req.param("id")))));
@@ -83,7 +83,8 @@ export function createApi(o: ApiOptions): Hono {
   api.post("/results/:id/revoke", async (c) => {
     const id = c.req.param("id");
     const messageId = c.req.query("messageId");
-    await revokeDirect(rt.backend, o.broker, id, rt.resultExpiresMs, rt.now, messageId);
+    const until = Number(c.req.query("until"));
+    await revokeDirect(rt.backend, o.broker, id, rt.resultExpiresMs, rt.now, messageId, Number.isFinite(until) ? until : undefined);
     return c.json(toResultView(id, await rt.backend.getMeta(id)));
   });
   api.get("/tasks", (c) => c.json({ tasks: [...rt.registry].map(describeTask) }));

@@ -199,6 +199,19 @@ describe("expiry and revoke", () => {
     expect(await r.state).toBe("REVOKED");
   });
 
+  it("a revoke outlives a countdown longer than the result TTL: the message is still refused when it arrives", async () => {
+    const c = clock();
+    let runs = 0;
+    const t = task({ name: "s_rev_late", input: z.object({}) }, () => ++runs);
+    const h = createTestHarness({ tasks: [t], now: c.now });
+    const r = await h.client.send(t, {}, { countdown: 2 * 86_400 });
+    const [m] = h.broker.take();
+    await r.revoke();
+    c.advance(2 * 86_400_000 + 1000); // past the 1-day result TTL, at the message's eta
+    expect((await h.deliver(m)).status).toBe(200);
+    expect(runs).toBe(0);
+  });
+
   it("a running task sees ctx.signal aborted when it next checks the backend", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
