@@ -1,10 +1,12 @@
 /**
- * RedisBackend → unmodified @upstash/redis client → the Redis REST bridge → the real Redis at
- * 127.0.0.1:6379, under a random key prefix. Fails (not skips) in CI when Redis is missing.
+ * RedisBackend → unmodified @upstash/redis client (both deserialization settings), and again over
+ * the fetch-only `createRestRedis` (the Workers default) → the Redis REST bridge → the real Redis
+ * at 127.0.0.1:6379, under a random key prefix. Fails (not skips) in CI when Redis is missing.
  */
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
+import { createRestRedis } from "../../src/backend/redis/rest-redis.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
 import { STARTED, SUCCESS } from "../../src/states.ts";
 import { backendContract, meta, type BackendHarness } from "./contract.ts";
@@ -35,6 +37,11 @@ describe.skipIf(!redisUp)("RedisBackend over the REST bridge", () => {
 
   backendContract("redis (client auto-deserialization on)", () => harness(true));
   backendContract("redis (client automaticDeserialization: false)", () => harness(false));
+  backendContract("redis (slim createRestRedis over fetch)", () => ({
+    backend: new RedisBackend({ redis: createRestRedis({ url: bridge.url, token: bridge.token, retries: 0 }), prefix, resultExpiresMs: 3_600_000 }),
+    now: () => Date.now(),
+    afterTtl: (ms, check) => eventually(check, ms + 3000),
+  }));
 
   describe("RedisBackend specifics", () => {
     it("RedisBackend refuses a configuration without a result TTL, saying why", () => {
@@ -77,11 +84,17 @@ describe.skipIf(!redisUp)("RedisBackend over the REST bridge", () => {
       });
     });
 
-    it("a Redis failure surfaces as BackendError naming the operation", async () => {
-      const redis = new Redis({ url: bridge.url, token: "wrong-token", enableTelemetry: false, retry: { retries: 0 } });
-      const backend = new RedisBackend({ redis, prefix, resultExpiresMs: 60_000 });
-      await expect(backend.getMeta("x")).rejects.toMatchObject({ name: "BackendError", message: expect.stringMatching(/getMeta/) });
-      await expect(backend.storeMeta(meta("x", SUCCESS), 1000)).rejects.toMatchObject({ name: "BackendError", message: expect.stringMatching(/store-meta/) });
+    it("a Redis failure surfaces as BackendError naming the operation, on either client", async () => {
+      const clients = [
+        new Redis({ url: bridge.url, token: "wrong-token", enableTelemetry: false, retry: { retries: 0 } }),
+        createRestRedis({ url: bridge.url, token: "wrong-token", retries: 0 }),
+      ];
+      for (const redis of clients) {
+        const backend = new RedisBackend({ redis, prefix, resultExpiresMs: 60_000 });
+        // Redis's own text and the command, as the official client reports them (it sends an auto-pipeline, the slim client one command).
+        await expect(backend.getMeta("x")).rejects.toMatchObject({ name: "BackendError", message: expect.stringMatching(/getMeta failed: WRONGPASS .*command was: .*"get"/) });
+        await expect(backend.storeMeta(meta("x", SUCCESS), 1000)).rejects.toMatchObject({ name: "BackendError", message: expect.stringMatching(/store-meta/) });
+      }
     });
 
     it("a STARTED write inside claim lands in Redis under the result key", async () => {
