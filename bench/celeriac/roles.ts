@@ -1,0 +1,137 @@
+/**
+ * The three server roles of celeriac's real stack, each served over HTTP on a loopback port:
+ * - `bridge`: the Redis REST bridge (`src/node/redis-rest-server.ts`) in front of redis-server;
+ * - `broker`: the local broker with Node's keep-alive `node:http` delivery and node:crypto signer
+ *   (`nodeBrokerOptions()`), served with `@hono/node-server`;
+ * - `worker`: `createWorker()` for `math_add` with `RedisBackend` → `@upstash/redis` → the bridge,
+ *   verifying the broker's signatures, served with `@hono/node-server`.
+ * A process hosts any subset (the benchmark measures which split is fastest).
+ * @module
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import { Redis } from "@upstash/redis";
+import { add } from "../../functions/tasks/math.ts";
+import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
+import type { CommandCounts } from "../../src/backend/redis/command-counter.ts";
+import { createLocalBroker } from "../../src/broker/local/create-local-broker.ts";
+import { QStashBroker } from "../../src/broker/qstash.ts";
+import { silentLogger } from "../../src/execution/logger.ts";
+import { nodeBrokerOptions } from "../../src/node/broker-node-options.ts";
+import { startRedisRestBridge } from "../../src/node/redis-rest-server.ts";
+import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
+import { createWorker } from "../../src/worker/create-worker.ts";
+
+export type Role = "bridge" | "broker" | "worker";
+
+/** Where the running roles answer (filled in as roles start). */
+export interface Endpoints {
+  bridgeUrl?: string;
+  bridgeToken?: string;
+  brokerUrl?: string;
+  brokerToken?: string;
+  signingKeys?: { current: string; next: string };
+  workerUrl?: string;
+}
+
+/** Settings every role needs. */
+export interface RoleSettings {
+  /** redis://127.0.0.1:6379/<db> */
+  redisUrl: string;
+  /** Key prefix of celeriac's keys. */
+  prefix: string;
+  /** Result TTL, ms. */
+  resultExpiresMs: number;
+  /** Local broker deliveries in flight at once. */
+  brokerConcurrency: number;
+}
+
+/** Roles running in this process. */
+export interface HostedRoles {
+  endpoints: Endpoints;
+  /** The worker's backend counter (when this process hosts the worker). */
+  workerCommands(): CommandCounts | undefined;
+  resetWorkerCommands(): void;
+  /** Deliveries the worker answered 2xx since start (when hosted here). */
+  delivered(): number;
+  close(): Promise<void>;
+}
+
+/** The @upstash/redis client the production code path uses, pointed at the bridge (its defaults: auto-pipelining on). */
+export function upstashRedis(endpoints: Endpoints): Redis {
+  if (!endpoints.bridgeUrl || !endpoints.bridgeToken) throw new Error("No bridge endpoint: start the bridge role first.");
+  return new Redis({ url: endpoints.bridgeUrl, token: endpoints.bridgeToken, enableTelemetry: false });
+}
+
+/** Serve `fetch` on a random loopback port. */
+export function serveOn(fetch: (req: Request) => Response | Promise<Response>): Promise<{ url: string; server: ServerType }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve({ url: `http://127.0.0.1:${info.port}`, server }));
+    server.once("error", reject);
+  });
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+/** Start `roles` in this process, in dependency order (bridge, broker, worker), given the endpoints of roles hosted elsewhere. */
+export async function startRoles(roles: Role[], settings: RoleSettings, known: Endpoints): Promise<HostedRoles> {
+  const endpoints: Endpoints = { ...known };
+  const closers: (() => Promise<void> | void)[] = [];
+  let workerBackend: RedisBackend | undefined;
+  let delivered = 0;
+
+  if (roles.includes("bridge")) {
+    const bridge = await startRedisRestBridge({ redisUrl: settings.redisUrl, port: 0, host: "127.0.0.1" });
+    await bridge.bridge.waitUntilReady();
+    endpoints.bridgeUrl = bridge.url;
+    endpoints.bridgeToken = bridge.token;
+    closers.push(() => bridge.close());
+  }
+  if (roles.includes("broker")) {
+    const node = nodeBrokerOptions();
+    const broker = createLocalBroker({ ...node, maxConcurrency: settings.brokerConcurrency, onError: () => {} });
+    const served = await serveOn(broker.fetch);
+    endpoints.brokerUrl = served.url;
+    endpoints.brokerToken = broker.token;
+    endpoints.signingKeys = { ...broker.keys };
+    closers.push(async () => {
+      await broker.close();
+      node.deliver.close();
+      await closeServer(served.server);
+    });
+  }
+  if (roles.includes("worker")) {
+    if (!endpoints.brokerUrl || !endpoints.brokerToken || !endpoints.signingKeys) throw new Error("No broker endpoint: start the broker role first.");
+    workerBackend = new RedisBackend({ redis: upstashRedis(endpoints), prefix: settings.prefix, resultExpiresMs: settings.resultExpiresMs });
+    let worker: ReturnType<typeof createWorker> | undefined;
+    const served = await serveOn(async (req) => {
+      const res = await worker!.fetch(req);
+      if (res.status === 200) delivered++;
+      return res;
+    });
+    worker = createWorker({
+      tasks: [add],
+      backend: workerBackend,
+      broker: new QStashBroker({ token: endpoints.brokerToken, baseUrl: endpoints.brokerUrl }),
+      verifier: createQStashVerifier({ currentSigningKey: endpoints.signingKeys.current, nextSigningKey: endpoints.signingKeys.next }),
+      publicUrl: served.url,
+      logger: silentLogger,
+      resultExpires: settings.resultExpiresMs / 1000,
+    });
+    endpoints.workerUrl = served.url;
+    closers.push(() => closeServer(served.server));
+  }
+  return {
+    endpoints,
+    workerCommands: () => workerBackend?.commands.snapshot(),
+    resetWorkerCommands: () => workerBackend?.commands.reset(),
+    delivered: () => delivered,
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Command-line flags shared by the benchmark scripts, with their defaults.
+ * @module
+ */
+
+/** Parsed flags. */
+export interface BenchArgs {
+  /** Tasks per throughput measurement (`--n`). Default 5000. */
+  n: number;
+  /** Repetitions of each measurement (`--reps`). Default 3. */
+  reps: number;
+  /** Sequential round trips in the latency measurement (`--latency-n`). Default 500. */
+  latencyN: number;
+  /** Tasks sent before measuring, per system (`--warmup`). Default 1000. */
+  warmup: number;
+  /** Redis server (`--redis`). Default redis://127.0.0.1:6379. */
+  redis: string;
+  /** The benchmark's own database number (`--db`), emptied before and after each system. Default 13. */
+  db: number;
+  /** `redis` with `db` as its path. */
+  redisUrl: string;
+  /** celeriac key prefix. */
+  prefix: string;
+  /** Sends (and result reads) in flight at once for the Node drivers (`--concurrency`). Default 128. */
+  concurrency: number;
+  /** Local broker deliveries in flight at once (`--broker-concurrency`). Default 64. */
+  brokerConcurrency: number;
+  /** celeriac's process layout (`--topology`), see bench/celeriac/stack.ts. */
+  topology: string;
+  /** Systems to run (`--only celeriac,celery,bullmq,bullmq-http`). Default all. */
+  only: string[];
+  /** profile.ts: profile the ignoreResult path instead (`--ignore-result`). */
+  ignoreResult: boolean;
+  /** profile.ts: functions listed per process (`--top`). Default 25. */
+  top: number;
+}
+
+export const DEFAULT_TOPOLOGY = "client+broker,worker+bridge";
+export const SYSTEMS = ["celeriac", "celery", "bullmq", "bullmq-http"];
+
+/** Parse `--flag value` pairs (and the boolean `--ignore-result`). */
+export function parseArgs(argv: string[]): BenchArgs {
+  const flags = new Map<string, string>();
+  const bools = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) throw new Error(`Unexpected argument "${a}": flags are --name value.`);
+    const [name, inline] = a.slice(2).split("=", 2);
+    if (name === "ignore-result") {
+      bools.add(name);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`--${name} needs a value.`);
+    flags.set(name, value);
+  }
+  const known = new Set(["n", "reps", "latency-n", "warmup", "redis", "db", "concurrency", "broker-concurrency", "topology", "only", "top"]);
+  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`Unknown flag --${k}. Known: ${[...known].map((x) => `--${x}`).join(", ")}, --ignore-result.`);
+  const num = (name: string, dflt: number) => {
+    const v = flags.get(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer (got "${v}").`);
+    return n;
+  };
+  const redis = (flags.get("redis") ?? "redis://127.0.0.1:6379").replace(/\/+$/, "");
+  const db = num("db", 13);
+  const only = (flags.get("only") ?? SYSTEMS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
+  for (const s of only) if (!SYSTEMS.includes(s)) throw new Error(`--only: unknown system "${s}" (use ${SYSTEMS.join(", ")}).`);
+  return {
+    n: num("n", 5000),
+    reps: Math.max(1, num("reps", 3)),
+    latencyN: num("latency-n", 500),
+    warmup: num("warmup", 1000),
+    redis,
+    db,
+    redisUrl: `${redis}/${db}`,
+    prefix: "celeriac-bench",
+    concurrency: Math.max(1, num("concurrency", 128)),
+    brokerConcurrency: Math.max(1, num("broker-concurrency", 64)),
+    topology: flags.get("topology") ?? DEFAULT_TOPOLOGY,
+    only,
+    ignoreResult: bools.has("ignore-result"),
+    top: num("top", 25),
+  };
+}

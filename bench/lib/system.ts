@@ -1,0 +1,23 @@
+/**
+ * What the orchestrator needs from each system under test (celeriac, Celery, BullMQ, BullMQ with
+ * an HTTP handler): the same three measurements, each timed by the system's own driver.
+ * @module
+ */
+
+/** One system under test, started and warm. */
+export interface System {
+  /** Short id: `celeriac`, `celery`, `bullmq`, `bullmq-http`. */
+  readonly name: string;
+  /** How it runs (processes, pool, concurrency), for the report. */
+  readonly setup: string;
+  /** Send `n` tasks, then read all results back (or, with `ignoreResult`, wait until all ran); answers seconds. */
+  throughput(n: number, ignoreResult: boolean): Promise<number>;
+  /**
+   * `n` sequential round trips (send → result); answers each one's ms. `pollMs` (celeriac only)
+   * sets the first polling interval of `AsyncResult.get()`; without it the defaults apply.
+   */
+  latency(n: number, options?: { pollMs?: number }): Promise<number[]>;
+  /** The system's own count of billed Redis commands (celeriac's `backend.commands`), when it has one. */
+  readonly counter?: { reset(): Promise<void>; read(): Promise<{ total: number; byOperation: Record<string, number> }> };
+  close(): Promise<void>;
+}

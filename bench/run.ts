@@ -1,0 +1,156 @@
+/**
+ * `npm run bench`: celeriac, Celery and BullMQ (plain, and with the task behind an HTTP handler)
+ * side by side on this machine and one redis-server, in one run.
+ *
+ * For each system in turn (its database emptied first): start it, warm it up, then `--reps`
+ * times: N tasks with results (sent, then every result read back), N tasks with ignoreResult
+ * (sent, then waited for), and `--latency-n` sequential round trips. Each measurement's billed
+ * Redis commands come from `INFO commandstats` deltas (rule in lib/redis-stats.ts); celeriac's
+ * also from its own counter. Prints one JSON line per measurement, ratio and target, then the
+ * table; the JSON lines are also written to bench/out/bench-<time>.jsonl. Progress goes to stderr.
+ *
+ *   npm run bench -- [--n 5000] [--reps 3] [--latency-n 500] [--warmup 1000] [--only celeriac,celery]
+ *                    [--topology client+broker,worker+bridge] [--redis redis://127.0.0.1:6379] [--db 13]
+ * @module
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { startBullmq } from "./bullmq/system.ts";
+import { startCeleriac } from "./celeriac/system.ts";
+import { startCelery } from "./celery/system.ts";
+import { type BenchArgs, parseArgs, SYSTEMS } from "./lib/args.ts";
+import { formatReport, type Measurement, type MeasurementRecord, ratio, ROWS, rounded, targets } from "./lib/report.ts";
+import { claimDatabase, connectStats, openWindow, releaseDatabase, resetDatabase, type StatsRedis } from "./lib/redis-stats.ts";
+import { latencySummary, round } from "./lib/stats.ts";
+import type { System } from "./lib/system.ts";
+
+const args = parseArgs(process.argv.slice(2));
+const t0 = performance.now();
+const lines: string[] = [];
+const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+const emit = (record: object) => {
+  const line = JSON.stringify(record);
+  lines.push(line);
+  console.log(line);
+};
+
+/** Workers and drivers as the issue specifies them. */
+function start(name: string, a: BenchArgs): Promise<System> {
+  switch (name) {
+    case "celeriac":
+      return startCeleriac({ topology: a.topology, redisUrl: a.redisUrl, prefix: a.prefix, concurrency: a.concurrency, brokerConcurrency: a.brokerConcurrency });
+    case "celery":
+      return startCelery({ redisUrl: a.redisUrl, concurrency: 2 });
+    case "bullmq":
+    case "bullmq-http":
+      return startBullmq({ redisUrl: a.redisUrl, http: name === "bullmq-http", workerConcurrency: 50, concurrency: a.concurrency, workerInChild: false });
+    default:
+      throw new Error(`unknown system ${name}`);
+  }
+}
+
+async function measure(stats: StatsRedis, system: System, measurement: Measurement, rep: number): Promise<MeasurementRecord> {
+  const latency = measurement.startsWith("latency");
+  const tasks = latency ? args.latencyN : args.n;
+  await system.counter?.reset();
+  const window = await openWindow(stats, args.db);
+  let seconds: number;
+  let lat: { p50: number; p90: number; p99: number } | undefined;
+  if (latency) {
+    const ms = await system.latency(tasks, measurement === "latency-poll-1ms" ? { pollMs: 1 } : {});
+    seconds = ms.reduce((a, b) => a + b, 0) / 1000;
+    lat = latencySummary(ms);
+  } else {
+    seconds = await system.throughput(tasks, measurement === "throughput-ignore-result");
+  }
+  const billed = await window.end();
+  const counted = await system.counter?.read();
+  return {
+    type: "measurement",
+    system: system.name,
+    measurement,
+    rep,
+    tasks,
+    seconds,
+    ...(latency ? lat : { tasksPerSec: tasks / seconds }),
+    billed: billed.total,
+    billedPerTask: billed.total / tasks,
+    billedByCommand: billed.byCommand,
+    ...(counted
+      ? { counter: counted.total, counterPerTask: counted.total / tasks, counterByOperation: counted.byOperation, countsAgree: counted.total === billed.total }
+      : {}),
+    otherClientsActive: billed.otherClientsActive,
+  };
+}
+
+const order = SYSTEMS.filter((s) => args.only.includes(s));
+const stats = await connectStats(args.redisUrl);
+const redisVersion = /redis_version:(\S+)/.exec(await stats.info("server"))?.[1];
+await claimDatabase(stats, args.db);
+emit({
+  type: "run",
+  startedAt: new Date().toISOString(),
+  node: process.version,
+  redis: redisVersion,
+  cpus: cpus().length,
+  loadAverage: loadavg().map((x) => round(x, 2)),
+  n: args.n,
+  reps: args.reps,
+  latencyN: args.latencyN,
+  warmup: args.warmup,
+  database: args.redisUrl,
+  systems: order,
+  billingRule: "every command in INFO commandstats (calls + rejected_calls) counts once: pipeline items, MULTI/EXEC, EVALSHA/EVAL and each redis.call inside, blocking pops, SUBSCRIBE/PUBLISH; only the measuring connection's INFO and CLIENT LIST are excluded",
+});
+const records: MeasurementRecord[] = [];
+try {
+  for (const name of order) {
+    await resetDatabase(stats);
+    log(`${name}: starting`);
+    const system = await start(name, args);
+    emit({ type: "system", system: name, setup: system.setup });
+    try {
+      log(`${name}: warming up (${args.warmup} tasks with results, ${args.warmup} without, 50 round trips)`);
+      await system.throughput(args.warmup, false);
+      await system.throughput(args.warmup, true);
+      await system.latency(50);
+      const measurements: Measurement[] = ["throughput", "throughput-ignore-result", "latency", ...(name === "celeriac" ? ["latency-poll-1ms" as const] : [])];
+      for (let rep = 1; rep <= args.reps; rep++) {
+        for (const m of measurements) {
+          const record = await measure(stats, system, m, rep);
+          records.push(record);
+          emit(rounded(record));
+          log(`${name} rep ${rep} ${m}: ${record.tasksPerSec !== undefined ? `${record.tasksPerSec.toFixed(0)} tasks/s` : `p50 ${record.p50!.toFixed(2)} ms`}, ${record.billedPerTask.toFixed(2)} billed cmds/task${record.counterPerTask !== undefined ? `, counter ${record.counterPerTask.toFixed(2)}${record.countsAgree ? " (agrees)" : " (DIFFERS)"}` : ""}${record.otherClientsActive ? `, ${record.otherClientsActive} other Redis clients were active` : ""}`);
+        }
+      }
+    } finally {
+      await system.close();
+      log(`${name}: stopped`);
+    }
+  }
+} finally {
+  await releaseDatabase(stats);
+  await stats.close();
+}
+
+for (const peer of order.filter((s) => s !== "celeriac")) {
+  for (const row of ROWS) {
+    const r = ratio(records, peer, row.key);
+    if (r && order.includes("celeriac")) emit({ type: "ratio", of: `celeriac ÷ ${peer}`, row: row.label, better: row.better, median: round(r.median, 3), min: round(r.min, 3), max: round(r.max, 3), reps: r.reps });
+  }
+}
+if (order.includes("celeriac")) for (const t of targets(records)) emit(t);
+const seconds = (performance.now() - t0) / 1000;
+emit({ type: "done", seconds: round(seconds, 1) });
+
+const dir = fileURLToPath(new URL("./out/", import.meta.url));
+mkdirSync(dir, { recursive: true });
+const file = `${dir}bench-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`;
+writeFileSync(file, `${lines.join("\n")}\n`);
+console.log("");
+console.log(`celeriac vs Celery vs BullMQ: ${args.n} tasks per throughput run, ${args.latencyN} round trips, ${args.reps} reps; node ${process.version}, redis ${redisVersion}, ${cpus().length} CPUs`);
+console.log(formatReport(records, order));
+console.log("");
+console.log(`finished in ${seconds.toFixed(0)} s; JSON lines in ${file}`);
+process.exit(0);
