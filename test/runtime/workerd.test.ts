@@ -3,7 +3,13 @@
  * wrangler's `unstable_startWorker`, the API behind `wrangler dev`), configured by wrangler.toml
  * plus bindings for the production variables. No network: metrics and the `Request.cf` download
  * are turned off, and `.dev.vars` / `.env` are not read.
+ *
+ * The Worker runs the slim profile (the Workers default: fetch-only Redis and QStash clients, Web
+ * Crypto verifier). Its Redis and QStash traffic goes through recording proxies, which show that
+ * no official Upstash SDK made those calls (those send `Upstash-Telemetry-Sdk`).
  */
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, ROOT, runSmoke, type Services, startServices, waitHealthy } from "./services.ts";
@@ -29,10 +35,49 @@ async function startWorkerd(port: number, vars: Record<string, string>): Promise
   return worker;
 }
 
+interface RecordingProxy {
+  url: string;
+  requests: { method: string; path: string; headers: IncomingHttpHeaders }[];
+  close(): Promise<void>;
+}
+
+/** An HTTP proxy on 127.0.0.1:0 to `target` that records each request's method, path and headers. */
+async function recordingProxy(target: string): Promise<RecordingProxy> {
+  const requests: RecordingProxy["requests"] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      requests.push({ method: req.method!, path: req.url!, headers: req.headers });
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !["host", "connection", "content-length"].includes(k)).map(([k, v]) => [k, String(v)]));
+      try {
+        const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        const body = Buffer.from(await upstream.arrayBuffer());
+        res.writeHead(upstream.status, Object.fromEntries([...upstream.headers].filter(([k]) => !["content-length", "content-encoding", "transfer-encoding", "connection"].includes(k))));
+        res.end(body);
+      } catch (err) {
+        res.writeHead(502).end(String(err));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 let services: Services | undefined;
 let worker: DevWorker | undefined;
 let env: Record<string, string>;
 let selfUrl: string;
+let redisProxy: RecordingProxy | undefined;
+let qstashProxy: RecordingProxy | undefined;
 
 beforeAll(async () => {
   services = await startServices("workerd");
@@ -40,12 +85,16 @@ beforeAll(async () => {
   const port = await freePort();
   selfUrl = `http://127.0.0.1:${port}`;
   env = services.env(selfUrl);
-  worker = await startWorkerd(port, env);
+  redisProxy = await recordingProxy(env.UPSTASH_REDIS_REST_URL);
+  qstashProxy = await recordingProxy(env.QSTASH_URL);
+  worker = await startWorkerd(port, { ...env, UPSTASH_REDIS_REST_URL: redisProxy.url, QSTASH_URL: qstashProxy.url });
   await waitHealthy(selfUrl, 20_000);
 });
 
 afterAll(async () => {
   await worker?.dispose();
+  await redisProxy?.close();
+  await qstashProxy?.close();
   await services?.close();
 });
 
@@ -57,6 +106,17 @@ describe("workerd runtime", () => {
     expect(r.viaApi).toBe(42);
     expect(r.apiState).toBe("SUCCESS");
     expect(JSON.parse(r.stored!)).toMatchObject({ status: "SUCCESS", result: 42 });
+
+    // The slim clients made the Worker's calls: one command per POST / (no SDK auto-pipeline), and no SDK telemetry.
+    const redisCalls = redisProxy!.requests;
+    expect(redisCalls.length).toBeGreaterThanOrEqual(4);
+    expect(redisCalls.every((c) => c.method === "POST" && c.path === "/" && c.headers["upstash-encoding"] === "base64")).toBe(true);
+    expect(redisCalls.some((c) => "upstash-telemetry-sdk" in c.headers)).toBe(false);
+    const publishes = qstashProxy!.requests.filter((c) => c.path.startsWith("/v2/publish/"));
+    expect(publishes).toHaveLength(1);
+    expect(publishes[0].path).toBe(`/v2/publish/${selfUrl}/tasks/math_add`);
+    expect(publishes[0].headers).toMatchObject({ "upstash-method": "POST", "content-type": "application/json" });
+    expect("upstash-telemetry-sdk" in publishes[0].headers).toBe(false);
   });
 
   it("workers adapter answers 500 naming every missing variable and the wrangler command to set it", async () => {
