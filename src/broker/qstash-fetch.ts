@@ -104,6 +104,15 @@ export class QStashFetchBroker implements Broker {
     return res;
   }
 
+  /** The JSON answer of a call; a body that is not JSON is a `BrokerError`, as with the official client. */
+  async #json<T>(action: string, res: Response): Promise<T> {
+    try {
+      return (await res.json()) as T;
+    } catch (err) {
+      throw brokerError(action, undefined, (err as Error).message, err);
+    }
+  }
+
   async publish(request: PublishRequest): Promise<PublishResult> {
     const action = `publish to ${request.url}`;
     let headers: Headers;
@@ -113,16 +122,16 @@ export class QStashFetchBroker implements Broker {
       throw brokerError(action, undefined, (err as Error).message, err);
     }
     const path = request.queue ? `enqueue/${request.queue}/${request.url}` : `publish/${request.url}`;
-    const res = await this.#call(action, "POST", path, headers, request.body);
-    const json = (await res.json()) as { messageId: string; deduplicated?: boolean } | { messageId: string; deduplicated?: boolean }[];
+    type Published = { messageId: string; deduplicated?: boolean };
+    const json = await this.#json<Published | Published[]>(action, await this.#call(action, "POST", path, headers, request.body));
     const one = Array.isArray(json) ? json[0] : json;
     return one.deduplicated ? { messageId: one.messageId, deduplicated: true } : { messageId: one.messageId };
   }
 
   async cancel(messageId: string): Promise<boolean> {
+    const action = `cancel of ${messageId}`;
     try {
-      const res = await this.#call(`cancel of ${messageId}`, "DELETE", `messages/${messageId}`);
-      const json = (await res.json()) as { cancelled?: number } | null;
+      const json = await this.#json<{ cancelled?: number } | null>(action, await this.#call(action, "DELETE", `messages/${messageId}`));
       return (json?.cancelled ?? 1) > 0;
     } catch (err) {
       if ((err as BrokerError).status === 404) return false;
@@ -137,8 +146,7 @@ export class QStashFetchBroker implements Broker {
     if (schedule.retries !== undefined) h.set("Upstash-Retries", schedule.retries.toFixed(0));
     if (schedule.timeoutSec !== undefined) h.set("Upstash-Timeout", `${schedule.timeoutSec}s`);
     if (schedule.scheduleId) h.set("Upstash-Schedule-Id", schedule.scheduleId);
-    const res = await this.#call(action, "POST", `schedules/${schedule.url}`, h, schedule.body);
-    const { scheduleId } = (await res.json()) as { scheduleId: string };
+    const { scheduleId } = await this.#json<{ scheduleId: string }>(action, await this.#call(action, "POST", `schedules/${schedule.url}`, h, schedule.body));
     if (schedule.isPaused) await this.#call(action, "PATCH", `schedules/${scheduleId}/pause`);
     return scheduleId;
   }
@@ -146,7 +154,7 @@ export class QStashFetchBroker implements Broker {
   async listSchedules(): Promise<BrokerSchedule[]> {
     const res = await this.#call("schedule list", "GET", "schedules");
     type Listed = { scheduleId: string; cron: string; destination: string; header?: Record<string, string[] | string>; body?: string; bodyBase64?: string; retries?: number; isPaused?: boolean };
-    return ((await res.json()) as Listed[]).map((s) => {
+    return (await this.#json<Listed[]>("schedule list", res)).map((s) => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(s.header ?? {})) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
       const out: BrokerSchedule = { scheduleId: s.scheduleId, cron: s.cron, url: s.destination, headers, retries: s.retries, isPaused: s.isPaused };

@@ -193,6 +193,18 @@ describe("QStashFetchBroker on the wire", () => {
     answer = undefined;
   });
 
+  it("turns an answer that is not JSON into the same BrokerError", async () => {
+    answer = () => ({ status: 200, text: "" });
+    for (const call of [(b: Broker) => b.publish(publishes[0][1]), (b: Broker) => b.cancel("msg_1")]) {
+      const errors: BrokerError[] = [];
+      for (const b of [official(), slim()]) errors.push((await call(b).catch((e: unknown) => e)) as BrokerError);
+      expect(errors[0]).toBeInstanceOf(BrokerError);
+      expect(errors[1]).toBeInstanceOf(BrokerError);
+      expect(errors[1].message).toBe(errors[0].message);
+    }
+    answer = undefined;
+  });
+
   it("refuses a flow control without parallelism, rate or period before sending anything", async () => {
     captured.length = 0;
     const err = await slim().publish({ url: "https://h/x", body: "{}", flowControl: { key: "k" } }).catch((e: unknown) => e);
