@@ -24,8 +24,7 @@
  * - `celeriac runtime breakdown`: output bytes per package, and the gzip bytes the bundle would
  *   lose without each (measured by rebuilding with that package external); the slim clients'
  *   own output bytes.
- * - `celeriac runtime what-ifs`: the budgeted bundle rebuilt with `hono` aliased to `hono/tiny`,
- *   and with croner left out (what taking the schedule engine out of the core's import graph
+ * - `celeriac runtime what-ifs`: the budgeted bundle rebuilt with croner left out (what taking the schedule engine out of the core's import graph
  *   would save; a dynamic `import()` would not, esbuild inlines it into the single Worker file).
  *
  * Run: `npm run bench:bundle` (or `npx tsx bench/bundle.ts`). Exits 1 when over budget.
@@ -196,12 +195,10 @@ async function main(): Promise<number> {
     slimClients,
   });
 
-  const tiny = await bundle(runtime, [], { hono: "hono/tiny" });
   const noCroner = await bundle(runtime, ["croner"]);
   line({
     name: "celeriac runtime what-ifs",
     note: "not shipped: the budgeted bundle rebuilt with one change each, for planning",
-    "hono → hono/tiny (PatternRouter) in src/worker": { gzip: tiny.gzip, gzipKB: kb(tiny.gzip), gzipSaved: rt.gzip - tiny.gzip },
     "croner left out (the schedule engine out of the core's import graph; a dynamic import() alone saves nothing: esbuild inlines it into the one Worker file)": { gzip: noCroner.gzip, gzipKB: kb(noCroner.gzip), gzipSaved: rt.gzip - noCroner.gzip },
   });
 

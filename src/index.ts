@@ -57,3 +57,11 @@ export type { Duration } from "./duration.ts";
 
 export { ENV_VARIABLES, fromEnv, howToSet } from "./config.ts";
 export type { EnvConfig, EnvSource, FromEnvOptions, ProvidedParts, RuntimeName } from "./config.ts";
+export { configFromEnv } from "./env-config.ts";
+export type { EnvParts } from "./env-config.ts";
+export { OFFICIAL_PARTS } from "./config.ts";
+export { SLIM_PARTS } from "./slim-parts.ts";
+export { createRestRedis } from "./backend/redis/rest-redis.ts";
+export { QStashBroker } from "./broker/qstash.ts";
+export { QStashFetchBroker } from "./broker/qstash-fetch.ts";
+export { createJwtVerifier } from "./verify/jwt-verifier.ts";

@@ -4,7 +4,7 @@
  * `DELETE /api/results/:id`, `GET /api/tasks`.
  * @module
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { AUTHORIZATION } from "../headers.ts";
 import { revokeDirect } from "../client/client.ts";

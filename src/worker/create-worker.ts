@@ -3,7 +3,7 @@
  * results API, and a health check. Runtime adapters only turn their environment into these options.
  * @module
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { Backend } from "../backend/backend.ts";
 import type { Broker } from "../broker/broker.ts";
 import { Publisher } from "../client/publisher.ts";
