@@ -1,6 +1,6 @@
 /**
  * `fromEnv(env)`: the worker's production configuration from environment variables (Workers
- * bindings, `Deno.env`, `process.env`), failing fast with ONE error that names every missing or
+ * bindings, Deno's and Node's environment), failing fast with ONE error that names every missing or
  * invalid variable and says how to set it on the runtime at hand. Runtime adapters call it; the
  * core never reads an environment itself. The parts use the official Upstash clients
  * (`OFFICIAL_PARTS`) unless `slim` asks for the fetch-only ones (`SLIM_PARTS`).

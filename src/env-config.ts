@@ -1,6 +1,6 @@
 /**
  * Reading the worker's production configuration from environment variables (Workers bindings,
- * `Deno.env`, `process.env`): every variable, how to set it on each runtime, and
+ * Deno's and Node's environment): every variable, how to set it on each runtime, and
  * `configFromEnv`, which validates them all at once (ONE error naming every missing or invalid
  * variable) and builds the parts with the factories it is given. Imports no client library, so
  * a bundle holds only the factories it passes (`fromEnv` in config.ts defaults to the official
@@ -81,7 +81,7 @@ export function howToSet(v: Pick<Variable, "name" | "secret">, runtime: RuntimeN
         ? `run \`wrangler secret put ${n}\` (for \`wrangler dev\`: a line ${n}=… in .dev.vars)`
         : `add ${n} = "…" under [vars] in wrangler.toml (for \`wrangler dev\`: a line ${n}=… in .dev.vars)`;
     case "deno":
-      return `export ${n}=… before \`deno run\`, or put ${n}=… in a file passed with \`deno run --env-file=.env\` (read through Deno.env: allow it with --allow-env)`;
+      return `export ${n}=… before \`deno run\`, or put ${n}=… in a file passed with \`deno run --env-file=.env\` (read with Deno.env: allow it with --allow-env)`;
     case "node":
       return `export ${n}=… in the environment, or put ${n}=… in .env and start with \`node --env-file=.env\``;
   }

@@ -64,7 +64,7 @@ export interface LocalBrokerOptions {
 export interface LocalBroker {
   /** The Hono app serving `/v2/...`. */
   readonly app: Hono;
-  /** `app.fetch`, for `serve()` or `Deno.serve()`. */
+  /** `app.fetch`, for `serve()` or Deno's `serve`. */
   readonly fetch: (request: Request) => Response | Promise<Response>;
   readonly token: string;
   /** The current and next signing keys. */
