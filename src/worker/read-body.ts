@@ -4,13 +4,23 @@
  * @module
  */
 
+const decoder = new TextDecoder();
+
 /** The body text, or an error saying it was too large. */
 export async function readBody(req: Request, maxBytes: number): Promise<string | { error: string }> {
   const tooLarge = (n: number | string) => ({
     error: `Body of ${n} bytes is larger than the ${maxBytes}-byte limit. Send large data by reference (a URL or a storage key), or raise maxBodyBytes.`,
   });
-  const declared = Number(req.headers.get("content-length") ?? NaN);
+  const header = req.headers.get("content-length");
+  const declared = header === null ? NaN : Number(header);
   if (declared > maxBytes) return tooLarge(declared);
+  if (Number.isSafeInteger(declared) && declared >= 0) {
+    // A declared length within the limit: read the body whole. Runtimes do this without building
+    // a stream (@hono/node-server reads the socket directly), which is the broker deliveries'
+    // common case. The length is checked again in case the header did not match the body.
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    return bytes.byteLength > maxBytes ? tooLarge(bytes.byteLength) : decoder.decode(bytes);
+  }
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -25,12 +35,12 @@ export async function readBody(req: Request, maxBytes: number): Promise<string |
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
   const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
     all.set(c, at);
     at += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return decoder.decode(all);
 }
