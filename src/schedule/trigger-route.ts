@@ -8,11 +8,9 @@
  * @module
  */
 import type { Context } from "hono";
-import { hasName } from "../errors.ts";
 import type { Outcome } from "../execution/outcome.ts";
-import { UPSTASH_SIGNATURE } from "../headers.ts";
 import type { Verifier } from "../verify/verifier.ts";
-import { readBody } from "../worker/read-body.ts";
+import { readVerifiedBody } from "../worker/verified-body.ts";
 import { toResponse } from "../worker/to-response.ts";
 import type { ScheduleRunner } from "./runner.ts";
 
@@ -33,14 +31,8 @@ export function triggerHandler(o: TriggerRouteOptions) {
 }
 
 async function trigger(o: TriggerRouteOptions, name: string, req: Request): Promise<Outcome> {
-  const body = await readBody(req, o.maxBodyBytes);
-  if (typeof body !== "string") return { kind: "refuse", status: 413, error: body.error };
-  try {
-    await o.verifier.verify({ signature: req.headers.get(UPSTASH_SIGNATURE), body, url: o.runner.triggerUrl(name) });
-  } catch (error) {
-    if (!hasName(error, "SignatureError")) throw error;
-    return { kind: "refuse", status: 401, error: `Signature check failed: ${(error as Error).message}. Nothing was scheduled.` };
-  }
+  const body = await readVerifiedBody(req, { ...o, url: o.runner.triggerUrl(name), consequence: "Nothing was scheduled." });
+  if (typeof body !== "string") return body;
   if (body !== triggerBody(name)) {
     return { kind: "refuse", status: 400, error: `Not a trigger for schedule "${name}": expected the body ${triggerBody(name)}. Run \`celeriac schedules sync\`.` };
   }

@@ -4,15 +4,15 @@
  * @module
  */
 import type { Context } from "hono";
-import { EnvelopeError, hasName } from "../errors.ts";
-import { UPSTASH_MESSAGE_ID, UPSTASH_RETRIED, UPSTASH_SIGNATURE } from "../headers.ts";
+import { EnvelopeError } from "../errors.ts";
+import { UPSTASH_MESSAGE_ID, UPSTASH_RETRIED } from "../headers.ts";
 import { parseEnvelope } from "../task/envelope.ts";
 import { execute } from "../execution/execute.ts";
 import type { Outcome } from "../execution/outcome.ts";
 import type { WorkerRuntime } from "../execution/runtime.ts";
 import type { Verifier } from "../verify/verifier.ts";
 import { toResponse } from "./to-response.ts";
-import { readBody } from "./read-body.ts";
+import { readVerifiedBody } from "./verified-body.ts";
 
 export interface DeliverOptions {
   rt: WorkerRuntime;
@@ -26,14 +26,8 @@ export function deliverHandler(o: DeliverOptions) {
 }
 
 async function deliver(o: DeliverOptions, name: string, req: Request): Promise<Outcome> {
-  const body = await readBody(req, o.maxBodyBytes);
-  if (typeof body !== "string") return { kind: "refuse", status: 413, error: body.error };
-  try {
-    await o.verifier.verify({ signature: req.headers.get(UPSTASH_SIGNATURE), body, url: o.rt.publisher.destination(name) });
-  } catch (error) {
-    if (!hasName(error, "SignatureError")) throw error;
-    return { kind: "refuse", status: 401, error: `Signature check failed: ${(error as Error).message}. The task did not run.` };
-  }
+  const body = await readVerifiedBody(req, { ...o, url: o.rt.publisher.destination(name), consequence: "The task did not run." });
+  if (typeof body !== "string") return body;
   let env;
   try {
     env = parseEnvelope(body);
