@@ -4,6 +4,7 @@
  */
 
 import { serve, type ServerType } from "@hono/node-server";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { Client, Receiver } from "@upstash/qstash";
 import type { AddressInfo } from "node:net";
 import { createLocalBroker, type LocalBroker, type LocalBrokerOptions } from "../../src/broker/local/create-local-broker.ts";
@@ -108,4 +109,39 @@ export async function waitFor<T>(check: () => T | undefined | false, timeoutMs =
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/**
+ * The usual fixture of a broker test file: a broker on a manual clock starting at `startMs` and a
+ * receiver verifying with its keys, started once for the file. After each test the receiver is
+ * reset and, with `clearBroker`, pending messages, the DLQ and schedules are cleared.
+ * `use` receives both once they run.
+ */
+export function useBrokerAndReceiver(
+  startMs: number,
+  use: (started: { b: TestBroker; r: TestReceiver }) => void,
+  options: { clearBroker?: boolean } = {},
+): ReturnType<typeof manualClock> {
+  const clock = manualClock(startMs);
+  let b: TestBroker;
+  let r: TestReceiver;
+  beforeAll(async () => {
+    b = await startBroker({ now: clock.now });
+    r = await startReceiver(() => b.broker.keys, { clockTolerance: 1e10, now: () => b.broker.now() });
+    use({ b, r });
+  });
+  afterAll(async () => {
+    await b.close();
+    await r.close();
+  });
+  afterEach(async () => {
+    if (options.clearBroker) {
+      await b.client.messages.cancel({ all: true });
+      await b.client.dlq.delete({ all: true });
+      for (const s of await b.client.schedules.list()) await b.client.schedules.delete(s.scheduleId);
+    }
+    r.deliveries.length = 0;
+    r.reply = () => new Response("ok");
+  });
+  return clock;
 }

@@ -1,26 +1,11 @@
 import { QstashError } from "@upstash/qstash";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { manualClock, startBroker, startReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { useBrokerAndReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
 
 // Conformance through the official client 2.12 only; a fake clock makes time exact.
-const clock = manualClock(Date.UTC(2030, 0, 1, 0, 0, 0));
 let b: TestBroker;
 let r: TestReceiver;
-
-beforeAll(async () => {
-  b = await startBroker({ now: clock.now });
-  r = await startReceiver(() => b.broker.keys, { clockTolerance: 1e10, now: () => b.broker.now() });
-});
-afterAll(async () => {
-  await b.close();
-  await r.close();
-});
-afterEach(async () => {
-  await b.client.messages.cancel({ all: true });
-  await b.client.dlq.delete({ all: true });
-  r.deliveries.length = 0;
-  r.reply = () => new Response("ok");
-});
+useBrokerAndReceiver(Date.UTC(2030, 0, 1, 0, 0, 0), (x) => ({ b, r } = x), { clearBroker: true });
 
 const paths = () => r.deliveries.map((d) => new URL(d.url).pathname);
 

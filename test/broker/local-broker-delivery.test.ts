@@ -1,25 +1,12 @@
 import { QstashError } from "@upstash/qstash";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN } from "../../src/broker/local/dev-credentials.ts";
-import { manualClock, startBroker, startReceiver, waitFor, type TestBroker, type TestReceiver } from "./helpers.ts";
+import { useBrokerAndReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
 
 const T0 = Date.UTC(2030, 0, 1);
-const clock = manualClock(T0);
 let b: TestBroker;
 let r: TestReceiver;
-
-beforeAll(async () => {
-  b = await startBroker({ now: clock.now });
-  r = await startReceiver(() => b.broker.keys, { clockTolerance: 1e10, now: () => b.broker.now() });
-});
-afterAll(async () => {
-  await b.close();
-  await r.close();
-});
-afterEach(() => {
-  r.deliveries.length = 0;
-  r.reply = () => new Response("ok");
-});
+useBrokerAndReceiver(T0, (x) => ({ b, r } = x));
 
 describe("local broker delivery (official Client → broker → official Receiver)", () => {
   it("delivers a published JSON message once, signed, with QStash's headers and the body bytes unchanged", async () => {

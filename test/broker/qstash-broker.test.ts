@@ -1,25 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { BrokerError } from "../../src/errors.ts";
 import type { Broker } from "../../src/broker/broker.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
-import { manualClock, startBroker, startReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
+import { useBrokerAndReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
 
-const clock = manualClock(Date.UTC(2030, 5, 1));
 let b: TestBroker;
 let r: TestReceiver;
-
-beforeAll(async () => {
-  b = await startBroker({ now: clock.now });
-  r = await startReceiver(() => b.broker.keys, { clockTolerance: 1e10, now: () => b.broker.now() });
-});
-afterAll(async () => {
-  await b.close();
-  await r.close();
-});
-afterEach(() => {
-  r.deliveries.length = 0;
-});
+useBrokerAndReceiver(Date.UTC(2030, 5, 1), (x) => ({ b, r } = x));
 
 // One contract suite for the Broker port: QStashBroker (official client over HTTP),
 // QStashFetchBroker (fetch only, the Workers default) and the local broker's direct port must
