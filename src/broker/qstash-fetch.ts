@@ -10,6 +10,7 @@
  */
 import { BrokerError, ConfigError } from "../errors.ts";
 import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
+import { type QStashScheduleJson, toBrokerSchedule } from "./schedule-view.ts";
 
 /** Options of {@link QStashFetchBroker}. */
 export interface QStashFetchBrokerOptions {
@@ -153,15 +154,7 @@ export class QStashFetchBroker implements Broker {
 
   async listSchedules(): Promise<BrokerSchedule[]> {
     const res = await this.#call("schedule list", "GET", "schedules");
-    type Listed = { scheduleId: string; cron: string; destination: string; header?: Record<string, string[] | string>; body?: string; bodyBase64?: string; retries?: number; isPaused?: boolean };
-    return (await this.#json<Listed[]>("schedule list", res)).map((s) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(s.header ?? {})) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
-      const out: BrokerSchedule = { scheduleId: s.scheduleId, cron: s.cron, url: s.destination, headers, retries: s.retries, isPaused: s.isPaused };
-      const body = s.body ?? (s.bodyBase64 ? new TextDecoder().decode(Uint8Array.from(atob(s.bodyBase64), (c) => c.charCodeAt(0))) : undefined);
-      if (body !== undefined) out.body = body;
-      return out;
-    });
+    return (await this.#json<QStashScheduleJson[]>("schedule list", res)).map(toBrokerSchedule);
   }
 
   async deleteSchedule(scheduleId: string): Promise<void> {

@@ -8,6 +8,7 @@
 import { Client, QstashError } from "@upstash/qstash";
 import { BrokerError, ConfigError } from "../errors.ts";
 import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
+import { toBrokerSchedule } from "./schedule-view.ts";
 
 /** Options of {@link QStashBroker}. */
 export interface QStashBrokerOptions {
@@ -115,14 +116,7 @@ export class QStashBroker implements Broker {
   async listSchedules(): Promise<BrokerSchedule[]> {
     try {
       const list = await this.client.schedules.list();
-      return list.map((s) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(s.header ?? {})) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
-        const out: BrokerSchedule = { scheduleId: s.scheduleId, cron: s.cron, url: s.destination, headers, retries: s.retries, isPaused: s.isPaused };
-        const body = s.body ?? (s.bodyBase64 ? new TextDecoder().decode(Uint8Array.from(atob(s.bodyBase64), (c) => c.charCodeAt(0))) : undefined);
-        if (body !== undefined) out.body = body;
-        return out;
-      });
+      return list.map(toBrokerSchedule);
     } catch (err) {
       throw brokerError("schedule list", err);
     }
