@@ -4,7 +4,7 @@
  * task by stage and its top self-time functions. The `.cpuprofile` files stay in
  * `bench/out/profile/` (open them in Chrome DevTools or VS Code).
  *
- *   node --import tsx bench/profile.ts [--n 5000] [--topology client+broker+bridge+worker] [--ignore-result]
+ *   node --import tsx bench/profile.ts [--n 5000] [--topology client+broker,worker+bridge] [--fetch global|node-http] [--ignore-result]
  * @module
  */
 import { readFileSync, rmSync } from "node:fs";
@@ -18,14 +18,14 @@ const args = parseArgs(process.argv.slice(2));
 const dir = fileURLToPath(new URL("./out/profile", import.meta.url));
 const stats = await connectStats(args.redisUrl);
 await claimDatabase(stats, args.db);
-const sut = await startCeleriac({ topology: args.topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency, brokerConcurrency: args.brokerConcurrency });
+const sut = await startCeleriac({ topology: args.topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency, brokerConcurrency: args.brokerConcurrency, fetch: args.fetch });
 try {
   await sut.throughput(args.warmup, args.ignoreResult);
   rmSync(dir, { recursive: true, force: true });
   await sut.stack.startProfiles();
   const seconds = await sut.throughput(args.n, args.ignoreResult);
   const files = await sut.stack.stopProfiles(dir);
-  console.log(`celeriac ${sut.setup}: ${args.n} tasks ${args.ignoreResult ? "(ignoreResult)" : "with results"} in ${seconds.toFixed(2)} s = ${Math.round(args.n / seconds)} tasks/s (profiling on)`);
+  console.log(`${sut.name} ${sut.setup}: ${args.n} tasks ${args.ignoreResult ? "(ignoreResult)" : "with results"} in ${seconds.toFixed(2)} s = ${Math.round(args.n / seconds)} tasks/s (profiling on)`);
   for (const f of files) console.log(formatSummary(summarize(JSON.parse(readFileSync(f, "utf8")) as CpuProfile, f), args.top, args.n));
 } finally {
   await sut.close();

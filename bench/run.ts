@@ -39,12 +39,17 @@ const emit = (record: object) => {
 function start(name: string, a: BenchArgs): Promise<System> {
   switch (name) {
     case "celeriac":
-      return startCeleriac({ topology: a.topology, redisUrl: a.redisUrl, prefix: a.prefix, concurrency: a.concurrency, brokerConcurrency: a.brokerConcurrency });
+    case "celeriac-node-fetch":
+      return startCeleriac({
+        topology: a.topology, redisUrl: a.redisUrl, prefix: a.prefix, concurrency: a.concurrency, brokerConcurrency: a.brokerConcurrency,
+        fetch: name === "celeriac" ? "global" : "node-http",
+      });
     case "celery":
       return startCelery({ redisUrl: a.redisUrl, concurrency: 2 });
     case "bullmq":
     case "bullmq-http":
-      return startBullmq({ redisUrl: a.redisUrl, http: name === "bullmq-http", workerConcurrency: 50, concurrency: a.concurrency, workerInChild: false });
+      // Each BullMQ variant in its faster measured layout (README): plain in one process, the HTTP variant with worker + handler in a child.
+      return startBullmq({ redisUrl: a.redisUrl, http: name === "bullmq-http", workerConcurrency: 50, concurrency: a.concurrency, workerInChild: name === "bullmq-http" });
     default:
       throw new Error(`unknown system ${name}`);
   }
@@ -115,7 +120,7 @@ try {
       await system.throughput(args.warmup, false);
       await system.throughput(args.warmup, true);
       await system.latency(50);
-      const measurements: Measurement[] = ["throughput", "throughput-ignore-result", "latency", ...(name === "celeriac" ? ["latency-poll-1ms" as const] : [])];
+      const measurements: Measurement[] = ["throughput", "throughput-ignore-result", "latency", ...(name.startsWith("celeriac") ? ["latency-poll-1ms" as const] : [])];
       for (let rep = 1; rep <= args.reps; rep++) {
         for (const m of measurements) {
           const record = await measure(stats, system, m, rep);
@@ -134,13 +139,16 @@ try {
   await stats.close();
 }
 
-for (const peer of order.filter((s) => s !== "celeriac")) {
-  for (const row of ROWS) {
-    const r = ratio(records, peer, row.key);
-    if (r && order.includes("celeriac")) emit({ type: "ratio", of: `celeriac ÷ ${peer}`, row: row.label, better: row.better, median: round(r.median, 3), min: round(r.min, 3), max: round(r.max, 3), reps: r.reps });
+const mine = order.filter((s) => s.startsWith("celeriac"));
+for (const m of mine) {
+  for (const peer of order.filter((s) => !s.startsWith("celeriac"))) {
+    for (const row of ROWS) {
+      const r = ratio(records, m, peer, row.key);
+      if (r) emit({ type: "ratio", of: `${m} ÷ ${peer}`, row: row.label, better: row.better, median: round(r.median, 3), min: round(r.min, 3), max: round(r.max, 3), reps: r.reps });
+    }
   }
+  for (const t of targets(records, m)) emit(t);
 }
-if (order.includes("celeriac")) for (const t of targets(records)) emit(t);
 const seconds = (performance.now() - t0) / 1000;
 emit({ type: "done", seconds: round(seconds, 1) });
 

@@ -3,14 +3,13 @@
  * - `bridge`: the Redis REST bridge (`src/node/redis-rest-server.ts`) in front of redis-server;
  * - `broker`: the local broker with Node's keep-alive `node:http` delivery and node:crypto signer
  *   (`nodeBrokerOptions()`), served with `@hono/node-server`;
- * - `worker`: `createWorker()` for `math_add` with `RedisBackend` → `@upstash/redis` → the bridge,
+ * - `worker`: `createWorker()` for `math_add` (and the cost-path variants in `tasks.ts`) with `RedisBackend` → `@upstash/redis` → the bridge,
  *   verifying the broker's signatures, served with `@hono/node-server`.
  * A process hosts any subset (the benchmark measures which split is fastest).
  * @module
  */
 import { serve, type ServerType } from "@hono/node-server";
 import { Redis } from "@upstash/redis";
-import { add } from "../../functions/tasks/math.ts";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import type { CommandCounts } from "../../src/backend/redis/command-counter.ts";
 import { createLocalBroker } from "../../src/broker/local/create-local-broker.ts";
@@ -20,6 +19,7 @@ import { nodeBrokerOptions } from "../../src/node/broker-node-options.ts";
 import { startRedisRestBridge } from "../../src/node/redis-rest-server.ts";
 import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
 import { createWorker } from "../../src/worker/create-worker.ts";
+import { BENCH_TASKS } from "./tasks.ts";
 
 export type Role = "bridge" | "broker" | "worker";
 
@@ -43,6 +43,11 @@ export interface RoleSettings {
   resultExpiresMs: number;
   /** Local broker deliveries in flight at once. */
   brokerConcurrency: number;
+  /**
+   * The `fetch` under the `@upstash/*` clients: `"global"` (Node's undici fetch, the production
+   * path) or `"node-http"` (diagnostic: `lib/node-fetch.ts` over node:http keep-alive).
+   */
+  fetch: "global" | "node-http";
 }
 
 /** Roles running in this process. */
@@ -114,7 +119,7 @@ export async function startRoles(roles: Role[], settings: RoleSettings, known: E
       return res;
     });
     worker = createWorker({
-      tasks: [add],
+      tasks: BENCH_TASKS,
       backend: workerBackend,
       broker: new QStashBroker({ token: endpoints.brokerToken, baseUrl: endpoints.brokerUrl }),
       verifier: createQStashVerifier({ currentSigningKey: endpoints.signingKeys.current, nextSigningKey: endpoints.signingKeys.next }),

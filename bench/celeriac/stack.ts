@@ -11,13 +11,13 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { add } from "../../functions/tasks/math.ts";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import type { CommandCounts } from "../../src/backend/redis/command-counter.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { type Client, createClient } from "../../src/client/client.ts";
 import { type Child, startChild } from "../lib/child.ts";
 import { startProfile, stopProfile } from "../lib/cpu-profile.ts";
+import { BENCH_TASKS } from "./tasks.ts";
 import { type Endpoints, type HostedRoles, type Role, type RoleSettings, startRoles, upstashRedis } from "./roles.ts";
 
 const ROLE_CHILD = fileURLToPath(new URL("./role-child.ts", import.meta.url));
@@ -106,7 +106,7 @@ export async function startCeleriacStack(topology: string, settings: RoleSetting
     broker: new QStashBroker({ token: endpoints.brokerToken!, baseUrl: endpoints.brokerUrl }),
     backend: clientBackend,
     workerUrl: endpoints.workerUrl!,
-    tasks: [add],
+    tasks: BENCH_TASKS,
     setAsCurrent: false,
   });
   const label = (g: Group) => (g.main ? ["client", ...g.roles] : g.roles).join("+");

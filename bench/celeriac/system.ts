@@ -4,6 +4,7 @@
  * @module
  */
 import type { System } from "../lib/system.ts";
+import { useGlobalFetch, useNodeHttpFetch } from "../lib/node-fetch.ts";
 import { runPool, waitUntil } from "../lib/pool.ts";
 import { type CeleriacStack, startCeleriacStack } from "./stack.ts";
 
@@ -16,14 +17,21 @@ export interface CeleriacOptions {
   concurrency: number;
   /** Local broker deliveries in flight at once. */
   brokerConcurrency: number;
+  /** `"node-http"`: the diagnostic variant, `@upstash/*` clients over node:http instead of Node's fetch (system name `celeriac-node-fetch`). */
+  fetch?: "global" | "node-http";
 }
 
 export async function startCeleriac(o: CeleriacOptions): Promise<System & { stack: CeleriacStack }> {
-  const stack = await startCeleriacStack(o.topology, { redisUrl: o.redisUrl, prefix: o.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: o.brokerConcurrency });
+  const transport = o.fetch ?? "global";
+  if (transport === "node-http") useNodeHttpFetch();
+  const stack = await startCeleriacStack(o.topology, { redisUrl: o.redisUrl, prefix: o.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: o.brokerConcurrency, fetch: transport });
   const { client } = stack;
   return {
-    name: "celeriac",
-    setup: `${stack.processes} Node process${stack.processes > 1 ? "es" : ""} (${stack.topology}), sends ${o.concurrency} in flight, broker ${o.brokerConcurrency} deliveries in flight`,
+    name: transport === "node-http" ? "celeriac-node-fetch" : "celeriac",
+    setup: `${stack.processes} Node process${stack.processes > 1 ? "es" : ""} (${stack.topology}), sends ${o.concurrency} in flight, broker ${o.brokerConcurrency} deliveries in flight, ` +
+      (transport === "node-http"
+        ? "DIAGNOSTIC: the @upstash/redis and @upstash/qstash clients' fetch replaced by node:http keep-alive (bench/lib/node-fetch.ts)"
+        : "@upstash/redis and @upstash/qstash on Node's global fetch (the production path)"),
     stack,
     async throughput(n, ignoreResult) {
       const base = ignoreResult ? await stack.delivered() : 0;
@@ -62,6 +70,9 @@ export async function startCeleriac(o: CeleriacOptions): Promise<System & { stac
         return { total: w.total + c.total, byOperation };
       },
     },
-    close: () => stack.close(),
+    async close() {
+      await stack.close();
+      if (transport === "node-http") useGlobalFetch();
+    },
   };
 }

@@ -71,13 +71,13 @@ export function summary(records: MeasurementRecord[], system: string, rowKey: st
   return v.length ? spread(v) : undefined;
 }
 
-/** celeriac ÷ peer for one row, computed per repetition (rep i with rep i), then summarized. */
-export function ratio(records: MeasurementRecord[], peer: string, rowKey: string): (Spread & { reps: number }) | undefined {
+/** `mine` ÷ `peer` for one row, computed per repetition (rep i with rep i), then summarized. */
+export function ratio(records: MeasurementRecord[], mine: string, peer: string, rowKey: string): (Spread & { reps: number }) | undefined {
   const row = ROWS.find((r) => r.key === rowKey)!;
-  const mine = valuesByRep(records, "celeriac", row);
+  const ours = valuesByRep(records, mine, row);
   const theirs = valuesByRep(records, peer, row);
   const ratios: number[] = [];
-  for (const [rep, v] of mine) {
+  for (const [rep, v] of ours) {
     const w = theirs.get(rep);
     if (w !== undefined && w !== 0) ratios.push(v / w);
   }
@@ -87,6 +87,8 @@ export function ratio(records: MeasurementRecord[], peer: string, rowKey: string
 /** One of the issue's targets, evaluated on the median per-repetition ratio. */
 export interface TargetRecord {
   type: "target";
+  /** The celeriac variant evaluated. */
+  system: string;
   target: string;
   met: boolean | null;
   /** The median ratio celeriac ÷ peer and its min–max. */
@@ -106,19 +108,19 @@ const TARGETS: { target: string; peer: string; row: string; kind: "atLeast" | "a
   { target: "stretch: throughput with results ≥ plain BullMQ", peer: "bullmq", row: "tps", kind: "atLeast", required: 1 },
 ];
 
-/** Evaluate the issue's targets on this run's ratios. */
-export function targets(records: MeasurementRecord[]): TargetRecord[] {
+/** Evaluate the issue's targets on this run's ratios, for `mine` (`celeriac`, or the diagnostic `celeriac-node-fetch`). */
+export function targets(records: MeasurementRecord[], mine = "celeriac"): TargetRecord[] {
   return TARGETS.map((t) => {
-    const r = ratio(records, t.peer, t.row);
-    if (!r) return { type: "target", target: t.target, met: null, required: t.required, note: `not measured (run celeriac and ${t.peer})` };
+    const r = ratio(records, mine, t.peer, t.row);
+    if (!r) return { type: "target", system: mine, target: t.target, met: null, required: t.required, note: `not measured (run ${mine} and ${t.peer})` };
     const met = t.kind === "atLeast" ? r.median >= t.required : r.median <= t.required;
     const attainment = t.kind === "atLeast" ? r.median / t.required : t.required / r.median;
     const note = met
-      ? `met: celeriac ÷ ${t.peer} = ${fmt(r.median, 2)} (reps ${fmt(r.min, 2)}–${fmt(r.max, 2)})`
+      ? `met: ${mine} ÷ ${t.peer} = ${fmt(r.median, 2)} (reps ${fmt(r.min, 2)}–${fmt(r.max, 2)})`
       : t.kind === "atLeast"
         ? `missed: ratio ${fmt(r.median, 2)} of the required ${t.required}, i.e. ${fmt(attainment * 100, 0)}% of the target (${fmt(t.required / r.median, 1)}× short)`
         : `missed: ratio ${fmt(r.median, 2)} where at most ${t.required} is required (${fmt(r.median / t.required, 1)}× over)`;
-    return { type: "target", target: t.target, met, ratio: r, required: t.required, attainment, note };
+    return { type: "target", system: mine, target: t.target, met, ratio: r, required: t.required, attainment, note };
   });
 }
 
@@ -143,17 +145,20 @@ export function formatReport(records: MeasurementRecord[], systems: string[]): s
   const out: string[] = [];
   const rows = ROWS.filter((row) => systems.some((s) => summary(records, s, row.key)));
   out.push(table(["median (min–max) over reps", ...systems], rows.map((row) => [row.label, ...systems.map((s) => cell(summary(records, s, row.key), row.digits))])));
-  const peers = systems.filter((s) => s !== "celeriac");
-  if (systems.includes("celeriac") && peers.length) {
-    const ratioRows = ROWS.filter((row) => !row.key.startsWith("counter") && row.key !== "p50-1ms" && peers.some((p) => ratio(records, p, row.key)));
+  const peers = systems.filter((s) => !s.startsWith("celeriac"));
+  for (const mine of systems.filter((s) => s.startsWith("celeriac"))) {
+    if (!peers.length) break;
+    const ratioRows = ROWS.filter((row) => !row.key.startsWith("counter") && row.key !== "p50-1ms" && peers.some((p) => ratio(records, mine, p, row.key)));
     out.push("");
     out.push(table(
-      ["celeriac ÷ peer, per rep: median (min–max)", ...peers.map((p) => `vs ${p}`)],
-      ratioRows.map((row) => [`${row.label} (${row.better} is better)`, ...peers.map((p) => cell(ratio(records, p, row.key), 2))]),
+      [`${mine} ÷ peer, per rep: median (min–max)`, ...peers.map((p) => `vs ${p}`)],
+      ratioRows.map((row) => [`${row.label} (${row.better} is better)`, ...peers.map((p) => cell(ratio(records, mine, p, row.key), 2))]),
     ));
     out.push("");
-    out.push("targets (issue 8), on the median per-rep ratio:");
-    for (const t of targets(records)) out.push(`  [${t.met === null ? " ? " : t.met ? "met" : "MISS"}] ${t.target}: ${t.note}`);
+    out.push(mine === "celeriac"
+      ? "targets (issue 8) for celeriac, on the median per-rep ratio:"
+      : `the same targets for ${mine} (DIAGNOSTIC, not the production path: Node's fetch replaced by node:http):`);
+    for (const t of targets(records, mine)) out.push(`  [${t.met === null ? " ? " : t.met ? "met" : "MISS"}] ${t.target}: ${t.note}`);
   }
   return out.join("\n");
 }

@@ -1,0 +1,59 @@
+/**
+ * Which process layout of celeriac's stack is fastest here: runs celeriac alone with each
+ * topology (see celeriac/stack.ts) and prints tasks/s with results and with ignoreResult
+ * (median of `--reps`). `npm run bench` uses the winner (`DEFAULT_TOPOLOGY` in lib/args.ts).
+ *
+ *   node --import tsx bench/topologies.ts [--n 3000] [--reps 3] [--fetch global|node-http] [--topology a,b/c+d,…]
+ *
+ * `--topology` here is a `/`-separated list of topologies to try.
+ * @module
+ */
+import { startCeleriac } from "./celeriac/system.ts";
+import { parseArgs } from "./lib/args.ts";
+import { claimDatabase, connectStats, releaseDatabase, resetDatabase } from "./lib/redis-stats.ts";
+import { spread } from "./lib/stats.ts";
+
+const CANDIDATES = [
+  "client+broker+bridge+worker",
+  "client+broker,worker+bridge",
+  "client+bridge,broker+worker",
+  "client,broker,worker+bridge",
+  "client,broker+worker+bridge",
+  "client,broker,worker,bridge",
+];
+
+const argv = process.argv.slice(2);
+const given = argv.includes("--topology");
+const args = parseArgs(argv);
+const topologies = given ? args.topology.split("/") : CANDIDATES;
+const n = argv.includes("--n") ? args.n : 3000;
+const stats = await connectStats(args.redisUrl);
+await claimDatabase(stats, args.db);
+console.log(`celeriac topologies, ${n} tasks × ${args.reps} reps, fetch: ${args.fetch}`);
+try {
+  for (const topology of topologies) {
+    await resetDatabase(stats);
+    const sut = await startCeleriac({ topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency, brokerConcurrency: args.brokerConcurrency, fetch: args.fetch });
+    try {
+      await sut.throughput(Math.min(1000, n), false);
+      await sut.throughput(Math.min(1000, n), true);
+      const withResults: number[] = [];
+      const ignored: number[] = [];
+      for (let rep = 0; rep < args.reps; rep++) {
+        withResults.push(n / (await sut.throughput(n, false)));
+        ignored.push(n / (await sut.throughput(n, true)));
+      }
+      const f = (v: number[]) => {
+        const s = spread(v);
+        return `${s.median.toFixed(0).padStart(5)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
+      };
+      console.log(`${topology.padEnd(30)} with results ${f(withResults)} tasks/s   ignoreResult ${f(ignored)} tasks/s`);
+    } finally {
+      await sut.close();
+    }
+  }
+} finally {
+  await releaseDatabase(stats);
+  await stats.close();
+}
+process.exit(0);
