@@ -10,7 +10,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startCeleriac } from "./celeriac/system.ts";
-import { parseArgs } from "./lib/args.ts";
+import { CELERIAC_CONCURRENCY, parseArgs } from "./lib/args.ts";
 import { type CpuProfile, formatSummary, summarize } from "./lib/profile-summary.ts";
 import { connectStats, claimDatabase, releaseDatabase } from "./lib/redis-stats.ts";
 
@@ -18,7 +18,7 @@ const args = parseArgs(process.argv.slice(2));
 const dir = fileURLToPath(new URL("./out/profile", import.meta.url));
 const stats = await connectStats(args.redisUrl);
 await claimDatabase(stats, args.db);
-const sut = await startCeleriac({ topology: args.topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency, brokerConcurrency: args.brokerConcurrency, fetch: args.fetch });
+const sut = await startCeleriac({ topology: args.topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency, fetch: args.fetch });
 try {
   await sut.throughput(args.warmup, args.ignoreResult);
   rmSync(dir, { recursive: true, force: true });

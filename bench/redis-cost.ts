@@ -17,7 +17,7 @@ import type { AsyncResult } from "../src/client/async-result.ts";
 import type { SendOptions } from "../src/client/send-options.ts";
 import { startCeleriacStack } from "./celeriac/stack.ts";
 import { addAcksLate, addTrackStarted } from "./celeriac/tasks.ts";
-import { parseArgs } from "./lib/args.ts";
+import { CELERIAC_CONCURRENCY, parseArgs } from "./lib/args.ts";
 import { runPool, waitUntil } from "./lib/pool.ts";
 import { claimDatabase, connectStats, openWindow, releaseDatabase } from "./lib/redis-stats.ts";
 import { round } from "./lib/stats.ts";
@@ -52,7 +52,7 @@ const print = (o: object) => console.log(JSON.stringify(o));
 /** Send `count` tasks of `p` and wait until the worker answered them all; nothing is read. */
 async function run(p: Path, count: number): Promise<AsyncResult[]> {
   const base = await stack.delivered();
-  const sent = await runPool(count, args.concurrency, (i) => stack.client.send(p.task, { a: i, b: 1 }, p.options));
+  const sent = await runPool(count, args.concurrency ?? CELERIAC_CONCURRENCY, (i) => stack.client.send(p.task, { a: i, b: 1 }, p.options));
   await waitUntil(async () => (await stack.delivered()) >= base + count, 120_000, `${count} deliveries of ${p.task}`);
   return sent;
 }
@@ -86,7 +86,7 @@ try {
       billedByCommand: m.billed.byCommand, counterByOperation: m.byOperation, otherClientsActive: m.billed.otherClientsActive, explain: p.explain,
     });
   }
-  const read = await measure(() => runPool(ready.length, args.concurrency, (i) => ready[i].get()));
+  const read = await measure(() => runPool(ready.length, args.concurrency ?? CELERIAC_CONCURRENCY, (i) => ready[i].get()));
   print({
     type: "redis-cost", path: "reading a ready result (AsyncResult.get)", tasks: n,
     billedPerTask: round(read.billed.total / n, 3), counterPerTask: round(read.counter / n, 3), agree: read.billed.total === read.counter,

@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { startBullmq } from "./bullmq/system.ts";
 import { startCeleriac } from "./celeriac/system.ts";
 import { startCelery } from "./celery/system.ts";
-import { type BenchArgs, parseArgs, SYSTEMS } from "./lib/args.ts";
+import { type BenchArgs, BULLMQ_CONCURRENCY, CELERIAC_CONCURRENCY, parseArgs, SYSTEMS } from "./lib/args.ts";
 import { formatReport, type Measurement, type MeasurementRecord, ratio, ROWS, rounded, targets } from "./lib/report.ts";
 import { claimDatabase, connectStats, openWindow, releaseDatabase, resetDatabase, type StatsRedis } from "./lib/redis-stats.ts";
 import { latencySummary, round } from "./lib/stats.ts";
@@ -41,7 +41,7 @@ function start(name: string, a: BenchArgs): Promise<System> {
     case "celeriac":
     case "celeriac-node-fetch":
       return startCeleriac({
-        topology: a.topology, redisUrl: a.redisUrl, prefix: a.prefix, concurrency: a.concurrency, brokerConcurrency: a.brokerConcurrency,
+        topology: a.topology, redisUrl: a.redisUrl, prefix: a.prefix, concurrency: a.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: a.brokerConcurrency,
         fetch: name === "celeriac" ? "global" : "node-http",
       });
     case "celery":
@@ -49,7 +49,7 @@ function start(name: string, a: BenchArgs): Promise<System> {
     case "bullmq":
     case "bullmq-http":
       // Each BullMQ variant in its faster measured layout (README): plain in one process, the HTTP variant with worker + handler in a child.
-      return startBullmq({ redisUrl: a.redisUrl, http: name === "bullmq-http", workerConcurrency: 50, concurrency: a.concurrency, workerInChild: name === "bullmq-http" });
+      return startBullmq({ redisUrl: a.redisUrl, http: name === "bullmq-http", workerConcurrency: 50, concurrency: a.concurrency ?? BULLMQ_CONCURRENCY, workerInChild: name === "bullmq-http" });
     default:
       throw new Error(`unknown system ${name}`);
   }

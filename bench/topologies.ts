@@ -9,7 +9,7 @@
  * @module
  */
 import { startCeleriac } from "./celeriac/system.ts";
-import { parseArgs } from "./lib/args.ts";
+import { CELERIAC_CONCURRENCY, parseArgs } from "./lib/args.ts";
 import { claimDatabase, connectStats, releaseDatabase, resetDatabase } from "./lib/redis-stats.ts";
 import { spread } from "./lib/stats.ts";
 
@@ -33,7 +33,7 @@ console.log(`celeriac topologies, ${n} tasks × ${args.reps} reps, fetch: ${args
 try {
   for (const topology of topologies) {
     await resetDatabase(stats);
-    const sut = await startCeleriac({ topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency, brokerConcurrency: args.brokerConcurrency, fetch: args.fetch });
+    const sut = await startCeleriac({ topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency, fetch: args.fetch });
     try {
       await sut.throughput(Math.min(1000, n), false);
       await sut.throughput(Math.min(1000, n), true);

@@ -21,8 +21,11 @@ export interface BenchArgs {
   redisUrl: string;
   /** celeriac key prefix. */
   prefix: string;
-  /** Sends (and result reads) in flight at once for the Node drivers (`--concurrency`). Default 128. */
-  concurrency: number;
+  /**
+   * Sends (and result reads) in flight at once in the Node drivers (`--concurrency`). Default per
+   * system, each its measured best here: celeriac 32, BullMQ 128 (see README).
+   */
+  concurrency: number | undefined;
   /** Local broker deliveries in flight at once (`--broker-concurrency`). Default 64. */
   brokerConcurrency: number;
   /** celeriac's process layout (`--topology`), see bench/celeriac/stack.ts. */
@@ -36,6 +39,11 @@ export interface BenchArgs {
   /** profile.ts: functions listed per process (`--top`). Default 25. */
   top: number;
 }
+
+/** celeriac's driver: sends and result reads in flight (measured best of 8–256 here). */
+export const CELERIAC_CONCURRENCY = 32;
+/** BullMQ's driver: adds and waits in flight (measured best of 16–128 here). */
+export const BULLMQ_CONCURRENCY = 128;
 
 export const DEFAULT_TOPOLOGY = "client,broker,worker+bridge";
 export const SYSTEMS = ["celeriac", "celeriac-node-fetch", "celery", "bullmq", "bullmq-http"];
@@ -80,7 +88,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     db,
     redisUrl: `${redis}/${db}`,
     prefix: "celeriac-bench",
-    concurrency: Math.max(1, num("concurrency", 128)),
+    concurrency: flags.has("concurrency") ? Math.max(1, num("concurrency", 1)) : undefined,
     brokerConcurrency: Math.max(1, num("broker-concurrency", 64)),
     topology: flags.get("topology") ?? DEFAULT_TOPOLOGY,
     only,

@@ -145,6 +145,14 @@ export function formatReport(records: MeasurementRecord[], systems: string[]): s
   const out: string[] = [];
   const rows = ROWS.filter((row) => systems.some((s) => summary(records, s, row.key)));
   out.push(table(["median (min–max) over reps", ...systems], rows.map((row) => [row.label, ...systems.map((s) => cell(summary(records, s, row.key), row.digits))])));
+  const checked = records.filter((r) => r.countsAgree !== undefined);
+  if (checked.length) {
+    const differ = checked.filter((r) => !r.countsAgree);
+    out.push(`celeriac's counter (backend.commands) = INFO commandstats in ${checked.length - differ.length} of ${checked.length} measurements` +
+      (differ.length ? `; differing: ${differ.map((r) => `${r.system} ${r.measurement} rep ${r.rep} (${r.counter} vs ${r.billed}${r.otherClientsActive ? `, ${r.otherClientsActive} other clients active` : ""})`).join(", ")}` : ""));
+  }
+  const busy = records.filter((r) => r.otherClientsActive > 0);
+  if (busy.length) out.push(`other Redis clients (other databases) were active during ${busy.length} measurement windows: their commands may be in those deltas (see otherClientsActive in the JSON lines)`);
   const peers = systems.filter((s) => !s.startsWith("celeriac"));
   for (const mine of systems.filter((s) => s.startsWith("celeriac"))) {
     if (!peers.length) break;
