@@ -83,7 +83,7 @@ try {
       type: "redis-cost", path: p.path, task: p.task, tasks: n,
       billedPerTask: round(m.billed.total / n, 3), counterPerTask: round(m.counter / n, 3), agree: m.billed.total === m.counter,
       documented: p.documented, matchesDocumented: m.counter === p.documented * n,
-      billedByCommand: m.billed.byCommand, counterByOperation: m.byOperation, otherClientsActive: m.billed.otherClientsActive, explain: p.explain,
+      billedByCommand: m.billed.byCommand, counterByOperation: m.byOperation, otherClientsActive: m.billed.otherClientsActive, newConnections: m.billed.newConnections, explain: p.explain,
     });
   }
   const read = await measure(() => runPool(ready.length, args.concurrency ?? CELERIAC_CONCURRENCY, (i) => ready[i].get()));
@@ -91,7 +91,7 @@ try {
     type: "redis-cost", path: "reading a ready result (AsyncResult.get)", tasks: n,
     billedPerTask: round(read.billed.total / n, 3), counterPerTask: round(read.counter / n, 3), agree: read.billed.total === read.counter,
     documented: 1, matchesDocumented: read.counter === n,
-    billedByCommand: read.billed.byCommand, counterByOperation: read.byOperation, otherClientsActive: read.billed.otherClientsActive,
+    billedByCommand: read.billed.byCommand, counterByOperation: read.byOperation, otherClientsActive: read.billed.otherClientsActive, newConnections: read.billed.newConnections,
     explain: "one GET per poll; a ready result is found by the first poll",
   });
 } finally {

@@ -40,6 +40,8 @@ export interface CeleriacStack {
   topology: string;
   /** Processes used (this one included). */
   processes: number;
+  /** Where the bridge, broker and worker answer. */
+  endpoints: Endpoints;
   /** The worker's billed-command counter snapshot (wherever it runs). */
   workerCommands(): Promise<CommandCounts>;
   /** Reset the client's and the worker's counters. */
@@ -115,6 +117,7 @@ export async function startCeleriacStack(topology: string, settings: RoleSetting
     clientBackend,
     topology: groups.map(label).join(" | "),
     processes: groups.length,
+    endpoints,
     async workerCommands() {
       if (workerGroup.main) return mainRoles!.workerCommands()!;
       return (await workerGroup.child!.call<CommandCounts>("workerCommands"))!;

@@ -11,6 +11,8 @@ export interface BenchArgs {
   reps: number;
   /** Sequential round trips in the latency measurement (`--latency-n`). Default 500. */
   latencyN: number;
+  /** Extra attempts of a measurement whose window showed other Redis traffic (`--retries`). Default 2. */
+  retries: number;
   /** Tasks sent before measuring, per system (`--warmup`). Default 1000. */
   warmup: number;
   /** Redis server (`--redis`). Default redis://127.0.0.1:6379. */
@@ -64,7 +66,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (value === undefined) throw new Error(`--${name} needs a value.`);
     flags.set(name, value);
   }
-  const known = new Set(["n", "reps", "latency-n", "warmup", "redis", "db", "concurrency", "broker-concurrency", "topology", "only", "top", "fetch"]);
+  const known = new Set(["retries", "n", "reps", "latency-n", "warmup", "redis", "db", "concurrency", "broker-concurrency", "topology", "only", "top", "fetch"]);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`Unknown flag --${k}. Known: ${[...known].map((x) => `--${x}`).join(", ")}, --ignore-result.`);
   const num = (name: string, dflt: number) => {
     const v = flags.get(name);
@@ -83,6 +85,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     n: num("n", 5000),
     reps: Math.max(1, num("reps", 3)),
     latencyN: num("latency-n", 500),
+    retries: num("retries", 2),
     warmup: num("warmup", 1000),
     redis,
     db,

@@ -33,12 +33,12 @@ export interface CpuProfile {
   endTime: number;
 }
 
-/** Stages, first match wins (checked against the frame's URL, then its function name). */
+/** Stages, first match wins (checked against the frame's URL; `SIGNATURE_FNS` first for @upstash/qstash). */
 const STAGES: [string, RegExp][] = [
   ["fetch (undici: @upstash/* clients' HTTP)", /node:internal\/deps\/undici|undici/],
-  ["@upstash/qstash client (publish)", /@upstash\/qstash\/(?!.*Receiver)/],
+  ["@upstash/qstash client (publish)", /@upstash\/qstash\//],
   ["@upstash/redis client", /@upstash\/redis/],
-  ["signature check (Receiver, jose)", /\/jose\/|src\/verify\//],
+  ["signatures (Receiver, jose, src/verify)", /\/jose\/|src\/verify\//],
   ["local broker", /src\/broker\/local\/|src\/node\/(http-deliver|broker-signer)/],
   ["Redis REST bridge", /src\/node\/redis-rest-/],
   ["node-redis (bridge → redis-server)", /@redis\/|\/redis\/dist/],
@@ -48,12 +48,18 @@ const STAGES: [string, RegExp][] = [
   ["client (src/client, src/broker/qstash.ts)", /src\/client\/|src\/broker\/qstash/],
   ["Hono + @hono/node-server", /\/hono\/|@hono\/node-server/],
   ["BullMQ + ioredis", /bullmq|ioredis/],
+  ["node:http fetch (diagnostic transport, bench/lib/node-fetch.ts)", /bench\/lib\/node-fetch/],
   ["benchmark driver", /\/bench\//],
 ];
 
 const TRANSPARENT = /^node:internal\/(streams|webstreams|event_target|events|util|buffer|process\/task_queues|async_hooks|timers|abort_controller|worker\/js_transferable|errors|validators|url|encoding|per_context)|^node:(events|buffer|stream|util|timers|url)$/;
 
+/** The official Receiver's functions inside the @upstash/qstash bundle: signature checking, not publishing. */
+const SIGNATURE_FNS = /^(verify\w*|sha256Base64url|Receiver)$/;
+const SIGNATURE_STAGE = "signatures (Receiver, jose, src/verify)";
+
 function stageOf(frame: CallFrame): string | undefined {
+  if (/@upstash\/qstash\//.test(frame.url) && SIGNATURE_FNS.test(frame.functionName)) return SIGNATURE_STAGE;
   for (const [stage, re] of STAGES) if (re.test(frame.url)) return stage;
   return undefined;
 }

@@ -64,16 +64,23 @@ export function total(counts: CommandCounts): number {
   return n;
 }
 
+/** `total_connections_received` from `INFO stats`. */
+async function connectionsReceived(redis: StatsRedis): Promise<number> {
+  return Number(/total_connections_received:(\d+)/.exec(await redis.info("stats"))?.[1] ?? 0);
+}
+
 /** A measurement window: snapshot now, `end()` answers the billed delta and whether other clients were busy. */
 export async function openWindow(redis: StatsRedis, benchDb: number): Promise<{ end(): Promise<Window> }> {
+  const connections = await connectionsReceived(redis);
   const before = await commandStats(redis);
   const t0 = performance.now();
   return {
     async end() {
       const after = await commandStats(redis);
       const seconds = (performance.now() - t0) / 1000;
+      const newConnections = (await connectionsReceived(redis)) - connections;
       const byCommand = billedDelta(before, after);
-      return { byCommand, total: total(byCommand), otherClientsActive: await otherClientsActive(redis, benchDb, seconds) };
+      return { byCommand, total: total(byCommand), otherClientsActive: await otherClientsActive(redis, benchDb, seconds), newConnections };
     },
   };
 }
@@ -87,6 +94,11 @@ export interface Window {
    * than the window). Non-zero means the commandstats delta may include someone else's traffic.
    */
   otherClientsActive: number;
+  /**
+   * Connections Redis accepted during the window. The systems under test hold theirs open, so a
+   * non-zero count means a client connected meanwhile, possibly someone else's short-lived one.
+   */
+  newConnections: number;
 }
 
 /** Count clients outside `benchDb` whose last command is more recent than `seconds` ago. */

@@ -36,6 +36,12 @@ export interface MeasurementRecord {
   countsAgree?: boolean;
   /** Clients on other databases active during the window (their traffic may be in `billed`). */
   otherClientsActive: number;
+  /** Connections Redis accepted during the window (0 when nobody connected). */
+  newConnections: number;
+  /** How many times this measurement ran: windows showing other traffic are run again (`--retries`). */
+  attempts: number;
+  /** True when even the last attempt showed signs of other traffic. */
+  disturbed: boolean;
 }
 
 /** The value a summary takes from a record, by row. */
@@ -151,8 +157,10 @@ export function formatReport(records: MeasurementRecord[], systems: string[]): s
     out.push(`celeriac's counter (backend.commands) = INFO commandstats in ${checked.length - differ.length} of ${checked.length} measurements` +
       (differ.length ? `; differing: ${differ.map((r) => `${r.system} ${r.measurement} rep ${r.rep} (${r.counter} vs ${r.billed}${r.otherClientsActive ? `, ${r.otherClientsActive} other clients active` : ""})`).join(", ")}` : ""));
   }
-  const busy = records.filter((r) => r.otherClientsActive > 0);
-  if (busy.length) out.push(`other Redis clients (other databases) were active during ${busy.length} measurement windows: their commands may be in those deltas (see otherClientsActive in the JSON lines)`);
+  const retried = records.filter((r) => r.attempts > 1);
+  if (retried.length) out.push(`${retried.length} measurements were run again because other Redis traffic showed up in their window (attempts in the JSON lines)`);
+  const busy = records.filter((r) => r.disturbed);
+  if (busy.length) out.push(`${busy.length} measurements still saw other Redis traffic on their last attempt (disturbed: true): ${busy.map((r) => `${r.system} ${r.measurement} rep ${r.rep}`).join(", ")}`);
   const peers = systems.filter((s) => !s.startsWith("celeriac"));
   for (const mine of systems.filter((s) => s.startsWith("celeriac"))) {
     if (!peers.length) break;
