@@ -1,13 +1,20 @@
 /**
  * The cost of each hop of a celeriac task, one at a time, on the default topology: sequential
  * latency (p50, p90 over `--latency-n` calls) and, for the HTTP clients, CPU per request under
- * load (64 in flight). Explains the round-trip latency and the per-task CPU in bench/README.md.
+ * load (64 in flight), and the CPU of one signature check per verifier. Explains the round-trip
+ * latency and the per-task CPU in bench/README.md.
  *
  *   node --import tsx bench/hops.ts [--latency-n 1000]
  * @module
  */
+import { createHash, createHmac } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import { createClient } from "redis";
+import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY } from "../src/broker/local/dev-credentials.ts";
+import { createNodeSigner } from "../src/node/broker-signer.ts";
+import { createJwtVerifier } from "../src/verify/jwt-verifier.ts";
+import { createQStashVerifier } from "../src/verify/qstash-verifier.ts";
+import type { Verifier } from "../src/verify/verifier.ts";
 import { startCeleriacStack } from "./celeriac/stack.ts";
 import { parseArgs } from "./lib/args.ts";
 import { nodeHttpFetch } from "./lib/node-fetch.ts";
@@ -42,6 +49,34 @@ async function cpu(label: string, call: () => Promise<unknown>, count = 4000): P
   console.log(`${label.padEnd(62)} ${((used.user + used.system) / count).toFixed(0).padStart(4)} µs CPU per request in this process (${Math.round(count / ((performance.now() - t0) / 1000))} req/s)`);
 }
 
+/** CPU per `verify()` of a real delivery token (64 in flight), and a synchronous node:crypto reference doing the same hashing. */
+async function verifiers(): Promise<void> {
+  const keys = { currentSigningKey: DEV_CURRENT_SIGNING_KEY, nextSigningKey: DEV_NEXT_SIGNING_KEY };
+  const url = "http://127.0.0.1:1/tasks/math_add";
+  const body = JSON.stringify({ v: 1, id: crypto.randomUUID(), task: "math_add", input: { a: 1, b: 2 }, retries: 0, eta: null, expires: null, sentAt: new Date().toISOString() });
+  const signer = createNodeSigner(DEV_CURRENT_SIGNING_KEY);
+  const signature = await signer.sign({ url, bodyHash: await signer.bodyHash(new TextEncoder().encode(body)), nowSec: Date.now() / 1000 });
+  const count = 20_000;
+  const list: [string, Verifier][] = [["official Receiver (createQStashVerifier)", createQStashVerifier(keys)], ["Web Crypto (createJwtVerifier)", createJwtVerifier(keys)]];
+  for (const [label, v] of list) {
+    await runPool(2000, 64, () => v.verify({ signature, body, url }));
+    const c0 = process.cpuUsage();
+    await runPool(count, 64, () => v.verify({ signature, body, url }));
+    const used = process.cpuUsage(c0);
+    console.log(`${`signature check: ${label}`.padEnd(62)} ${((used.user + used.system) / count).toFixed(1).padStart(5)} µs CPU per verify`);
+  }
+  const key = Buffer.from(DEV_CURRENT_SIGNING_KEY);
+  const [header, payload] = signature.split(".");
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < count; i++) {
+    createHmac("sha256", key).update(`${header}.${payload}`).digest("base64url");
+    JSON.parse(Buffer.from(payload, "base64url").toString());
+    createHash("sha256").update(body).digest("base64url");
+  }
+  const used = process.cpuUsage(c0);
+  console.log(`${"signature check: node:crypto HMAC + SHA-256 (reference)".padEnd(62)} ${((used.user + used.system) / count).toFixed(1).padStart(5)} µs CPU per verify`);
+}
+
 const stats = await connectStats(args.redisUrl);
 await claimDatabase(stats, args.db);
 const stack = await startCeleriacStack(args.topology, { redisUrl: args.redisUrl, prefix: args.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: args.brokerConcurrency, fetch: "global" });
@@ -69,6 +104,8 @@ try {
   console.log("");
   await cpu("bridge: POST / GET over node:http keep-alive", post(nodeHttpFetch));
   await cpu("bridge: POST / GET over Node's fetch", post(fetch));
+  console.log("");
+  await verifiers();
 } finally {
   await direct.close();
   await stack.close();
