@@ -28,7 +28,15 @@ export const OWNER_KEY = "celeriac-bench:owner";
 export async function connectStats(url: string): Promise<StatsRedis> {
   const client = createStatsClient(url);
   client.on("error", () => {});
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(
+      `No Redis answers at ${url} (${err instanceof Error ? err.message : String(err)}). The benchmark needs a redis-server: ` +
+        "start one on 127.0.0.1:6379 (bash .ci/ensure-redis.sh installs and starts it) or pass --redis redis://host:port.",
+      { cause: err },
+    );
+  }
   return client;
 }
 
