@@ -19,7 +19,7 @@ export interface ResultSource {
 export interface GetOptions {
   /** Give up after this many ms with `ResultTimeoutError`. Default: wait forever. */
   timeoutMs?: number;
-  /** First polling interval in ms (grows ×1.5 up to 1 s). Default 25. */
+  /** First polling interval in ms (grows ×1.5 up to 1 s, so a quick task is seen within a few ms and a long one costs about one read a second). Default 2. */
   intervalMs?: number;
   /** Re-raise a FAILURE/REVOKED as an error. Default true. */
   propagate?: boolean;
@@ -79,7 +79,7 @@ export class AsyncResult<T = unknown> {
     const running = currentTask();
     if (running && running.disableSyncSubtasks && options.disableSyncSubtasks !== false) throw new SyncSubtaskError();
     const deadline = options.timeoutMs === undefined ? Infinity : this.#now() + options.timeoutMs;
-    let interval = options.intervalMs ?? 25;
+    let interval = options.intervalMs ?? 2;
     for (;;) {
       const view = await this.view();
       if (isReady(view.state)) return this.#settle(view, options.propagate ?? true);
