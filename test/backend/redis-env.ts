@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { Redis } from "@upstash/redis";
 import { createClient } from "redis";
 import { startRedisRestBridge, type StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** The shared Redis the suite runs against. */
 export const REDIS_URL = process.env.CELERIAC_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -81,16 +82,7 @@ const escapeGlob = (s: string) => s.replace(/[*?[\]\\]/g, "\\$&");
 
 /** Retry `check` until it passes or `timeoutMs` runs out (waiting on an observable condition). */
 export async function eventually(check: () => Promise<void>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
+  await waitFor(async () => (await check(), true), { timeoutMs, what: "the check to pass" });
 }
 
 /** A private redis-server on a free loopback port, for tests that need the server to themselves. */

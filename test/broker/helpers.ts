@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 import { Client, Receiver } from "@upstash/qstash";
 import type { AddressInfo } from "node:net";
 import { createLocalBroker, type LocalBroker, type LocalBrokerOptions } from "../../src/broker/local/create-local-broker.ts";
+import { waitFor as waitUntil } from "../support/wait.ts";
 
 export interface Delivery {
   url: string;
@@ -102,13 +103,7 @@ export function manualClock(start = Date.now()): { now: () => number; set(t: num
 
 /** Wait until `check()` is truthy, polling the event loop; fails after `timeoutMs`. */
 export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 5000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  return (await waitUntil(check, { timeoutMs, what, intervalMs: 2 })) as T;
 }
 
 /**

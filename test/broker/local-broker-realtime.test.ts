@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeSigner } from "../../src/node/broker-signer.ts";
 import { createNodeDeliver } from "../../src/node/http-deliver.ts";
 import { startBroker, startReceiver, waitFor, type TestBroker, type TestReceiver } from "./helpers.ts";
+import { waitFor as waitUntil } from "../support/wait.ts";
 
 describe("local broker on the real clock", () => {
   let b: TestBroker;
@@ -60,15 +61,7 @@ describe("local broker on the real clock", () => {
     const hung: (() => void)[] = [];
     r.reply = (d) => (d.url.endsWith("/slow") ? new Promise<Response>((resolve) => hung.push(() => resolve(new Response("late")))) : new Response("ok"));
     const { messageId } = await b.client.publish({ url: `${r.url}/slow`, body: "x", timeout: "200ms" as never, retries: 0 });
-    const found = await (async () => {
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline) {
-        const { messages } = await b.client.dlq.listMessages({ filter: { messageId } });
-        if (messages.length) return messages[0];
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      return undefined;
-    })();
+    const found = await waitUntil(async () => (await b.client.dlq.listMessages({ filter: { messageId } })).messages[0], { timeoutMs: 5000, what: "the DLQ entry", intervalMs: 20 });
     hung.forEach((f) => f());
     expect(found).toBeDefined();
     expect((found as unknown as { error?: string }).error).toMatch(/timed out/);

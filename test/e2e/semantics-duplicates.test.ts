@@ -18,17 +18,14 @@ import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
 import { createWorker } from "../../src/worker/create-worker.ts";
 import { connectDirect, deleteByPrefix, randomPrefix, requireRedis, startBridge, upstashClient } from "../backend/redis-env.ts";
 import { closeServer, serveOn } from "../support/stack.ts";
+import { waitFor } from "../support/wait.ts";
 
 const DELIVERIES = 50;
 const redisUp = await requireRedis();
 
 /** Resolve once `check()` is true; reject after `timeoutMs` (a condition with a deadline, not a sleep). */
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  await waitFor(check, { timeoutMs, intervalMs: 2 });
 }
 
 describe.runIf(redisUp)("the same message delivered 50 times concurrently over HTTP to two workers on one real Redis", () => {

@@ -11,6 +11,7 @@ import { serve } from "@hono/node-server";
 import { Redis, type RedisConfigNodejs } from "@upstash/redis";
 import { createClient } from "redis";
 import { createRedisRestBridge, type RedisRestBridge } from "../../src/node/redis-rest-bridge.ts";
+import { waitFor } from "../support/wait.ts";
 
 export const REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -103,10 +104,5 @@ export async function startTestBridge(redisUrl = REDIS_URL, extra: { maxReconnec
 
 /** Polls `check` until it returns true; fails after `timeoutMs`. For conditions the test cannot await directly. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(check, { timeoutMs, what, intervalMs: 20 });
 }

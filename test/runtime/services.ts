@@ -15,6 +15,7 @@ import { type Client, createClient } from "../../src/client/client.ts";
 import { createKeys } from "../../src/keys.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
 import { connectDirect, deleteByPrefix, type NodeRedis, randomPrefix, requireRedis, startBridge } from "../backend/redis-env.ts";
+import { waitFor as waitUntil } from "../support/wait.ts";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -32,18 +33,7 @@ export async function freePort(): Promise<number> {
 
 /** Poll `check` until it returns a value (not undefined) or `timeoutMs` passes; then throw `what`. */
 export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return (await waitUntil(check, { timeoutMs, what, intervalMs: 50 })) as T;
 }
 
 /** Wait until `url`/healthz answers 200, or `exited` settles first (the runtime died). */

@@ -12,6 +12,7 @@ import { triggerBody } from "../../src/schedule/trigger-route.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import * as v1 from "./fixtures/functions-v1.ts";
 import { runs } from "./fixtures/report-task.ts";
+import { waitFor } from "../support/wait.ts";
 
 let dev: DevServer;
 beforeAll(async () => {
@@ -36,11 +37,7 @@ describe("celeriac dev schedules", () => {
     const before = runs.length;
     // What the broker does at a tick: deliver the schedule's trigger body, signed, to the worker.
     await new QStashBroker({ baseUrl: dev.url, token: DEV_TOKEN }).publish({ url: `${dev.url}/schedules/report_every_10m`, body: triggerBody("report_every_10m") });
-    const deadline = Date.now() + 10_000;
-    while (runs.length === before) {
-      if (Date.now() > deadline) throw new Error("the scheduled run never started");
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(() => runs.length > before, { what: "the scheduled run to start" });
     expect(runs[runs.length - 1].schedule?.name).toBe("report_every_10m");
   });
 });

@@ -10,6 +10,7 @@ import { brokerEvents } from "../support/broker-view.ts";
 import { type ClockedStack, readyView, startClockedStack } from "../support/clocked-stack.ts";
 import * as v1 from "./fixtures/functions-v1.ts";
 import { gate, runs } from "./fixtures/report-task.ts";
+import { waitFor } from "../support/wait.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -132,11 +133,5 @@ async function waitUntil(check: () => boolean, what: string): Promise<void> {
 }
 
 async function waitUntilAsync<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  return (await waitFor(check, { timeoutMs, what })) as T;
 }

@@ -11,6 +11,7 @@ import type { WorkerOptions } from "../../src/worker/create-worker.ts";
 import { officialClient } from "./broker-view.ts";
 import { type Stack, startStack } from "./stack.ts";
 import { VirtualClock } from "./virtual-clock.ts";
+import { waitFor } from "./wait.ts";
 
 export interface ClockedStack {
   stack: Stack;
@@ -68,11 +69,8 @@ export async function startClockedStack(o: ClockedStackOptions): Promise<Clocked
 
 /** Wait (real time, with a deadline) until `result` is READY, and return its view. */
 export async function readyView(result: AsyncResult, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return await waitFor(async () => {
     const view = await result.view();
-    if (["SUCCESS", "FAILURE", "REVOKED"].includes(view.state)) return view;
-    if (Date.now() > deadline) throw new Error(`task ${result.id} still ${view.state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+    return ["SUCCESS", "FAILURE", "REVOKED"].includes(view.state) ? view : undefined;
+  }, { timeoutMs, what: `task ${result.id} to finish` });
 }
