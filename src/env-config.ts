@@ -81,7 +81,7 @@ export function howToSet(v: Pick<Variable, "name" | "secret">, runtime: RuntimeN
         ? `run \`wrangler secret put ${n}\` (for \`wrangler dev\`: a line ${n}=… in .dev.vars)`
         : `add ${n} = "…" under [vars] in wrangler.toml (for \`wrangler dev\`: a line ${n}=… in .dev.vars)`;
     case "deno":
-      return `export ${n}=… before \`deno run\`, or put ${n}=… in a file passed with \`deno run --env-file=.env\` (read with Deno.env: allow it with --allow-env)`;
+      return `export ${n}=… before \`deno run\`, or put ${n}=… in a file passed with \`deno run --env-file=.env\` (Deno reads environment variables only when run with --allow-env)`;
     case "node":
       return `export ${n}=… in the environment, or put ${n}=… in .env and start with \`node --env-file=.env\``;
   }

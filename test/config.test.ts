@@ -42,7 +42,7 @@ describe("fromEnv", () => {
 
   const advice: Record<RuntimeName, RegExp[]> = {
     cloudflare: [/wrangler secret put QSTASH_TOKEN/, /\.dev\.vars/, /CELERIAC_URL = "…" under \[vars\] in wrangler\.toml/],
-    deno: [/deno run --env-file=\.env/, /Deno\.env/, /--allow-env/],
+    deno: [/deno run --env-file=\.env/, /environment variables/, /--allow-env/],
     node: [/export QSTASH_TOKEN=/, /node --env-file=\.env/],
   };
   for (const runtime of ["cloudflare", "deno", "node"] as const) {

@@ -4,6 +4,7 @@
  * and a direct-mode client (the official QStash client to the broker, `@upstash/redis` to the
  * bridge) to send tasks and read results back through Redis.
  */
+import { expect } from "vitest";
 import { createServer } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
@@ -136,4 +137,12 @@ export async function runSmoke(services: Services, selfUrl: string, env: Record<
   const stored = await direct2.get(createKeys(services.prefix).result(id));
   await direct2.close();
   return { direct, viaApi, apiState: view.state, stored };
+}
+
+/** What every runtime's smoke run must show: both sends succeeded and the result is in Redis. */
+export function expectSmokeSucceeded(r: Awaited<ReturnType<typeof runSmoke>>): void {
+  expect(r.direct).toBe(5);
+  expect(r.viaApi).toBe(42);
+  expect(r.apiState).toBe("SUCCESS");
+  expect(JSON.parse(r.stored!)).toMatchObject({ status: "SUCCESS", result: 42 });
 }
