@@ -6,18 +6,24 @@
 import type { StoredMessage } from "./message.ts";
 import type { PublishConfig } from "./publish-config.ts";
 
+/** The delivery settings a publish config and a stored message both carry, under the same names. */
+export const SHARED_SETTINGS = [
+  "passHeaders", "retryDelay", "timeoutMs", "callback", "failureCallback", "callbackHeaders",
+  "failureCallbackHeaders", "flowControl", "labels", "redact",
+] as const satisfies readonly (keyof PublishConfig & keyof StoredMessage)[];
+
+/** Copy the shared settings that are set (a timeout of 0 counts as set) from one side to the other. */
+export function copySharedSettings(from: Partial<Record<(typeof SHARED_SETTINGS)[number], unknown>>, to: object): void {
+  const target = to as Record<string, unknown>;
+  for (const key of SHARED_SETTINGS) {
+    const value = from[key];
+    if (key === "timeoutMs" ? value !== undefined : value) target[key] = value;
+  }
+}
+
 export function configOfMessage(msg: StoredMessage): PublishConfig {
   const c: PublishConfig = { method: msg.method, headers: msg.headers, retries: msg.maxRetries };
-  if (msg.passHeaders) c.passHeaders = msg.passHeaders;
-  if (msg.retryDelay) c.retryDelay = msg.retryDelay;
-  if (msg.timeoutMs !== undefined) c.timeoutMs = msg.timeoutMs;
-  if (msg.callback) c.callback = msg.callback;
-  if (msg.failureCallback) c.failureCallback = msg.failureCallback;
-  if (msg.callbackHeaders) c.callbackHeaders = msg.callbackHeaders;
-  if (msg.failureCallbackHeaders) c.failureCallbackHeaders = msg.failureCallbackHeaders;
-  if (msg.flowControl) c.flowControl = msg.flowControl;
-  if (msg.labels) c.labels = msg.labels;
-  if (msg.redact) c.redact = msg.redact;
+  copySharedSettings(msg, c);
   return c;
 }
 

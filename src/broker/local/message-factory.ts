@@ -6,6 +6,7 @@
 import type { MessageOrigin } from "./engine.ts";
 import type { StoredMessage } from "./message.ts";
 import type { PublishConfig } from "./publish-config.ts";
+import { copySharedSettings } from "./message-config.ts";
 
 /** Build a message (not stored): the config's settings, the origin's context, due at its first delivery time. */
 export function buildMessage(
@@ -31,16 +32,7 @@ export function buildMessage(
     retried: 0,
     state: "CREATED",
   };
-  if (config.passHeaders) msg.passHeaders = config.passHeaders;
-  if (config.retryDelay) msg.retryDelay = config.retryDelay;
-  if (config.timeoutMs !== undefined) msg.timeoutMs = config.timeoutMs;
-  if (config.callback) msg.callback = config.callback;
-  if (config.failureCallback) msg.failureCallback = config.failureCallback;
-  if (config.callbackHeaders) msg.callbackHeaders = config.callbackHeaders;
-  if (config.failureCallbackHeaders) msg.failureCallbackHeaders = config.failureCallbackHeaders;
-  if (config.flowControl) msg.flowControl = config.flowControl;
-  if (config.labels) msg.labels = config.labels;
-  if (config.redact) msg.redact = config.redact;
+  copySharedSettings(config, msg);
   if (config.deduplicationId) msg.deduplicationId = config.deduplicationId;
   const queueName = origin.queueName ?? config.queueName;
   if (queueName) msg.queueName = queueName;
