@@ -6,11 +6,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { Redis } from "@upstash/redis";
 import { createClient } from "redis";
 import { startRedisRestBridge, type StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
 import { waitFor } from "../support/wait.ts";
+import { freePort } from "../support/ports.ts";
 
 /** The shared Redis the suite runs against. */
 export const REDIS_URL = process.env.CELERIAC_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -116,13 +116,3 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

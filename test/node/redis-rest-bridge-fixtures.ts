@@ -6,43 +6,20 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { connect } from "node:net";
 import { serve } from "@hono/node-server";
+import { afterAll, beforeAll } from "vitest";
 import { Redis, type RedisConfigNodejs } from "@upstash/redis";
-import { createClient } from "redis";
 import { createRedisRestBridge, type RedisRestBridge } from "../../src/node/redis-rest-bridge.ts";
 import { waitFor } from "../support/wait.ts";
+import { connectDirect, deleteByPrefix, REDIS_URL } from "../backend/redis-env.ts";
 
-export const REDIS_URL = "redis://127.0.0.1:6379";
-
-/** True when a Redis answers on 127.0.0.1:6379. With CI set, a missing Redis is an error, not a skip. */
-export async function requireRedis(): Promise<boolean> {
-  const reachable = await new Promise<boolean>((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port: 6379 });
-    socket.setTimeout(1000);
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => (socket.destroy(), resolve(false)));
-  });
-  if (!reachable && process.env.CI) {
-    throw new Error("CI is set but no Redis answers on 127.0.0.1:6379: the Redis REST bridge tests need a real redis-server.");
-  }
-  return reachable;
-}
-
-/** A fresh key prefix for one test file. */
-export function keyPrefix(area: string): string {
-  return `test:${area}:${randomBytes(6).toString("hex")}:`;
-}
+export { randomPrefix as keyPrefix, REDIS_URL, requireRedis } from "../backend/redis-env.ts";
 
 /** Deletes every key under `prefix` (SCAN, not KEYS). */
 export async function deleteKeys(prefix: string): Promise<void> {
-  const client = createClient({ url: REDIS_URL });
-  await client.connect();
+  const client = await connectDirect();
   try {
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-      if (keys.length) await client.del(keys);
-    }
+    await deleteByPrefix(client, prefix);
   } finally {
     await client.close();
   }
@@ -105,4 +82,23 @@ export async function startTestBridge(redisUrl = REDIS_URL, extra: { maxReconnec
 /** Polls `check` until it returns true; fails after `timeoutMs`. For conditions the test cannot await directly. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
   await waitFor(check, { timeoutMs, what, intervalMs: 20 });
+}
+
+/**
+ * The usual fixture of a bridge test file: one bridge over the real Redis for the whole file
+ * (when Redis answers), closed afterwards with the file's keys deleted. `use` receives it.
+ */
+export function useTestBridge(hasRedis: boolean, prefix: string, use: (server: TestBridge) => void): void {
+  let server: TestBridge;
+  beforeAll(async () => {
+    if (!hasRedis) return;
+    server = await startTestBridge();
+    await server.bridge.waitUntilReady();
+    use(server);
+  });
+  afterAll(async () => {
+    if (!hasRedis) return;
+    await server.close();
+    await deleteKeys(prefix);
+  });
 }

@@ -2,8 +2,8 @@
  * The Redis REST bridge's wire protocol as a client sees it: encoding at every depth, status codes
  * and error shapes, refusals, argument coercion, the path form, and the official client's errors.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeys, keyPrefix, requireRedis, startTestBridge, type TestBridge } from "./redis-rest-bridge-fixtures.ts";
+import { describe, expect, it } from "vitest";
+import { keyPrefix, requireRedis, useTestBridge, type TestBridge } from "./redis-rest-bridge-fixtures.ts";
 
 const hasRedis = await requireRedis();
 const p = keyPrefix("bridge-protocol");
@@ -11,16 +11,7 @@ const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const BASE64 = { "upstash-encoding": "base64" };
 
 let server: TestBridge;
-beforeAll(async () => {
-  if (!hasRedis) return;
-  server = await startTestBridge();
-  await server.bridge.waitUntilReady();
-});
-afterAll(async () => {
-  if (!hasRedis) return;
-  await server.close();
-  await deleteKeys(p);
-});
+useTestBridge(hasRedis, p, (s) => (server = s));
 
 describe.skipIf(!hasRedis)("Redis REST bridge wire format", () => {
   const nestedScript = "return { 'OK', 'v1', 7, false, { redis.status_reply('PONG'), { 'deep', -1 } } }";

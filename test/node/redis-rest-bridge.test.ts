@@ -2,24 +2,15 @@
  * The official, unmodified @upstash/redis client against the Redis REST bridge over a real Redis,
  * in every client mode: auto-pipelining on/off × response encoding base64/off.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "@upstash/redis";
-import { deleteKeys, keyPrefix, requireRedis, startTestBridge, type TestBridge } from "./redis-rest-bridge-fixtures.ts";
+import { keyPrefix, requireRedis, useTestBridge, type TestBridge } from "./redis-rest-bridge-fixtures.ts";
 
 const hasRedis = await requireRedis();
 const prefix = keyPrefix("bridge-client");
 
 let server: TestBridge;
-beforeAll(async () => {
-  if (!hasRedis) return;
-  server = await startTestBridge();
-  await server.bridge.waitUntilReady();
-});
-afterAll(async () => {
-  if (!hasRedis) return;
-  await server.close();
-  await deleteKeys(prefix);
-});
+useTestBridge(hasRedis, prefix, (s) => (server = s));
 
 const modes = [
   { name: "base64 encoding, auto-pipelining", responseEncoding: "base64", enableAutoPipelining: true },

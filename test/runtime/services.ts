@@ -5,9 +5,7 @@
  * bridge) to send tasks and read results back through Redis.
  */
 import { expect } from "vitest";
-import { createServer } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import type { AddressInfo } from "node:net";
 import { Redis } from "@upstash/redis";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import { createLocalBroker, type LocalBroker } from "../../src/broker/local/create-local-broker.ts";
@@ -17,20 +15,10 @@ import { createKeys } from "../../src/keys.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
 import { connectDirect, deleteByPrefix, type NodeRedis, randomPrefix, requireRedis, startBridge } from "../backend/redis-env.ts";
 import { waitFor as waitUntil } from "../support/wait.ts";
+export { freePort } from "../support/ports.ts";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** A free TCP port on 127.0.0.1 (the runtime under test must know its own URL before it starts). */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Poll `check` until it returns a value (not undefined) or `timeoutMs` passes; then throw `what`. */
 export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {

@@ -3,8 +3,8 @@
  * loaded, tell it to listen, kill it. Waits are on the child's own output, with deadlines.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+export { freePort } from "./ports.ts";
 
 const ENTRY = fileURLToPath(new URL("./worker-process.ts", import.meta.url));
 
@@ -67,14 +67,3 @@ export async function spawnWorkerProcess(env: Record<string, string>): Promise<W
   return handle;
 }
 
-/** A free loopback port (bound and released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
