@@ -49,8 +49,9 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, env: Envelope, d
   if (parsed.issues) {
     const error = new InputValidationError(task.name, parsed.issues);
     rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
-    if (stores) await rt.backend.storeMeta(errorMeta(env, FAILURE, error, now), rt.resultExpiresMs);
-    return final(env, task, error, now);
+    const meta = errorMeta(env, FAILURE, error, now);
+    if (stores) await rt.backend.storeMeta(meta, rt.resultExpiresMs);
+    return final(task, meta);
   }
   const input = parsed.value;
 
@@ -111,11 +112,12 @@ async function onHeld(
   const error = new WorkerLostError();
   const now = rt.now();
   const attempt = new Attempt(rt, task, env, input, delivery);
-  if (attempt.storesResult) await rt.backend.storeMeta(errorMeta(env, FAILURE, error, now), rt.resultExpiresMs);
+  const failure = errorMeta(env, FAILURE, error, now);
+  if (attempt.storesResult) await rt.backend.storeMeta(failure, rt.resultExpiresMs);
   rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
   await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));
   await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(FAILURE, error, attempt));
-  return final(env, task, error, now);
+  return final(task, failure);
 }
 
 /** Wait for the holder to reach a ready or retried state, in this process or through the backend. */
@@ -214,12 +216,13 @@ async function retried(attempt: Attempt): Promise<Outcome> {
 async function fail(rt: WorkerRuntime, attempt: Attempt, error: unknown): Promise<Outcome> {
   const { task, env } = attempt;
   const now = rt.now();
-  if (attempt.storesResult) await rt.backend.storeMeta(errorMeta(env, FAILURE, error, now), rt.resultExpiresMs);
+  const meta = errorMeta(env, FAILURE, error, now);
+  if (attempt.storesResult) await rt.backend.storeMeta(meta, rt.resultExpiresMs);
   if (matchesError(error, task.options.throws)) attempt.log.info(`failed (expected): ${describe(error)}`);
   else attempt.log.error(`failed: ${(error as Error)?.stack ?? describe(error)}`);
   await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));
   await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(FAILURE, error, attempt));
-  return final(env, task, error, now);
+  return final(task, meta);
 }
 
 async function redeliver(rt: WorkerRuntime, attempt: Attempt, token: string, reason: string): Promise<Outcome> {
@@ -228,9 +231,9 @@ async function redeliver(rt: WorkerRuntime, attempt: Attempt, token: string, rea
   return { kind: "redeliver", id: attempt.env.id, reason };
 }
 
-function final(env: Envelope, task: AnyTask, error: unknown, now: number): Outcome {
-  const view = toResultView(env.id, errorMeta(env, FAILURE, error, now));
-  return { kind: "final", id: env.id, state: FAILURE, error: view.error!, deadLetter: task.options.deadLetter };
+function final(task: AnyTask, meta: TaskMeta): Outcome {
+  const view = toResultView(meta.task_id, meta);
+  return { kind: "final", id: meta.task_id, state: FAILURE, error: view.error!, deadLetter: task.options.deadLetter };
 }
 
 /** Run a user hook; its errors are logged, never change the outcome. */
