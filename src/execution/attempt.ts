@@ -3,7 +3,7 @@
  * @module
  */
 import { LockNotAcquiredError, MaxRetriesExceededError, Retry, TaskRevokedError } from "../errors.ts";
-import { type Duration, toMs } from "../duration.ts";
+import { toMs } from "../duration.ts";
 import { RETRY, type State } from "../states.ts";
 import type { Envelope } from "../task/envelope.ts";
 import type { AnyTask } from "../task/task.ts";
@@ -150,5 +150,3 @@ export class Attempt<I = unknown> implements TaskContext<I> {
     await Promise.allSettled([...this.#locks].map((l) => l.release()));
   }
 }
-
-export type { Duration };
