@@ -1,6 +1,7 @@
 /**
  * RedisBackend → unmodified @upstash/redis client (both deserialization settings), and again over
- * the fetch-only `createRestRedis` (the Workers default) → the Redis REST bridge → the real Redis
+ * the fetch-only `createRestRedis` (the Workers default), and over `@upstash/redis` on the Node
+ * requester (node:http keep-alive, the Node default) → the Redis REST bridge → the real Redis
  * at 127.0.0.1:6379, under a random key prefix. Fails (not skips) in CI when Redis is missing.
  */
 import { Redis } from "@upstash/redis";
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import { createRestRedis } from "../../src/backend/redis/rest-redis.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
+import { nodeRedis } from "../../src/node/upstash-requester.ts";
 import { STARTED, SUCCESS } from "../../src/states.ts";
 import { backendContract, meta, type BackendHarness } from "./contract.ts";
 import { connectDirect, deleteByPrefix, eventually, keysByPrefix, type NodeRedis, requireRedis, randomPrefix, startBridge, upstashClient } from "./redis-env.ts";
@@ -39,6 +41,12 @@ describe.skipIf(!redisUp)("RedisBackend over the REST bridge", () => {
   backendContract("redis (client automaticDeserialization: false)", () => harness(false));
   backendContract("redis (slim createRestRedis over fetch)", () => ({
     backend: new RedisBackend({ redis: createRestRedis({ url: bridge.url, token: bridge.token, retries: 0 }), prefix, resultExpiresMs: 3_600_000 }),
+    now: () => Date.now(),
+    afterTtl: (ms, check) => eventually(check, ms + 3000),
+  }));
+
+  backendContract("redis (@upstash/redis on the Node requester, node:http)", () => ({
+    backend: new RedisBackend({ redis: nodeRedis({ url: bridge.url, token: bridge.token, retries: 0 }), prefix, resultExpiresMs: 3_600_000 }),
     now: () => Date.now(),
     afterTtl: (ms, check) => eventually(check, ms + 3000),
   }));
