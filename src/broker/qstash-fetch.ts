@@ -6,11 +6,17 @@
  * are read the same way, and failures become `BrokerError` with the HTTP status.
  * `test/broker/qstash-broker.test.ts` runs one contract suite and a header-by-header comparison
  * against both.
+ *
+ * With `batch` on, the publishes made in one event-loop turn share one `POST /v2/batch` (each
+ * item carries exactly the headers its single publish would); a publish alone in its turn is sent
+ * as a single publish, and a broker refusing the batch with a 4xx gets single publishes instead.
+ * Every caller still gets its own result or its own `BrokerError`.
  * @module
  */
 import { BrokerError, ConfigError } from "../errors.ts";
 import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
 import { type QStashScheduleJson, toBrokerSchedule } from "./schedule-view.ts";
+import { turnBatcher } from "./turn-batcher.ts";
 
 /** Options of {@link QStashFetchBroker}. */
 export interface QStashFetchBrokerOptions {
@@ -22,6 +28,27 @@ export interface QStashFetchBrokerOptions {
   networkRetries?: number;
   /** The `fetch` to call. Default the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * Send the publishes made in one event-loop turn as one `POST /v2/batch` of at most
+   * `maxMessages` (default 100) each. Default off: every publish is its own request.
+   */
+  batch?: boolean | { maxMessages?: number };
+}
+
+type Published = { messageId: string; deduplicated?: boolean };
+
+/** A publish waiting for its turn's batch. */
+interface Queued {
+  request: PublishRequest;
+  headers: Headers;
+  resolve(result: PublishResult): void;
+  reject(err: unknown): void;
+}
+
+/** One publish answer (an object, or an array for a URL group) → `PublishResult`. */
+function toResult(json: Published | Published[]): PublishResult {
+  const one = Array.isArray(json) ? json[0] : json;
+  return one.deduplicated ? { messageId: one.messageId, deduplicated: true } : { messageId: one.messageId };
 }
 
 /** `Upstash-Flow-Control-Value` as the official client writes it. */
@@ -75,6 +102,9 @@ export class QStashFetchBroker implements Broker {
   readonly #auth: string;
   readonly #retries: number;
   readonly #fetch: typeof fetch;
+  readonly #enqueue: ((q: Queued) => void) | undefined;
+  /** Set once the broker answered 404/405 to a batch: it has no `/v2/batch`. */
+  #noBatch = false;
 
   constructor(options: QStashFetchBrokerOptions) {
     if (!options.token) throw new ConfigError("QStashFetchBroker needs a token: set QSTASH_TOKEN (the local broker prints one).");
@@ -82,6 +112,11 @@ export class QStashFetchBroker implements Broker {
     this.#auth = `Bearer ${options.token}`;
     this.#retries = options.networkRetries ?? 3;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    if (options.batch) {
+      const max = (options.batch === true ? undefined : options.batch.maxMessages) ?? 100;
+      if (!(max >= 1)) throw new ConfigError(`QStashFetchBroker batch.maxMessages must be at least 1 (got ${max}); leave it out for 100.`);
+      this.#enqueue = turnBatcher(max, (chunk) => void this.#flush(chunk).catch((err) => chunk.forEach((q) => q.reject(err))));
+    }
   }
 
   /** One API call; resolves the response (status < 300) or throws `BrokerError`. */
@@ -122,11 +157,47 @@ export class QStashFetchBroker implements Broker {
     } catch (err) {
       throw brokerError(action, undefined, (err as Error).message, err);
     }
+    const enqueue = this.#enqueue;
+    if (enqueue) return new Promise((resolve, reject) => enqueue({ request, headers, resolve, reject }));
+    return this.#publishOne(request, headers);
+  }
+
+  async #publishOne(request: PublishRequest, headers: Headers): Promise<PublishResult> {
+    const action = `publish to ${request.url}`;
     const path = request.queue ? `enqueue/${request.queue}/${request.url}` : `publish/${request.url}`;
-    type Published = { messageId: string; deduplicated?: boolean };
-    const json = await this.#json<Published | Published[]>(action, await this.#call(action, "POST", path, headers, request.body));
-    const one = Array.isArray(json) ? json[0] : json;
-    return one.deduplicated ? { messageId: one.messageId, deduplicated: true } : { messageId: one.messageId };
+    return toResult(await this.#json<Published | Published[]>(action, await this.#call(action, "POST", path, headers, request.body)));
+  }
+
+  /** Send one turn's chunk: as one batch when it has several publishes, else (or when the batch is refused) singly. */
+  async #flush(chunk: Queued[]): Promise<void> {
+    if (chunk.length > 1 && !this.#noBatch && (await this.#batch(chunk))) return;
+    for (const q of chunk) this.#publishOne(q.request, q.headers).then(q.resolve, q.reject);
+  }
+
+  /** Send `chunk` as one `POST /v2/batch` and settle every caller; false when a 4xx refused the batch as a whole. */
+  async #batch(chunk: Queued[]): Promise<boolean> {
+    const action = `batch publish of ${chunk.length} messages`;
+    const items = chunk.map(({ request, headers }) => ({ destination: request.url, headers: Object.fromEntries(headers), body: request.body, queue: request.queue }));
+    let answers: (Published | Published[] | { error: string })[];
+    try {
+      answers = await this.#json(action, await this.#call(action, "POST", "batch", new Headers({ "Content-Type": "application/json" }), JSON.stringify(items)));
+      if (!Array.isArray(answers) || answers.length !== chunk.length) throw brokerError(action, undefined, `expected an array of ${chunk.length} answers, got ${JSON.stringify(answers).slice(0, 200)}`);
+    } catch (err) {
+      const status = (err as BrokerError).status ?? 0;
+      if (status < 400 || status > 499) {
+        chunk.forEach((q) => q.reject(err));
+        return true;
+      }
+      // No /v2/batch here (404/405): stop trying it.
+      this.#noBatch ||= status === 404 || status === 405;
+      return false;
+    }
+    chunk.forEach((q, i) => {
+      const a = answers[i];
+      if ("error" in a) q.reject(brokerError(`publish to ${q.request.url}`, undefined, a.error));
+      else q.resolve(toResult(a));
+    });
+    return true;
   }
 
   async cancel(messageId: string): Promise<boolean> {
