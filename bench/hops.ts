@@ -79,7 +79,7 @@ async function verifiers(): Promise<void> {
 
 const stats = await connectStats(args.redisUrl);
 await claimDatabase(stats, args.db);
-const stack = await startCeleriacStack(args.topology, { redisUrl: args.redisUrl, prefix: args.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: args.brokerConcurrency, fetch: "global" });
+const stack = await startCeleriacStack(args.topology, { redisUrl: args.redisUrl, prefix: args.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: args.brokerConcurrency, parts: "node" });
 const direct = createClient({ url: args.redisUrl, RESP: 2 });
 await direct.connect();
 try {

@@ -4,7 +4,7 @@
  * task by stage and its top self-time functions. The `.cpuprofile` files stay in
  * `bench/out/profile/` (open them in Chrome DevTools or VS Code).
  *
- *   node --import tsx bench/profile.ts [--n 5000] [--topology client+broker,worker+bridge] [--fetch global|node-http] [--ignore-result]
+ *   node --import tsx bench/profile.ts [--n 5000] [--topology client+broker,worker+bridge] [--parts node|official] [--ignore-result]
  * @module
  */
 import { readFileSync, rmSync } from "node:fs";
@@ -18,7 +18,7 @@ const args = parseArgs(process.argv.slice(2));
 const dir = fileURLToPath(new URL("./out/profile", import.meta.url));
 const stats = await connectStats(args.redisUrl);
 await claimDatabase(stats, args.db);
-const sut = await startCeleriac({ topology: args.topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency, fetch: args.fetch });
+const sut = await startCeleriac({ topology: args.topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency, parts: args.parts });
 try {
   await sut.throughput(args.warmup, args.ignoreResult);
   rmSync(dir, { recursive: true, force: true });

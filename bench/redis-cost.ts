@@ -45,7 +45,7 @@ const PATHS: Path[] = [
 const stats = await connectStats(args.redisUrl);
 await claimDatabase(stats, args.db);
 const stack = await startCeleriacStack(args.topology, {
-  redisUrl: args.redisUrl, prefix: args.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: args.brokerConcurrency, fetch: args.fetch,
+  redisUrl: args.redisUrl, prefix: args.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: args.brokerConcurrency, parts: args.parts,
 });
 const print = (o: object) => console.log(JSON.stringify(o));
 

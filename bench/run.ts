@@ -39,10 +39,10 @@ const emit = (record: object) => {
 function start(name: string, a: BenchArgs): Promise<System> {
   switch (name) {
     case "celeriac":
-    case "celeriac-node-fetch":
+    case "celeriac-official":
       return startCeleriac({
         topology: a.topology, redisUrl: a.redisUrl, prefix: a.prefix, concurrency: a.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: a.brokerConcurrency,
-        fetch: name === "celeriac" ? "global" : "node-http",
+        parts: name === "celeriac" ? "node" : "official",
       });
     case "celery":
       return startCelery({ redisUrl: a.redisUrl, concurrency: 2 });

@@ -3,7 +3,7 @@
  * topology (see celeriac/stack.ts) and prints tasks/s with results and with ignoreResult
  * (median of `--reps`). `npm run bench` uses the winner (`DEFAULT_TOPOLOGY` in lib/args.ts).
  *
- *   node --import tsx bench/topologies.ts [--n 3000] [--reps 3] [--fetch global|node-http] [--topology a,b/c+d,…]
+ *   node --import tsx bench/topologies.ts [--n 3000] [--reps 3] [--parts node|official] [--topology a,b/c+d,…]
  *
  * `--topology` here is a `/`-separated list of topologies to try.
  * @module
@@ -29,11 +29,11 @@ const topologies = given ? args.topology.split("/") : CANDIDATES;
 const n = argv.includes("--n") ? args.n : 3000;
 const stats = await connectStats(args.redisUrl);
 await claimDatabase(stats, args.db);
-console.log(`celeriac topologies, ${n} tasks × ${args.reps} reps, fetch: ${args.fetch}`);
+console.log(`celeriac topologies, ${n} tasks × ${args.reps} reps, parts: ${args.parts}`);
 try {
   for (const topology of topologies) {
     await resetDatabase(stats);
-    const sut = await startCeleriac({ topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency, fetch: args.fetch });
+    const sut = await startCeleriac({ topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency, parts: args.parts });
     try {
       await sut.throughput(Math.min(1000, n), false);
       await sut.throughput(Math.min(1000, n), true);

@@ -5,12 +5,10 @@
  * @module
  */
 import { serveCalls } from "../lib/child.ts";
-import { useNodeHttpFetch } from "../lib/node-fetch.ts";
 import { startProfile, stopProfile } from "../lib/cpu-profile.ts";
 import { type Endpoints, type Role, type RoleSettings, startRoles } from "./roles.ts";
 
 const { roles, settings, endpoints } = JSON.parse(process.argv[2]) as { roles: Role[]; settings: RoleSettings; endpoints: Endpoints };
-if (settings.fetch === "node-http") useNodeHttpFetch();
 
 // Listen first: calls that arrive while the roles start wait for them.
 const starting = startRoles(roles, settings, endpoints);

@@ -5,19 +5,22 @@
  *   (`nodeBrokerOptions()`), served with `@hono/node-server`;
  * - `worker`: `createWorker()` for `math_add` (and the cost-path variants in `tasks.ts`) with `RedisBackend` → `@upstash/redis` → the bridge,
  *   verifying the broker's signatures, served with `@hono/node-server`.
+ * The worker's (and the client's) backend, broker and verifier are built by the same part
+ * factories `fromEnv` uses: `NODE_PARTS` (what `serveNode` runs) or `OFFICIAL_PARTS`.
  * A process hosts any subset (the benchmark measures which split is fastest).
  * @module
  */
 import { serve, type ServerType } from "@hono/node-server";
-import { Redis } from "@upstash/redis";
-import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
+import type { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import type { CommandCounts } from "../../src/backend/redis/command-counter.ts";
+import type { Broker } from "../../src/broker/broker.ts";
 import { createLocalBroker } from "../../src/broker/local/create-local-broker.ts";
-import { QStashBroker } from "../../src/broker/qstash.ts";
+import { OFFICIAL_PARTS } from "../../src/config.ts";
+import type { EnvParts } from "../../src/env-config.ts";
 import { silentLogger } from "../../src/execution/logger.ts";
 import { nodeBrokerOptions } from "../../src/node/broker-node-options.ts";
+import { NODE_PARTS } from "../../src/node/node-parts.ts";
 import { startRedisRestBridge } from "../../src/node/redis-rest-server.ts";
-import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
 import { createWorker } from "../../src/worker/create-worker.ts";
 import { BENCH_TASKS } from "./tasks.ts";
 
@@ -44,10 +47,11 @@ export interface RoleSettings {
   /** Local broker deliveries in flight at once. */
   brokerConcurrency: number;
   /**
-   * The `fetch` under the `@upstash/*` clients: `"global"` (Node's undici fetch, the production
-   * path) or `"node-http"` (diagnostic: `lib/node-fetch.ts` over node:http keep-alive).
+   * Which part factories build the backend, broker and verifier: `"node"` (`NODE_PARTS`, what
+   * `serveNode` uses: node:http under `@upstash/redis`, …) or `"official"` (`OFFICIAL_PARTS`: the
+   * official clients on Node's global fetch, the official Receiver).
    */
-  fetch: "global" | "node-http";
+  parts: PartsName;
 }
 
 /** Roles running in this process. */
@@ -61,10 +65,20 @@ export interface HostedRoles {
   close(): Promise<void>;
 }
 
-/** The @upstash/redis client the production code path uses, pointed at the bridge (its defaults: auto-pipelining on). */
-export function upstashRedis(endpoints: Endpoints): Redis {
+export type PartsName = "node" | "official";
+const PARTS: Record<PartsName, EnvParts> = { node: NODE_PARTS, official: OFFICIAL_PARTS };
+
+/** The backend the parts build, pointed at the bridge (`@upstash/redis` with its defaults). */
+export function benchBackend(settings: RoleSettings, endpoints: Endpoints): RedisBackend {
   if (!endpoints.bridgeUrl || !endpoints.bridgeToken) throw new Error("No bridge endpoint: start the bridge role first.");
-  return new Redis({ url: endpoints.bridgeUrl, token: endpoints.bridgeToken, enableTelemetry: false });
+  const v = { url: endpoints.bridgeUrl, token: endpoints.bridgeToken, prefix: settings.prefix, resultExpiresMs: settings.resultExpiresMs, disableTelemetry: true };
+  return PARTS[settings.parts].backend(v) as RedisBackend;
+}
+
+/** The broker client the parts build, pointed at the local broker. */
+export function benchBroker(settings: RoleSettings, endpoints: Endpoints): Broker {
+  if (!endpoints.brokerUrl || !endpoints.brokerToken) throw new Error("No broker endpoint: start the broker role first.");
+  return PARTS[settings.parts].broker({ token: endpoints.brokerToken, baseUrl: endpoints.brokerUrl });
 }
 
 /** Serve `fetch` on a random loopback port. */
@@ -111,7 +125,7 @@ export async function startRoles(roles: Role[], settings: RoleSettings, known: E
   }
   if (roles.includes("worker")) {
     if (!endpoints.brokerUrl || !endpoints.brokerToken || !endpoints.signingKeys) throw new Error("No broker endpoint: start the broker role first.");
-    workerBackend = new RedisBackend({ redis: upstashRedis(endpoints), prefix: settings.prefix, resultExpiresMs: settings.resultExpiresMs });
+    workerBackend = benchBackend(settings, endpoints);
     let worker: ReturnType<typeof createWorker> | undefined;
     const served = await serveOn(async (req) => {
       const res = await worker!.fetch(req);
@@ -121,8 +135,8 @@ export async function startRoles(roles: Role[], settings: RoleSettings, known: E
     worker = createWorker({
       tasks: BENCH_TASKS,
       backend: workerBackend,
-      broker: new QStashBroker({ token: endpoints.brokerToken, baseUrl: endpoints.brokerUrl }),
-      verifier: createQStashVerifier({ currentSigningKey: endpoints.signingKeys.current, nextSigningKey: endpoints.signingKeys.next }),
+      broker: benchBroker(settings, endpoints),
+      verifier: PARTS[settings.parts].verifier({ currentSigningKey: endpoints.signingKeys.current, nextSigningKey: endpoints.signingKeys.next }),
       publicUrl: served.url,
       logger: silentLogger,
       resultExpires: settings.resultExpiresMs / 1000,

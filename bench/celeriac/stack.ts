@@ -5,20 +5,19 @@
  * - `client+broker+bridge+worker`: everything in this process;
  * - `client+broker,worker+bridge`: the worker and the bridge in one child process.
  *
- * The client is direct mode, the production path: `QStashBroker` (the official `@upstash/qstash`
- * Client) publishing to the local broker over HTTP, results read through `RedisBackend` →
+ * The client is direct mode, the production path: the broker client of the chosen parts
+ * publishing to the local broker over HTTP, results read through `RedisBackend` →
  * `@upstash/redis` → the bridge.
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
+import type { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import type { CommandCounts } from "../../src/backend/redis/command-counter.ts";
-import { QStashBroker } from "../../src/broker/qstash.ts";
 import { type Client, createClient } from "../../src/client/client.ts";
 import { type Child, startChild } from "../lib/child.ts";
 import { startProfile, stopProfile } from "../lib/cpu-profile.ts";
 import { BENCH_TASKS } from "./tasks.ts";
-import { type Endpoints, type HostedRoles, type Role, type RoleSettings, startRoles, upstashRedis } from "./roles.ts";
+import { type Endpoints, type HostedRoles, type Role, type RoleSettings, benchBackend, benchBroker, startRoles } from "./roles.ts";
 
 const ROLE_CHILD = fileURLToPath(new URL("./role-child.ts", import.meta.url));
 const ROLES = new Set(["client", "bridge", "broker", "worker"]);
@@ -103,9 +102,9 @@ export async function startCeleriacStack(topology: string, settings: RoleSetting
     throw err;
   }
   const workerGroup = groups.find((g) => g.roles.includes("worker"))!;
-  const clientBackend = new RedisBackend({ redis: upstashRedis(endpoints), prefix: settings.prefix, resultExpiresMs: settings.resultExpiresMs });
+  const clientBackend = benchBackend(settings, endpoints);
   const client = createClient({
-    broker: new QStashBroker({ token: endpoints.brokerToken!, baseUrl: endpoints.brokerUrl }),
+    broker: benchBroker(settings, endpoints),
     backend: clientBackend,
     workerUrl: endpoints.workerUrl!,
     tasks: BENCH_TASKS,

@@ -4,8 +4,8 @@
  * @module
  */
 import type { System } from "../lib/system.ts";
-import { useGlobalFetch, useNodeHttpFetch } from "../lib/node-fetch.ts";
 import { runPool, waitUntil } from "../lib/pool.ts";
+import type { PartsName } from "./roles.ts";
 import { type CeleriacStack, startCeleriacStack } from "./stack.ts";
 
 /** Options of {@link startCeleriac}. */
@@ -17,21 +17,20 @@ export interface CeleriacOptions {
   concurrency: number;
   /** Local broker deliveries in flight at once. */
   brokerConcurrency: number;
-  /** `"node-http"`: the diagnostic variant, `@upstash/*` clients over node:http instead of Node's fetch (system name `celeriac-node-fetch`). */
-  fetch?: "global" | "node-http";
+  /** `"node"` (default): `NODE_PARTS`, what `serveNode` runs; `"official"`: `OFFICIAL_PARTS`, the official clients on Node's fetch (system name `celeriac-official`). */
+  parts?: PartsName;
 }
 
 export async function startCeleriac(o: CeleriacOptions): Promise<System & { stack: CeleriacStack }> {
-  const transport = o.fetch ?? "global";
-  if (transport === "node-http") useNodeHttpFetch();
-  const stack = await startCeleriacStack(o.topology, { redisUrl: o.redisUrl, prefix: o.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: o.brokerConcurrency, fetch: transport });
+  const parts = o.parts ?? "node";
+  const stack = await startCeleriacStack(o.topology, { redisUrl: o.redisUrl, prefix: o.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: o.brokerConcurrency, parts });
   const { client } = stack;
   return {
-    name: transport === "node-http" ? "celeriac-node-fetch" : "celeriac",
+    name: parts === "official" ? "celeriac-official" : "celeriac",
     setup: `${stack.processes} Node process${stack.processes > 1 ? "es" : ""} (${stack.topology}), sends ${o.concurrency} in flight, broker ${o.brokerConcurrency} deliveries in flight, ` +
-      (transport === "node-http"
-        ? "DIAGNOSTIC: the @upstash/redis and @upstash/qstash clients' fetch replaced by node:http keep-alive (bench/lib/node-fetch.ts)"
-        : "@upstash/redis and @upstash/qstash on Node's global fetch (the production path)"),
+      (parts === "official"
+        ? "OFFICIAL_PARTS: @upstash/redis and @upstash/qstash on Node's global fetch, the official Receiver (for comparison)"
+        : "NODE_PARTS, the Node production path (what serveNode builds): @upstash/redis on the node:http requester"),
     stack,
     async throughput(n, ignoreResult) {
       const base = ignoreResult ? await stack.delivered() : 0;
@@ -72,7 +71,6 @@ export async function startCeleriac(o: CeleriacOptions): Promise<System & { stac
     },
     async close() {
       await stack.close();
-      if (transport === "node-http") useGlobalFetch();
     },
   };
 }

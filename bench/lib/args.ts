@@ -32,10 +32,10 @@ export interface BenchArgs {
   brokerConcurrency: number;
   /** celeriac's process layout (`--topology`), see bench/celeriac/stack.ts. */
   topology: string;
-  /** Systems to run (`--only celeriac,celeriac-node-fetch,celery,bullmq,bullmq-http`). Default all. */
+  /** Systems to run (`--only celeriac,celeriac-official,celery,bullmq,bullmq-http`). Default all. */
   only: string[];
-  /** profile.ts / topologies.ts: the `fetch` under celeriac's `@upstash/*` clients (`--fetch global|node-http`). Default global. */
-  fetch: "global" | "node-http";
+  /** profile.ts / topologies.ts / hops.ts: celeriac's part factories (`--parts node|official`, see celeriac/roles.ts). Default node. */
+  parts: "node" | "official";
   /** profile.ts: profile the ignoreResult path instead (`--ignore-result`). */
   ignoreResult: boolean;
   /** profile.ts: functions listed per process (`--top`). Default 25. */
@@ -48,7 +48,7 @@ export const CELERIAC_CONCURRENCY = 32;
 export const BULLMQ_CONCURRENCY = 128;
 
 export const DEFAULT_TOPOLOGY = "client,broker,worker+bridge";
-export const SYSTEMS = ["celeriac", "celeriac-node-fetch", "celery", "bullmq", "bullmq-http"];
+export const SYSTEMS = ["celeriac", "celeriac-official", "celery", "bullmq", "bullmq-http"];
 
 /** Parse `--flag value` pairs (and the boolean `--ignore-result`). */
 export function parseArgs(argv: string[]): BenchArgs {
@@ -66,7 +66,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (value === undefined) throw new Error(`--${name} needs a value.`);
     flags.set(name, value);
   }
-  const known = new Set(["retries", "n", "reps", "latency-n", "warmup", "redis", "db", "concurrency", "broker-concurrency", "topology", "only", "top", "fetch"]);
+  const known = new Set(["retries", "n", "reps", "latency-n", "warmup", "redis", "db", "concurrency", "broker-concurrency", "topology", "only", "top", "parts"]);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`Unknown flag --${k}. Known: ${[...known].map((x) => `--${x}`).join(", ")}, --ignore-result.`);
   const num = (name: string, dflt: number) => {
     const v = flags.get(name);
@@ -79,8 +79,8 @@ export function parseArgs(argv: string[]): BenchArgs {
   const db = num("db", 13);
   const only = (flags.get("only") ?? SYSTEMS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
   for (const s of only) if (!SYSTEMS.includes(s)) throw new Error(`--only: unknown system "${s}" (use ${SYSTEMS.join(", ")}).`);
-  const fetch = flags.get("fetch") ?? "global";
-  if (fetch !== "global" && fetch !== "node-http") throw new Error(`--fetch must be global or node-http (got "${fetch}").`);
+  const parts = flags.get("parts") ?? "node";
+  if (parts !== "node" && parts !== "official") throw new Error(`--parts must be node or official (got "${parts}").`);
   return {
     n: num("n", 5000),
     reps: Math.max(1, num("reps", 3)),
@@ -95,7 +95,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     brokerConcurrency: Math.max(1, num("broker-concurrency", 64)),
     topology: flags.get("topology") ?? DEFAULT_TOPOLOGY,
     only,
-    fetch,
+    parts,
     ignoreResult: bools.has("ignore-result"),
     top: num("top", 25),
   };

@@ -114,7 +114,7 @@ const TARGETS: { target: string; peer: string; row: string; kind: "atLeast" | "a
   { target: "stretch: throughput with results ≥ plain BullMQ", peer: "bullmq", row: "tps", kind: "atLeast", required: 1 },
 ];
 
-/** Evaluate the issue's targets on this run's ratios, for `mine` (`celeriac`, or the diagnostic `celeriac-node-fetch`). */
+/** Evaluate the issue's targets on this run's ratios, for `mine` (`celeriac`, or the comparison row `celeriac-official`). */
 export function targets(records: MeasurementRecord[], mine = "celeriac"): TargetRecord[] {
   return TARGETS.map((t) => {
     const r = ratio(records, mine, t.peer, t.row);
@@ -173,7 +173,7 @@ export function formatReport(records: MeasurementRecord[], systems: string[]): s
     out.push("");
     out.push(mine === "celeriac"
       ? "targets (issue 8) for celeriac, on the median per-rep ratio:"
-      : `the same targets for ${mine} (DIAGNOSTIC, not the production path: Node's fetch replaced by node:http):`);
+      : `the same targets for ${mine} (for comparison: the official clients on Node's fetch, OFFICIAL_PARTS):`);
     for (const t of targets(records, mine)) out.push(`  [${t.met === null ? " ? " : t.met ? "met" : "MISS"}] ${t.target}: ${t.note}`);
   }
   return out.join("\n");

@@ -4,7 +4,7 @@
  * Runtime-neutral: the adapters pass their environment in.
  * @module
  */
-import { type EnvSource, fromEnv, type ProvidedParts, type RuntimeName } from "../config.ts";
+import { configFromEnv, type EnvParts, type EnvSource, type ProvidedParts, type RuntimeName } from "../env-config.ts";
 import { createWorker, type Worker, type WorkerOptions } from "../worker/create-worker.ts";
 
 /**
@@ -16,9 +16,13 @@ export interface AdapterOptions extends Partial<Omit<WorkerOptions, "tasks">> {
   tasks: WorkerOptions["tasks"];
 }
 
-/** Build the worker from `env` with `fromEnv`, letting `options` override any part. */
-export function workerFromEnv(options: AdapterOptions, env: EnvSource, runtime: RuntimeName): Worker {
+/**
+ * Build the worker from `env` with `configFromEnv` and the runtime's part factories (`parts`),
+ * letting `options` override any part. Each adapter passes its own parts, so a bundle holds only
+ * the clients its runtime uses.
+ */
+export function workerFromEnv(options: AdapterOptions, env: EnvSource, runtime: RuntimeName, parts: EnvParts): Worker {
   const overrides = Object.fromEntries(Object.entries(options).filter(([k, v]) => k !== "tasks" && v !== undefined)) as Partial<WorkerOptions>;
-  const config = fromEnv(env, { runtime, provided: overrides as ProvidedParts });
+  const config = configFromEnv(env, { runtime, provided: overrides as ProvidedParts }, parts);
   return createWorker({ ...config, ...overrides, tasks: options.tasks });
 }

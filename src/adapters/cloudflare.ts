@@ -9,12 +9,12 @@
  * `@upstash/redis` nor `@upstash/qstash`; pass `envParts: OFFICIAL_PARTS` for the official ones.
  * @module
  */
-import { configFromEnv, type EnvParts, type EnvSource, type ProvidedParts } from "../env-config.ts";
+import type { EnvParts, EnvSource } from "../env-config.ts";
 import { SLIM_PARTS } from "../slim-parts.ts";
 import { ConfigError } from "../errors.ts";
 import { type ContextStorage, setContextStorage } from "../execution/current.ts";
-import { createWorker, type Worker, type WorkerOptions } from "../worker/create-worker.ts";
-import type { AdapterOptions } from "./adapter-options.ts";
+import type { Worker } from "../worker/create-worker.ts";
+import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
 
 /** The parts of the Workers `ExecutionContext` used here. */
 export interface WorkersContext {
@@ -76,7 +76,7 @@ export function createCloudflareWorker(options: CloudflareWorkerOptions): Cloudf
   const build = (env: Record<string, unknown>): Worker => {
     if (!worker) {
       if (contextStorage) setContextStorage(contextStorage);
-      worker = workerFromBindings(workerOptions, env as EnvSource, envParts);
+      worker = workerFromEnv(workerOptions, env as EnvSource, "cloudflare", envParts);
     }
     return worker;
   };
@@ -98,11 +98,4 @@ export function createCloudflareWorker(options: CloudflareWorkerOptions): Cloudf
       else await w.schedules?.onCron(event);
     },
   };
-}
-
-/** `workerFromEnv` (adapter-options.ts) with explicit part factories, so the official ones stay out of the bundle. */
-function workerFromBindings(options: AdapterOptions, env: EnvSource, envParts: EnvParts): Worker {
-  const overrides = Object.fromEntries(Object.entries(options).filter(([k, v]) => k !== "tasks" && v !== undefined)) as Partial<WorkerOptions>;
-  const config = configFromEnv(env, { runtime: "cloudflare", provided: overrides as ProvidedParts }, envParts);
-  return createWorker({ ...config, ...overrides, tasks: options.tasks });
 }

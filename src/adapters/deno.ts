@@ -6,6 +6,7 @@
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { OFFICIAL_PARTS } from "../config.ts";
 import { setContextStorage } from "../execution/current.ts";
 import type { Worker } from "../worker/create-worker.ts";
 import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
@@ -61,7 +62,7 @@ function deno(): DenoNamespace {
 export function createDenoWorker(options: DenoWorkerOptions): Worker {
   const { env, ...workerOptions } = options;
   setContextStorage(new AsyncLocalStorage());
-  return workerFromEnv(workerOptions, env ?? deno().env.toObject(), "deno");
+  return workerFromEnv(workerOptions, env ?? deno().env.toObject(), "deno", OFFICIAL_PARTS);
 }
 
 /**

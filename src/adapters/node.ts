@@ -1,15 +1,18 @@
 /**
  * Node adapter: `serveNode({ tasks })` serves the worker with `@hono/node-server`, configured from
  * `process.env` through `fromEnv` (load a file with `node --env-file=.env`); the running task is
- * tracked with `AsyncLocalStorage`.
+ * tracked with `AsyncLocalStorage`. `createNodeVerifier` checks `Upstash-Signature` on node:crypto.
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { setContextStorage } from "../execution/current.ts";
+import { NODE_PARTS } from "../node/node-parts.ts";
 import type { Worker } from "../worker/create-worker.ts";
 import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
+
+export { createNodeVerifier } from "../node/node-verifier.ts";
 
 /** Options of {@link serveNode}. */
 export interface ServeNodeOptions extends AdapterOptions {
@@ -42,7 +45,7 @@ export interface NodeWorkerServer {
 export async function serveNode(options: ServeNodeOptions): Promise<NodeWorkerServer> {
   const { port, hostname, env = process.env, ...workerOptions } = options;
   setContextStorage(new AsyncLocalStorage());
-  const worker = workerFromEnv(workerOptions, env, "node");
+  const worker = workerFromEnv(workerOptions, env, "node", NODE_PARTS);
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: worker.fetch, hostname, port: port ?? (Number(env.PORT) || 8787) }, () => resolve(s));
     s.once("error", reject);

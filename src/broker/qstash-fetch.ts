@@ -16,7 +16,7 @@
 import { BrokerError, ConfigError } from "../errors.ts";
 import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
 import { type QStashScheduleJson, toBrokerSchedule } from "./schedule-view.ts";
-import { turnBatcher } from "./turn-batcher.ts";
+import { turnBatcher } from "../turn-batcher.ts";
 
 /** Options of {@link QStashFetchBroker}. */
 export interface QStashFetchBrokerOptions {

@@ -20,6 +20,7 @@ import http from "node:http";
 import https from "node:https";
 import { errors, Redis, type Requester } from "@upstash/redis";
 import { ConfigError } from "../errors.ts";
+import { turnBatcher } from "../turn-batcher.ts";
 
 type UpstashRequest = Parameters<Requester["request"]>[0];
 type UpstashResponse = { result?: unknown; error?: string };
@@ -85,8 +86,6 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
   const maxBatch = options.maxBatch ?? 500;
   const target = { hostname: base.hostname.replace(/^\[|\]$/g, ""), port: base.port, agent };
   const auth = `Bearer ${options.token}`;
-  const schedule: (fn: () => void) => void = typeof setImmediate === "function" ? setImmediate : (fn) => setTimeout(fn, 0);
-  let queue: Pending[] = [];
 
   /** One POST; a reused keep-alive socket the server had closed is retried at once on a new one. */
   const postOnce = (path: string, body: string, fresh = false): Promise<Answer> =>
@@ -161,11 +160,7 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
     }
   };
 
-  const drain = () => {
-    const all = queue;
-    queue = [];
-    for (let i = 0; i < all.length; i += maxBatch) void flush(all.slice(i, i + maxBatch));
-  };
+  const enqueue = turnBatcher<Pending>(maxBatch, (chunk) => void flush(chunk));
 
   const requester: NodeRequester = {
     readYourWrites: options.readYourWrites ?? true,
@@ -178,10 +173,7 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
         const path = `${base.pathname}${(req.path ?? []).join("/")}`;
         return send(path, JSON.stringify(req.body)) as Promise<{ result?: TResult }>;
       }
-      return new Promise((resolve, reject) => {
-        if (queue.length === 0) schedule(drain);
-        queue.push({ command: req.body, resolve: resolve as Pending["resolve"], reject });
-      });
+      return new Promise((resolve, reject) => enqueue({ command: req.body, resolve: resolve as Pending["resolve"], reject }));
     },
     close() {
       agent.destroy();
