@@ -1,10 +1,11 @@
 /**
- * One verifier suite, run against both implementations: `createQStashVerifier` (the official
- * Receiver, with jose) and `createJwtVerifier` (Web Crypto only, the Workers default). Both must
- * accept and refuse the same tokens with the same reasons.
+ * One verifier suite, run against every implementation: `createQStashVerifier` (the official
+ * Receiver, with jose), `createJwtVerifier` (Web Crypto only, the Workers default) and
+ * `createNodeVerifier` (node:crypto). All must accept and refuse the same tokens with the same reasons.
  */
 import { describe, expect, it } from "vitest";
 import { SignatureError } from "../../src/errors.ts";
+import { createNodeVerifier } from "../../src/node/node-verifier.ts";
 import { createJwtVerifier } from "../../src/verify/jwt-verifier.ts";
 import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
 import { signQStashJwt } from "../../src/verify/qstash-jwt.ts";
@@ -20,6 +21,7 @@ type MakeVerifier = (o: { currentSigningKey: string; nextSigningKey: string; clo
 const implementations: [string, MakeVerifier][] = [
   ["createQStashVerifier (official Receiver)", createQStashVerifier],
   ["createJwtVerifier (Web Crypto)", createJwtVerifier],
+  ["createNodeVerifier (node:crypto)", createNodeVerifier],
 ];
 
 /** The QStash reference token (shared/reference/qstash-api.md §4.3), issued at 1700000000 with the public dev keys. */
@@ -36,6 +38,11 @@ const VECTOR = {
 function liveClaims(): Record<string, unknown> {
   const bodyHash = "Oz1noEzIR1GcNmBiIMrLNJt1biDQY3p_zYIHdW-6z0E="; // padded base64url SHA-256 of BODY
   return { iss: "Upstash", sub: URL_, exp: now() + 300, nbf: 0, iat: now(), jti: "jwt_x", body: bodyHash };
+}
+
+/** `token` with its header replaced by `header` (payload and signature kept). */
+function withHeader(token: string, header: Record<string, unknown>): string {
+  return [Buffer.from(JSON.stringify(header)).toString("base64url"), ...token.split(".").slice(1)].join(".");
 }
 
 /** A token with hand-made claims (for iss / body / nbf cases the signer never produces). */
@@ -123,6 +130,13 @@ for (const [name, make] of implementations) describe(name, () => {
     await expect(verifier.verify({ signature, body: BODY, url })).resolves.toBeUndefined();
   });
 
+  it("accepts a token whose claims hold non-ASCII text, compared as UTF-8", async () => {
+    const url = `${URL_}/café?q=ü`;
+    const signature = await customToken(CURRENT, { ...liveClaims(), sub: url, jti: "jwt_ß→✓" });
+    await expect(verifier.verify({ signature, body: BODY, url })).resolves.toBeUndefined();
+    expect((await rejection(verifier.verify({ signature, body: BODY, url: `${URL_}/cafe?q=u` }))).message).toMatch(/invalid subject: .*café\?q=ü/);
+  });
+
   it("accepts a hand-made token with QStash's claims (the fixture the next cases alter)", async () => {
     await expect(verifier.verify({ signature: await customToken(CURRENT, liveClaims()), body: BODY, url: URL_ })).resolves.toBeUndefined();
   });
@@ -141,6 +155,26 @@ for (const [name, make] of implementations) describe(name, () => {
     await expect(make({ currentSigningKey: CURRENT, nextSigningKey: NEXT, clockToleranceSec: 120 }).verify({ signature, body: BODY, url: URL_ })).resolves.toBeUndefined();
   });
 
+  it("checks every token's header, also after accepting one with the usual header", async () => {
+    const good = await signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now() });
+    await expect(verifier.verify({ signature: good, body: BODY, url: URL_ })).resolves.toBeUndefined();
+    for (const header of [{ alg: "none", typ: "JWT" }, { alg: "HS512", typ: "JWT" }, { alg: "HS256", crit: ["exp"] }]) {
+      await rejection(verifier.verify({ signature: withHeader(good, header), body: BODY, url: URL_ }));
+    }
+    await expect(verifier.verify({ signature: good, body: BODY, url: URL_ })).resolves.toBeUndefined();
+  });
+
+  it("rejects a forged, cut or mangled signature part", async () => {
+    const good = await signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now() });
+    const head = good.slice(0, good.lastIndexOf(".") + 1);
+    const mac = good.slice(head.length);
+    const flipped = `${mac.slice(0, 10)}${mac[10] === "A" ? "B" : "A"}${mac.slice(11)}`;
+    for (const part of [flipped, mac.slice(0, 42), mac.slice(0, 41), `${mac}AAAA`, `${mac.slice(0, 42)}!`, ""]) {
+      const err = await rejection(verifier.verify({ signature: head + part, body: BODY, url: URL_ }));
+      expect(err.message).toMatch(/signature verification failed|Invalid Compact JWS/);
+    }
+  });
+
   it("rejects a token without a body claim as a SignatureError", async () => {
     const { body: _omitted, ...claims } = liveClaims();
     const signature = await customToken(CURRENT, claims);
@@ -148,39 +182,45 @@ for (const [name, make] of implementations) describe(name, () => {
   });
 });
 
-describe("both verifiers", () => {
-  it("refuse each bad delivery with the same message", async () => {
-    const [official, slim] = implementations.map(([, make]) => make({ currentSigningKey: CURRENT, nextSigningKey: NEXT }));
-    const signed = (o: Partial<Parameters<typeof signQStashJwt>[0]>) => signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now(), ...o });
-    const cases = {
+describe("every verifier", () => {
+  const [[, makeOfficial], ...others] = implementations;
+  /** Each other implementation refuses each input with the official Receiver's message. */
+  async function sameMessages(keys: { currentSigningKey: string; nextSigningKey: string }, cases: Record<string, Parameters<Verifier["verify"]>[0]>) {
+    const official = makeOfficial(keys);
+    for (const [name, make] of others) {
+      const verifier = make(keys);
+      for (const [what, input] of Object.entries(cases)) {
+        const want = await rejection(official.verify(input));
+        const got = await rejection(verifier.verify(input));
+        expect(got.message, `${name}: ${what}`).toBe(want.message);
+      }
+    }
+  }
+  const signed = (o: Partial<Parameters<typeof signQStashJwt>[0]>) => signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now(), ...o });
+
+  it("refuse each bad delivery with the official Receiver's message", async () => {
+    const good = await signed({});
+    await sameMessages({ currentSigningKey: CURRENT, nextSigningKey: NEXT }, {
       missing: { signature: null, body: BODY, url: URL_ },
-      tampered: { signature: await signed({}), body: `${BODY} `, url: URL_ },
+      tampered: { signature: good, body: `${BODY} `, url: URL_ },
       "wrong key": { signature: await signed({ key: "sig_other" }), body: BODY, url: URL_ },
-      // Signed with the current key but expired: the next key's failure (signature) is what both report.
+      // Signed with the current key but expired: the next key's failure (signature) is what all report.
       expired: { signature: await signed({ nowSec: now() - 400 }), body: BODY, url: URL_ },
       "wrong url": { signature: await signed({ url: `${URL_}/` }), body: BODY, url: URL_ },
       "not yet valid": { signature: await signed({ notBeforeSec: now() + 60 }), body: BODY, url: URL_ },
       garbage: { signature: "not-a-jwt", body: BODY, url: URL_ },
-    };
-    for (const [what, input] of Object.entries(cases)) {
-      const a = await rejection(official.verify(input));
-      const b = await rejection(slim.verify(input));
-      expect(b.message, what).toBe(a.message);
-    }
+      "four parts": { signature: `${good}.x`, body: BODY, url: URL_ },
+      "header not json": { signature: `e30x${good}`, body: BODY, url: URL_ },
+    });
   });
 
   it("with the same key twice, report claim failures in jose's words", async () => {
-    const [official, slim] = implementations.map(([, make]) => make({ currentSigningKey: CURRENT, nextSigningKey: CURRENT }));
-    const signed = (o: Partial<Parameters<typeof signQStashJwt>[0]>) => signQStashJwt({ key: CURRENT, url: URL_, body: BODY, nowSec: now(), ...o });
-    const cases = {
+    await sameMessages({ currentSigningKey: CURRENT, nextSigningKey: CURRENT }, {
       expired: { signature: await signed({ nowSec: now() - 400 }), body: BODY, url: URL_ },
       "not yet valid": { signature: await signed({ notBeforeSec: now() + 60 }), body: BODY, url: URL_ },
       issuer: { signature: await customToken(CURRENT, { ...liveClaims(), iss: "upstash" }), body: BODY, url: URL_ },
-    };
-    for (const [what, input] of Object.entries(cases)) {
-      const a = await rejection(official.verify(input));
-      const b = await rejection(slim.verify(input));
-      expect(b.message, what).toBe(a.message);
-    }
+      "no issuer": { signature: await customToken(CURRENT, { ...liveClaims(), iss: undefined }), body: BODY, url: URL_ },
+      "exp not a number": { signature: await customToken(CURRENT, { ...liveClaims(), exp: "soon" }), body: BODY, url: URL_ },
+    });
   });
 });
