@@ -13,6 +13,9 @@ import type { Worker } from "../worker/create-worker.ts";
 import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
 
 export { createNodeVerifier } from "../node/node-verifier.ts";
+export { createNodeFetch, type NodeFetchOptions } from "../node/node-fetch.ts";
+export { NODE_PARTS } from "../node/node-parts.ts";
+export { createNodeRequester, nodeRedis, type NodeRequesterOptions } from "../node/upstash-requester.ts";
 
 /** Options of {@link serveNode}. */
 export interface ServeNodeOptions extends AdapterOptions {

@@ -5,14 +5,16 @@
  * - the backend is the official `@upstash/redis` client on the node:http requester
  *   (`upstash-requester.ts`: a turn's commands share one `/pipeline` request);
  * - the broker client is `QStashFetchBroker` on `createNodeFetch`, with publish batching on (a
- *   turn's publishes share one `POST /v2/batch`; a lone publish is sent as usual).
+ *   turn's publishes share one `POST /v2/batch`; a lone publish is sent as usual);
+ * - deliveries are verified on node:crypto (`createNodeVerifier`: the official Receiver's checks,
+ *   about 10 µs a token instead of 80–160).
  * @module
  */
 import { RedisBackend } from "../backend/redis/redis-backend.ts";
 import { QStashFetchBroker } from "../broker/qstash-fetch.ts";
 import type { EnvParts } from "../env-config.ts";
-import { createQStashVerifier } from "../verify/qstash-verifier.ts";
 import { createNodeFetch } from "./node-fetch.ts";
+import { createNodeVerifier } from "./node-verifier.ts";
 import { nodeRedis } from "./upstash-requester.ts";
 
 /**
@@ -23,5 +25,5 @@ import { nodeRedis } from "./upstash-requester.ts";
 export const NODE_PARTS: EnvParts = {
   backend: (v) => new RedisBackend({ redis: nodeRedis({ url: v.url, token: v.token }), resultExpiresMs: v.resultExpiresMs, prefix: v.prefix }),
   broker: (v) => new QStashFetchBroker({ ...v, fetch: createNodeFetch(), batch: true }),
-  verifier: (v) => createQStashVerifier(v),
+  verifier: (v) => createNodeVerifier(v),
 };
