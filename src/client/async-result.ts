@@ -19,7 +19,11 @@ export interface ResultSource {
 export interface GetOptions {
   /** Give up after this many ms with `ResultTimeoutError`. Default: wait forever. */
   timeoutMs?: number;
-  /** First polling interval in ms (grows ×1.5 up to 1 s, so a quick task is seen within a few ms and a long one costs about one read a second). Default 2. */
+  /**
+   * First polling interval in ms (grows ×1.5 up to 1 s, so a quick task is seen within a few ms
+   * and a long one costs about one read a second). A handle from a send that is younger than this
+   * waits it out before the first read (a message just sent has not run yet). Default 1.
+   */
   intervalMs?: number;
   /** Re-raise a FAILURE/REVOKED as an error. Default true. */
   propagate?: boolean;
@@ -35,13 +39,15 @@ export class AsyncResult<T = unknown> {
   readonly #source: ResultSource;
   readonly #now: () => number;
   readonly #runsUntil: number | undefined;
+  readonly #sentAt: number | undefined;
 
-  constructor(id: string, source: ResultSource, options: { messageId?: string; now?: () => number; runsUntilMs?: number } = {}) {
+  constructor(id: string, source: ResultSource, options: { messageId?: string; now?: () => number; runsUntilMs?: number; sentAt?: number } = {}) {
     this.id = id;
     this.#source = source;
     this.messageId = options.messageId;
     this.#runsUntil = options.runsUntilMs;
     this.#now = options.now ?? Date.now;
+    this.#sentAt = options.sentAt;
   }
 
   /** The full stored view (state, result or error, info, retries, dateDone). */
@@ -79,7 +85,9 @@ export class AsyncResult<T = unknown> {
     const running = currentTask();
     if (running && running.disableSyncSubtasks && options.disableSyncSubtasks !== false) throw new SyncSubtaskError();
     const deadline = options.timeoutMs === undefined ? Infinity : this.#now() + options.timeoutMs;
-    let interval = options.intervalMs ?? 2;
+    let interval = options.intervalMs ?? 1;
+    const young = this.#sentAt === undefined ? 0 : this.#sentAt + interval - this.#now();
+    if (young > 0) await new Promise((r) => setTimeout(r, Math.min(young, Math.max(0, deadline - this.#now()))));
     for (;;) {
       const view = await this.view();
       if (isReady(view.state)) return this.#settle(view, options.propagate ?? true);

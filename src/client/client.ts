@@ -93,7 +93,7 @@ function directClient(o: DirectClientOptions): Client {
   return {
     async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
       const sent = await publisher.send(nameOf(target), input, options);
-      return new AsyncResult(sent.id, source, { messageId: sent.messageId, now, runsUntilMs: sent.runsUntilMs });
+      return new AsyncResult(sent.id, source, { messageId: sent.messageId, now, runsUntilMs: sent.runsUntilMs, sentAt: now() });
     },
     result: (id) => new AsyncResult(id, source, { now }),
     revoke: (id, opts) => source.revoke(id, opts),
@@ -155,7 +155,7 @@ function httpClient(o: HttpClientOptions): Client {
         input,
         options: options ?? {},
       });
-      return new AsyncResult(sent.id, source, { messageId: sent.messageId, runsUntilMs: sent.runsUntil });
+      return new AsyncResult(sent.id, source, { messageId: sent.messageId, runsUntilMs: sent.runsUntil, sentAt: Date.now() });
     },
     result: (id) => new AsyncResult(id, source),
     revoke: (id, opts) => source.revoke(id, opts),
