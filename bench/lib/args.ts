@@ -47,7 +47,7 @@ export const CELERIAC_CONCURRENCY = 32;
 /** BullMQ's driver: adds and waits in flight (measured best of 16–128 here). */
 export const BULLMQ_CONCURRENCY = 128;
 
-export const DEFAULT_TOPOLOGY = "client,broker,worker+bridge";
+export const DEFAULT_TOPOLOGY = "client+broker,worker+bridge";
 export const SYSTEMS = ["celeriac", "celeriac-official", "celery", "bullmq", "bullmq-http"];
 
 /** Parse `--flag value` pairs (and the boolean `--ignore-result`). */
