@@ -92,7 +92,7 @@ export function createNodeDeliver(options: NodeDeliverOptions = {}): NodeDeliver
       const t = target(request.url);
       const headers: Record<string, string> = request.headers;
       if (request.body) headers["Content-Length"] = String(request.body.byteLength);
-      const req = (t.secure ? https : http).request({ ...t.options, method: request.method, headers, timeout: request.timeoutMs, signal: request.signal }, (res) => {
+      const req = (t.secure ? https : http).request({ ...t.options, method: request.method, headers, timeout: request.timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", reject);
@@ -115,6 +115,7 @@ export function createNodeDeliver(options: NodeDeliverOptions = {}): NodeDeliver
       });
       req.on("timeout", () => req.destroy(Object.assign(new Error("request timed out"), { name: "TimeoutError" })));
       req.on("error", reject);
+      if (request.attempt) request.attempt.cancel = () => req.destroy(Object.assign(new Error("the broker is shutting down"), { name: "AbortError" }));
       req.end(request.body ?? undefined);
     });
 

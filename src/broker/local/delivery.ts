@@ -18,8 +18,14 @@ export interface RawDeliveryRequest {
   body: Uint8Array | null;
   /** Abandon the attempt after this many ms without an answer. */
   timeoutMs: number;
-  /** Aborted when the broker shuts down. */
-  signal?: AbortSignal;
+  /** The broker's hold on this attempt: the deliver sets `cancel`, which the broker calls when it shuts down. */
+  attempt?: AttemptHandle;
+}
+
+/** Lets the broker cut an attempt short (on close) without an `AbortSignal` per request. */
+export interface AttemptHandle {
+  /** Set by the deliver while the request is in flight: abandons it. */
+  cancel?: () => void;
 }
 
 /** What the fast path answers. */
@@ -79,12 +85,14 @@ export async function deliveryRequest(msg: StoredMessage, signer: TokenSigner, n
 
 async function send(deliver: Deliver, req: RawDeliveryRequest): Promise<RawDeliveryResponse> {
   if (deliver.raw) return deliver.raw(req);
+  const stop = new AbortController();
+  if (req.attempt) req.attempt.cancel = () => stop.abort();
   const response = await deliver(
     new Request(req.url, {
       method: req.method,
       headers: req.headers,
       body: req.body as Uint8Array<ArrayBuffer> | null,
-      signal: req.signal ? AbortSignal.any([AbortSignal.timeout(req.timeoutMs), req.signal]) : AbortSignal.timeout(req.timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(req.timeoutMs), stop.signal]),
       redirect: "follow",
     }),
   );
@@ -94,12 +102,12 @@ async function send(deliver: Deliver, req: RawDeliveryRequest): Promise<RawDeliv
 /** Attempt one delivery of `msg`. */
 export async function attemptDelivery(
   msg: StoredMessage,
-  context: { deliver: Deliver; signer: TokenSigner; nowMs: number; timeoutMs: number; signal?: AbortSignal },
+  context: { deliver: Deliver; signer: TokenSigner; nowMs: number; timeoutMs: number; attempt?: AttemptHandle },
 ): Promise<AttemptOutcome> {
   let response: RawDeliveryResponse;
   try {
     const request = await deliveryRequest(msg, context.signer, context.nowMs, context.timeoutMs);
-    if (context.signal) request.signal = context.signal;
+    if (context.attempt) request.attempt = context.attempt;
     response = await send(context.deliver, request);
   } catch (err) {
     return { ok: false, nonRetryable: false, response: { error: describe(err) } };

@@ -6,7 +6,7 @@
  */
 
 import type { TokenSigner } from "../../verify/qstash-jwt.ts";
-import { attemptDelivery, type AttemptOutcome, type Deliver } from "./delivery.ts";
+import { type AttemptHandle, attemptDelivery, type AttemptOutcome, type Deliver } from "./delivery.ts";
 import { IdFactory } from "./ids.ts";
 import type { MessageState, ResponseRecord, StoredMessage } from "./message.ts";
 import type { PublishConfig } from "./publish-config.ts";
@@ -227,11 +227,11 @@ export class BrokerEngine {
     if (msg.cancelRequested) return this.#finish(msg, "CANCELED");
     msg.state = "ACTIVE";
     this.record("ACTIVE", msg);
-    // One controller per attempt (aborted by close()), so no signal collects a listener per request.
-    const abort = new AbortController();
-    this.#attempts.add(abort);
-    const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#keys.signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs, signal: abort.signal });
-    this.#attempts.delete(abort);
+    // A plain handle per attempt (its deliver sets `cancel`; close() calls it): no AbortSignal per request.
+    const attempt: AttemptHandle = {};
+    this.#attempts.add(attempt);
+    const outcome = await attemptDelivery(msg, { deliver: this.options.deliver, signer: this.#keys.signer, nowMs: this.now(), timeoutMs: this.options.timeoutMs, attempt });
+    this.#attempts.delete(attempt);
     if (!outcome.ok && this.#closing) {
       // Cut short by close(): not a failed attempt. Give the message back as it was.
       this.gates.onAttemptEnd(msg);
@@ -312,12 +312,12 @@ export class BrokerEngine {
   #renewTimer: ReturnType<typeof setInterval> | undefined;
 
   /** Stop the loop; give parked and ready messages back to the store. */
-  readonly #attempts = new Set<AbortController>();
+  readonly #attempts = new Set<AttemptHandle>();
   #closing = false;
 
   async close(): Promise<void> {
     this.#closing = true;
-    for (const a of this.#attempts) a.abort();
+    for (const a of this.#attempts) a.cancel?.();
     if (this.#renewTimer) clearInterval(this.#renewTimer);
     await this.scheduler.close();
     const giveBack = [...this.gates.drain(), ...this.scheduler.takeReady()];
