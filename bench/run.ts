@@ -9,7 +9,7 @@
  * also from its own counter. Prints one JSON line per measurement, ratio and target, then the
  * table; the JSON lines are also written to bench/out/bench-<time>.jsonl. Progress goes to stderr.
  *
- *   npm run bench -- [--n 5000] [--reps 3] [--latency-n 500] [--warmup 1000] [--only celeriac,celery]
+ *   npm run bench -- [--n 5000] [--reps 3] [--latency-n 500] [--warmup 3000] [--only celeriac,celery]
  *                    [--topology client,broker,worker+bridge] [--redis redis://127.0.0.1:6379] [--db 13] [--retries 2]
  * @module
  */
