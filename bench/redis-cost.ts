@@ -36,10 +36,10 @@ interface Path {
 }
 
 const PATHS: Path[] = [
-  { path: "default task with result", task: add.name, documented: 5, explain: "claim (EVALSHA + MGET + SET NX GET PX) + storeMeta SUCCESS (EVALSHA + SET PX GET)" },
+  { path: "default task with result", task: add.name, documented: 6, explain: "claim (EVALSHA + MGET + SET NX GET PX) + storeMeta SUCCESS (EVALSHA + SET PX GET + PUBLISH)" },
   { path: "ignoreResult", task: add.name, options: { ignoreResult: true }, documented: 3, explain: "claim only; no result write" },
-  { path: "acksLate", task: addAcksLate.name, documented: 5, explain: "claim as a lease (same script) + storeMeta" },
-  { path: "trackStarted", task: addTrackStarted.name, documented: 6, explain: "claim writes STARTED in the same script (+1 SET PX) + storeMeta" },
+  { path: "acksLate", task: addAcksLate.name, documented: 6, explain: "claim as a lease (same script) + storeMeta + PUBLISH" },
+  { path: "trackStarted", task: addTrackStarted.name, documented: 7, explain: "claim writes STARTED in the same script (+1 SET PX) + storeMeta + PUBLISH" },
 ];
 
 const stats = await connectStats(args.redisUrl);

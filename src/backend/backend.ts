@@ -90,6 +90,13 @@ export interface Backend {
   /** The stored meta for `id`, or null when nothing is stored (PENDING). */
   getMeta(id: string): Promise<TaskMeta | null>;
   /**
+   * Optional: call `onMeta` with each READY meta stored for `id` from now on (Redis pub/sub:
+   * the worker's backend publishes them). Resolves once listening, with the function that stops;
+   * undefined when this backend cannot listen. `AsyncResult.get()` uses it to wake up at once
+   * instead of polling.
+   */
+  watch?(id: string, onMeta: (meta: TaskMeta) => void): Promise<(() => void) | undefined>;
+  /**
    * Store `meta` with a TTL unless a SUCCESS is already stored (SUCCESS is sticky).
    * @returns false when the write was refused because SUCCESS is stored.
    */

@@ -13,7 +13,12 @@ export interface ResultSource {
   /** Revoke; `messageId` lets the broker cancel a pending message too; `expiresAt` (epoch ms) is the latest the message may still start, which the tombstone outlives. */
   revoke(id: string, options?: { messageId?: string; expiresAt?: number }): Promise<void>;
   forget(id: string): Promise<void>;
+  /** Optional: call `onView` when the task's READY view is stored (pub/sub); resolves with the function that stops, or undefined when it cannot listen. */
+  watch?(id: string, onView: (view: ResultView) => void): Promise<(() => void) | undefined>;
 }
+
+/** While `get()` listens for the result, it still polls (in case a message is lost) from this interval on. */
+const WATCHED_POLL_MS = 25;
 
 /** Options of `get()`. */
 export interface GetOptions {
@@ -27,6 +32,12 @@ export interface GetOptions {
   intervalMs?: number;
   /** Re-raise a FAILURE/REVOKED as an error. Default true. */
   propagate?: boolean;
+  /**
+   * Listen for the result (Redis pub/sub, in direct mode with a client that can subscribe) when
+   * the first read finds it not ready, and wake up as soon as the worker stores it; polling goes
+   * on at 25 ms and up in case a message is lost. Default true.
+   */
+  listen?: boolean;
   /** Allow `get()` inside a running task (deadlock risk). Default false. */
   disableSyncSubtasks?: boolean;
 }
@@ -85,17 +96,47 @@ export class AsyncResult<T = unknown> {
     const running = currentTask();
     if (running && running.disableSyncSubtasks && options.disableSyncSubtasks !== false) throw new SyncSubtaskError();
     const deadline = options.timeoutMs === undefined ? Infinity : this.#now() + options.timeoutMs;
+    const propagate = options.propagate ?? true;
     let interval = options.intervalMs ?? 1;
     const young = this.#sentAt === undefined ? 0 : this.#sentAt + interval - this.#now();
-    if (young > 0) await new Promise((r) => setTimeout(r, Math.min(young, Math.max(0, deadline - this.#now()))));
-    for (;;) {
-      const view = await this.view();
-      if (isReady(view.state)) return this.#settle(view, options.propagate ?? true);
-      const left = deadline - this.#now();
-      if (left <= 0) throw new ResultTimeoutError(this.id, options.timeoutMs ?? 0);
-      await new Promise((r) => setTimeout(r, Math.min(interval, left)));
-      interval = Math.min(interval * 1.5, 1000);
+    // A message just sent has not run yet: no read that cannot find it.
+    let first: ResultView | undefined;
+    if (young <= 0) {
+      first = await this.view();
+      if (isReady(first.state)) return this.#settle(first, propagate);
     }
+    let heard: ResultView | undefined;
+    let wake = () => {};
+    const stop = options.listen === false || !this.#source.watch ? undefined : await this.#source.watch(this.id, (view) => {
+      if (!isReady(view.state)) return;
+      heard = view;
+      wake();
+    }).catch(() => undefined);
+    try {
+      // Listening: read once more, since the result may have been stored before the subscription.
+      if (stop) interval = Math.max(interval, WATCHED_POLL_MS);
+      else if (young > 0) await this.#sleep(Math.min(young, deadline - this.#now()));
+      let known = stop ? undefined : first;
+      for (;;) {
+        const view = heard ?? known ?? (await this.view());
+        known = undefined;
+        if (isReady(view.state)) return this.#settle(view, propagate);
+        if (heard) continue;
+        const left = deadline - this.#now();
+        if (left <= 0) throw new ResultTimeoutError(this.id, options.timeoutMs ?? 0);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(interval, left));
+          wake = () => (clearTimeout(timer), resolve());
+        });
+        interval = Math.min(interval * 1.5, 1000);
+      }
+    } finally {
+      stop?.();
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
   }
 
   #settle(view: ResultView, propagate: boolean): T {

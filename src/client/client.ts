@@ -89,6 +89,7 @@ function directClient(o: DirectClientOptions): Client {
     fetch: async (id) => toResultView(id, await o.backend.getMeta(id)),
     forget: (id) => o.backend.forget(id),
     revoke: (id, opts) => revokeDirect(o.backend, o.broker, id, ttl, now, opts?.messageId, opts?.expiresAt),
+    watch: o.backend.watch ? (id, onView) => o.backend.watch!(id, (meta) => onView(toResultView(id, meta))) : undefined,
   };
   return {
     async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {

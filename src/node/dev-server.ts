@@ -10,20 +10,17 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
-import { Redis } from "@upstash/redis";
 import type { Backend } from "../backend/backend.ts";
 import { MemoryBackend } from "../backend/memory.ts";
-import { RedisBackend } from "../backend/redis/redis-backend.ts";
 import { createLocalBroker, type LocalBroker } from "../broker/local/create-local-broker.ts";
 import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN } from "../broker/local/dev-credentials.ts";
-import { QStashBroker } from "../broker/qstash.ts";
 import { setContextStorage } from "../execution/current.ts";
 import { consoleLogger, type Logger } from "../execution/logger.ts";
 import { type Registry, toRegistry } from "../task/registry.ts";
 import type { AnyTask } from "../task/task.ts";
-import { createQStashVerifier } from "../verify/qstash-verifier.ts";
 import { createWorker, type Worker } from "../worker/create-worker.ts";
 import { nodeBrokerOptions } from "./broker-node-options.ts";
+import { NODE_PARTS } from "./node-parts.ts";
 import { startRedisRestBridge, type StartedRedisRestBridge } from "./redis-rest-server.ts";
 import { createDashboard, RecentTasks } from "./dashboard.ts";
 import { devSchedules, syncDevSchedules } from "./dev-schedules.ts";
@@ -76,7 +73,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   let backend: Backend;
   if (options.redis) {
     bridge = await startRedisRestBridge({ redisUrl: options.redis, port: 0 });
-    backend = new RedisBackend({ redis: new Redis({ url: bridge.url, token: bridge.token, enableTelemetry: false }), resultExpiresMs });
+    backend = NODE_PARTS.backend({ url: bridge.url, token: bridge.token, prefix: undefined, resultExpiresMs, disableTelemetry: true });
   } else {
     backend = new MemoryBackend();
   }
@@ -95,12 +92,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const host = options.host ?? "127.0.0.1";
   const { server, port } = await listen(fetchHandler, host, options.port ?? 8787);
   const url = `http://${host}:${port}`;
-  const publisherBroker = recent.wrap(new QStashBroker({ baseUrl: url, token: DEV_TOKEN }));
+  const publisherBroker = recent.wrap(NODE_PARTS.broker({ baseUrl: url, token: DEV_TOKEN }));
   worker = createWorker({
     tasks: registry,
     backend,
     broker: publisherBroker,
-    verifier: createQStashVerifier({ currentSigningKey: DEV_CURRENT_SIGNING_KEY, nextSigningKey: DEV_NEXT_SIGNING_KEY }),
+    verifier: NODE_PARTS.verifier({ currentSigningKey: DEV_CURRENT_SIGNING_KEY, nextSigningKey: DEV_NEXT_SIGNING_KEY }),
     publicUrl: url,
     apiToken,
     resultExpires: resultExpiresMs / 1000,

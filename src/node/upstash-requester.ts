@@ -13,7 +13,8 @@
  * Wire as the official client: `POST <url>/` with the JSON command array (`/pipeline`,
  * `/multi-exec` with an array of them), `Authorization: Bearer`, the read-your-writes sync token
  * echoed. Replies are read as plain JSON (no `Upstash-Encoding: base64`): values must be UTF-8,
- * which celeriac's JSON always is. Streaming (SUBSCRIBE) is not supported.
+ * which celeriac's JSON always is. `subscribe()`/`psubscribe()` stream Server-Sent Events, each
+ * on its own connection (a long-lived stream must not hold a pooled socket).
  * @module
  */
 import http from "node:http";
@@ -125,6 +126,15 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
     }
   };
 
+  const parseError = (text: string): string | undefined => {
+    try {
+      const json = JSON.parse(text) as { error?: unknown };
+      return typeof json?.error === "string" ? json.error : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
   const parse = (answer: Answer, sent: string): unknown => {
     try {
       return JSON.parse(answer.text);
@@ -162,13 +172,45 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
 
   const enqueue = turnBatcher<Pending>(maxBatch, (chunk) => void flush(chunk));
 
+  /**
+   * A streaming request (SUBSCRIBE over Server-Sent Events): resolves `{ result: 1 }` once the
+   * server answers 200 (as the official client), then hands each `data:` line to `onMessage` until
+   * the signal aborts or the server ends the stream. A refusal resolves as `{ error }`.
+   */
+  const stream = (path: string, req: UpstashRequest): Promise<UpstashResponse> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify(req.body ?? []);
+      const headers: Record<string, string> = { ...req.headers, "content-type": "application/json", authorization: auth, "content-length": String(Buffer.byteLength(body)) };
+      const out = transport.request({ ...target, agent: false, path, method: "POST", headers, signal: req.signal ?? undefined }, (res) => {
+        res.setEncoding("utf8");
+        if (res.statusCode !== 200) {
+          let text = "";
+          res.on("data", (c: string) => (text += c));
+          res.on("end", () => resolve({ error: `${(parseError(text) ?? `HTTP ${res.statusCode}`)}, command was: ${path}` }));
+          return;
+        }
+        resolve({ result: 1 });
+        let buffered = "";
+        res.on("data", (chunk: string) => {
+          buffered += chunk;
+          let nl: number;
+          while ((nl = buffered.indexOf("\n")) >= 0) {
+            const line = buffered.slice(0, nl).replace(/\r$/, "");
+            buffered = buffered.slice(nl + 1);
+            if (line.startsWith("data: ")) req.onMessage?.(line.slice(6));
+          }
+        });
+        res.on("error", () => {}); // an abort ends the stream; nothing is waiting on it any more
+      });
+      out.on("error", reject);
+      out.end(body);
+    });
+
   const requester: NodeRequester = {
     readYourWrites: options.readYourWrites ?? true,
     upstashSyncToken: "",
     request<TResult>(req: UpstashRequest): Promise<{ result?: TResult; error?: string }> {
-      if (req.isStreaming || req.onMessage) {
-        return Promise.reject(new errors.UpstashError("Streaming commands (SUBSCRIBE) are not supported by createNodeRequester; use new Redis({ url, token }) for them."));
-      }
+      if (req.isStreaming) return stream(`${base.pathname}${(req.path ?? []).join("/")}`, req) as Promise<{ result?: TResult }>;
       if (req.path?.length || req.headers || req.signal) {
         const path = `${base.pathname}${(req.path ?? []).join("/")}`;
         return send(path, JSON.stringify(req.body)) as Promise<{ result?: TResult }>;

@@ -86,8 +86,8 @@ describe.skipIf(!redisUp)("RedisBackend over the REST bridge", () => {
       await backend.storeMeta(meta(id, SUCCESS, 1), 60_000);
       await backend.getMeta(id);
       expect(backend.commands.snapshot()).toEqual({
-        total: 6,
-        byOperation: { claim: 3, storeMeta: 2, getMeta: 1 },
+        total: 7,
+        byOperation: { claim: 3, storeMeta: 3, getMeta: 1 }, // storeMeta: EVALSHA + SET + PUBLISH
         operations: { claim: 1, storeMeta: 1, getMeta: 1 },
       });
     });

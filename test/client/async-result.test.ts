@@ -1,11 +1,15 @@
 /**
  * `AsyncResult.get()` polling: a handle from a send does not read before its first interval (a
- * message just sent has not run yet), while a handle on an existing result reads at once.
+ * message just sent has not run yet), while a handle on an existing result reads at once; with a
+ * source that can listen (pub/sub), `get()` wakes when the result is published, reads once after
+ * subscribing (a result stored before it is not missed), polls on if a message is lost, and stops
+ * listening when it returns.
  */
 import { describe, expect, it } from "vitest";
 import { AsyncResult, type ResultSource } from "../../src/client/async-result.ts";
 import type { ResultView } from "../../src/client/result-view.ts";
 import { PENDING, SUCCESS } from "../../src/states.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** A source whose result is ready from `readyAt` (epoch ms) on, counting reads. */
 function source(readyAt: number) {
@@ -47,5 +51,73 @@ describe("AsyncResult.get() polling", () => {
     expect(reads.length).toBeGreaterThan(1);
     const gaps = reads.slice(1).map((t, i) => t - reads[i]);
     expect(gaps.every((g) => g >= 4)).toBe(true); // ≥ the 5 ms interval, less 1 ms of clock rounding
+  });
+});
+
+describe("AsyncResult.get() listening", () => {
+  /** A source whose result is stored at `store()`; it publishes unless `lose` is set. */
+  function listening(options: { lose?: boolean } = {}) {
+    let stored = false;
+    let listener: ((v: ResultView) => void) | undefined;
+    const events: string[] = [];
+    const done = (id: string) => ({ id, state: SUCCESS, result: 7 }) as unknown as ResultView;
+    const src: ResultSource = {
+      async fetch(id) {
+        events.push("read");
+        return stored ? done(id) : ({ id, state: PENDING, result: null } as unknown as ResultView);
+      },
+      async watch(id, onView) {
+        events.push("subscribe");
+        listener = (v) => onView(v);
+        return () => {
+          events.push("unsubscribe");
+          listener = undefined;
+        };
+      },
+      revoke: async () => {},
+      forget: async () => {},
+    };
+    return {
+      src,
+      events,
+      store(id: string) {
+        stored = true;
+        if (!options.lose) listener?.(done(id));
+      },
+      listening: () => listener !== undefined,
+    };
+  }
+
+  it("wakes as soon as the result is published, long before its next poll, and stops listening", async () => {
+    const s = listening();
+    const r = new AsyncResult("w1", s.src, { sentAt: Date.now() });
+    const waiting = r.get({ intervalMs: 60_000, timeoutMs: 120_000 });
+    await waitFor(() => s.listening() && s.events.includes("read"), { what: "the subscription and the read after it" });
+    s.store("w1");
+    expect(await waiting).toBe(7);
+    expect(s.events).toEqual(["subscribe", "read", "unsubscribe"]);
+  });
+
+  it("a result stored before the subscription is found by the read that follows it", async () => {
+    const s = listening();
+    s.store("w2");
+    expect(await new AsyncResult("w2", s.src, { sentAt: Date.now() }).get({ intervalMs: 60_000 })).toBe(7);
+    expect(s.events).toEqual(["subscribe", "read", "unsubscribe"]);
+  });
+
+  it("a lost message is made up for by polling", async () => {
+    const s = listening({ lose: true });
+    const waiting = new AsyncResult("w3", s.src, { sentAt: Date.now() }).get({ intervalMs: 1 });
+    await waitFor(() => s.events.includes("read"), { what: "the first read" });
+    s.store("w3");
+    expect(await waiting).toBe(7);
+    expect(s.events.at(-1)).toBe("unsubscribe");
+  });
+
+  it("an existing result is read without subscribing", async () => {
+    const s = listening();
+    s.store("w4");
+    expect(await new AsyncResult("w4", s.src).get()).toBe(7);
+    expect(s.events).toEqual(["read"]);
   });
 });

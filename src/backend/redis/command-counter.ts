@@ -13,20 +13,22 @@
  * | operation | billed | commands |
  * |---|---|---|
  * | getMeta | 1 | GET |
- * | storeMeta | 2 | EVALSHA + SET PX GET; 3 when refused (SUCCESS stored: + SET restore) or publishing |
+ * | storeMeta | 3 | EVALSHA + SET PX GET + PUBLISH of a READY meta (`publishResults`, the default); 2 for other states or without publishing; +1 when refused (SUCCESS stored: + SET restore) |
  * | forget | 1 | DEL |
  * | claim | 3 | EVALSHA + MGET + SET NX GET PX; 2 when revoked or succeeded (no SET); 4 on a late takeover; +1 with `started` |
  * | releaseClaim | 3 | EVALSHA + GET + DEL; 2 when not held by the token |
  * | revoke | 4 | EVALSHA + SET tombstone + GET + SET meta; 3 when a READY state is kept; +1 publishing |
  * | isRevoked | 1 | EXISTS |
+ * | watch | 2 | SUBSCRIBE, and UNSUBSCRIBE when `get()` stops listening |
  * | acquireLock | 1 | SET NX PX |
  * | releaseLock | 3 | EVALSHA + GET + DEL; 2 when not held by the token |
  * | reserveIdempotencyKey | 1 | SET NX GET PX |
  * | getCached | 1 | GET |
  * | setCached | 1 | SET PX |
  *
- * Per task: with a result (claim + storeMeta) 5; `ignoreResult` (claim only) 3; `acksLate`
- * (claim + storeMeta) 5; `trackStarted` adds 1 (STARTED written inside the claim).
+ * Per task: with a result (claim + storeMeta) 6, 5 with `publishResults: false`; `ignoreResult`
+ * (claim only) 3; `acksLate` (claim + storeMeta) 6; `trackStarted` adds 1 (STARTED written
+ * inside the claim).
  * @module
  */
 

@@ -24,7 +24,7 @@ import { revokeScript } from "./scripts/revoke.ts";
 import { storeMetaScript } from "./scripts/store-meta.ts";
 
 /** The `@upstash/redis` methods `RedisBackend` calls; any client with these works. */
-export type BackendRedis = Pick<Redis, "evalsha" | "eval" | "get" | "set" | "del" | "exists">;
+export type BackendRedis = Pick<Redis, "evalsha" | "eval" | "get" | "set" | "del" | "exists"> & Partial<Pick<Redis, "subscribe">>;
 
 /** Options of {@link RedisBackend}. */
 export interface RedisBackendOptions {
@@ -42,11 +42,13 @@ export interface RedisBackendOptions {
   resultExpiresMs: number;
   /**
    * Also PUBLISH each READY result (SUCCESS, FAILURE, REVOKED) on its key's channel, as
-   * Celery's Redis backend does, so a Python `AsyncResult.get()` already waiting wakes up.
-   * Costs one billed command per READY result. Default false: Python clients that read after
-   * the result is stored (and every celeriac client, which polls) do not need it.
+   * Celery's Redis backend does, so an `AsyncResult.get()` already waiting (celeriac's or
+   * Python Celery's) wakes up at once instead of at its next poll. Costs one billed command per
+   * READY result. Default true; `false` saves that command when nobody waits with `get()`.
    */
   publishResults?: boolean;
+  /** How long `watch()` waits for the server to confirm a subscription before giving up (get() then polls). Default 2000 ms. */
+  subscribeTimeoutMs?: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export class RedisBackend implements Backend {
   readonly commands = new CommandCounter();
   readonly #redis: BackendRedis;
   readonly #publish: boolean;
+  readonly #subscribeTimeoutMs: number;
 
   constructor(options: RedisBackendOptions) {
     if (!options || !options.redis) {
@@ -79,7 +82,8 @@ export class RedisBackend implements Backend {
       );
     }
     this.#redis = options.redis;
-    this.#publish = options.publishResults ?? false;
+    this.#publish = options.publishResults ?? true;
+    this.#subscribeTimeoutMs = options.subscribeTimeoutMs ?? 2000;
     this.keys = createKeys(options.prefix);
     this.resultExpiresMs = requireTtl(options.resultExpiresMs, "RedisBackend resultExpiresMs");
   }
@@ -87,6 +91,38 @@ export class RedisBackend implements Backend {
   async getMeta(id: string): Promise<TaskMeta | null> {
     const reply = await this.#command("getMeta", () => this.#redis.get(this.keys.result(id)));
     return decodeObject<TaskMeta>(reply, "result meta");
+  }
+
+  /**
+   * Subscribe to `id`'s result channel (SUBSCRIBE over the REST API's Server-Sent Events; the
+   * official client's `subscribe`). Undefined when the client cannot subscribe, the server
+   * refuses, or it does not confirm within `subscribeTimeoutMs`. Billed: SUBSCRIBE, and
+   * UNSUBSCRIBE when it stops.
+   */
+  async watch(id: string, onMeta: (meta: TaskMeta) => void): Promise<(() => void) | undefined> {
+    const subscribe = this.#redis.subscribe;
+    if (!subscribe) return undefined;
+    const sub = subscribe.call(this.#redis, this.keys.result(id));
+    const stop = () => void sub.unsubscribe().catch(() => {});
+    const confirmed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), this.#subscribeTimeoutMs);
+      sub.on("subscribe", () => (clearTimeout(timer), resolve(true)));
+      sub.on("error", () => (clearTimeout(timer), resolve(false)));
+    });
+    if (!confirmed) {
+      stop();
+      return undefined;
+    }
+    this.commands.add("watch", 2);
+    sub.on("message", ({ message }: { message: unknown }) => {
+      try {
+        const meta = typeof message === "string" ? (JSON.parse(message) as TaskMeta) : (message as TaskMeta);
+        if (meta && typeof meta === "object" && typeof meta.status === "string") onMeta(meta);
+      } catch {
+        // Not a meta (someone else published on the channel): the next read finds the truth.
+      }
+    });
+    return stop;
   }
 
   async storeMeta(meta: TaskMeta, ttlMs: number): Promise<boolean> {
