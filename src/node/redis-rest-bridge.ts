@@ -3,11 +3,16 @@
  * so the unmodified `@upstash/redis` client works against a self-hosted Redis (CI, dev, or users
  * without Upstash). Spec: `shared/reference/redis-rest.md` §1 and §4.
  *
- * Endpoints: `POST /` (one JSON command), `POST /pipeline`, `POST /multi-exec`, and the path form
- * `GET|POST|PUT|HEAD /<command>/<arg>…?<OPTION>=<value>`. Statuses: 200 on success (pipeline and
- * transaction items carry their own `{error}`), 400 for a Redis error on a single command, a
- * discarded transaction or a malformed request, 401 for a missing or wrong token, 405 for other
- * methods, 503 while Redis is unreachable.
+ * Endpoints: `POST /` (one JSON command), `POST /pipeline`, `POST /multi-exec`, the path form
+ * `GET|POST|PUT|HEAD /<command>/<arg>…?<OPTION>=<value>`, and Pub/Sub as Server-Sent Events:
+ * `GET|POST /subscribe/<channel>` and `/psubscribe/<pattern>` (what `redis.subscribe()` and
+ * `redis.psubscribe()` of `@upstash/redis` use; one channel or pattern per stream, a `/` inside it
+ * percent-encoded). Statuses: 200 on success (pipeline and transaction items carry their own
+ * `{error}`; a subscription answers a `text/event-stream` once Redis has confirmed it, see
+ * `redis-rest-subscriptions.ts`), 400 for a Redis error on a single command, a discarded
+ * transaction or a malformed request, 401 for a missing or wrong token, 405 for other methods,
+ * 503 while Redis is unreachable. SUBSCRIBE and the other subscription commands sent as JSON
+ * commands are refused (400): they only exist as streams.
  * @module
  */
 import { Buffer } from "node:buffer";
@@ -19,6 +24,8 @@ import { checkCommand } from "./redis-rest-command.ts";
 import { RedisConnection, type RedisConnectionOptions } from "./redis-rest-connection.ts";
 import { commandOptions, runCommand, runPipeline, runTransaction } from "./redis-rest-execute.ts";
 import { errorJson, itemsJson, resultJson } from "./redis-rest-reply.ts";
+import { RedisSubscriber, type SubscriptionKind } from "./redis-rest-subscriber.ts";
+import { SubscriptionStreams } from "./redis-rest-subscriptions.ts";
 
 /** Options of {@link createRedisRestBridge}. */
 export interface RedisRestBridgeOptions extends RedisConnectionOptions {
@@ -31,6 +38,8 @@ export interface RedisRestBridgeOptions extends RedisConnectionOptions {
    * per-command timer (it costs ~20 µs per command); a dead Redis is detected by the socket.
    */
   commandTimeoutMs?: number;
+  /** Interval of the keep-alive comment on open `/subscribe` streams, in ms; 0 turns it off. Default 30000. */
+  subscriptionHeartbeatMs?: number;
 }
 
 /** The bridge: a Hono app (serve `bridge.fetch`) plus control of its Redis connection. */
@@ -39,11 +48,25 @@ export type RedisRestBridge = Hono & {
   readonly redisLabel: string;
   /** Resolves once Redis answers; rejects with the last connection error after `timeoutMs` (default 5000). */
   waitUntilReady(timeoutMs?: number): Promise<void>;
-  /** Closes the Redis connection if the bridge created it (a client you passed in stays open). */
+  /**
+   * Ends every open `/subscribe` stream (each first gets an `unsubscribe` event) and refuses new
+   * ones. `close()` does it too; an HTTP server waits for open streams before it closes, so call
+   * this first when you close the server yourself.
+   */
+  closeSubscriptions(): void;
+  /**
+   * Ends the subscription streams, closes the subscriber connection, and closes the Redis
+   * connection if the bridge created it (a client you passed in stays open).
+   */
   close(): Promise<void>;
 };
 
 const JSON_HEADERS = { "content-type": "application/json" };
+/**
+ * `connection: close` so that a stream the bridge ends also frees its socket at once (an idle
+ * keep-alive socket would hold up the HTTP server's close).
+ */
+const EVENT_STREAM_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "close" };
 
 /** A request refused before any command ran: status and Redis-style message. */
 class Refusal {
@@ -73,6 +96,11 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
   const connection = new RedisConnection(options);
   const client = connection.client;
   const sendOptions = commandOptions(options.commandTimeoutMs);
+  const subscriber = new RedisSubscriber(client);
+  const streams = new SubscriptionStreams(subscriber, {
+    heartbeatMs: options.subscriptionHeartbeatMs,
+    confirmTimeoutMs: options.connectTimeoutMs,
+  });
   const app = new Hono();
 
   const reply = (c: Context, body: string, status: 200 | 400 | 401 | 404 | 405 | 500 | 503 = 200) =>
@@ -161,6 +189,22 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
     }
   });
 
+  const subscribe = async (c: Context, kind: SubscriptionKind) => {
+    const name = subscriptionName(c, kind);
+    if (name instanceof Refusal) return refuse(c, name);
+    try {
+      const gate = connection.whenReady();
+      if (gate !== undefined) await gate;
+      const body = await streams.open(kind, name, c.req.raw.signal);
+      return c.body(body, 200, EVENT_STREAM_HEADERS);
+    } catch (err) {
+      return failure(c, err);
+    }
+  };
+  for (const kind of ["subscribe", "psubscribe"] as const) {
+    app.on(["GET", "POST"], [`/${kind}`, `/${kind}/*`], (c) => subscribe(c, kind));
+  }
+
   app.on(["GET", "POST", "PUT", "HEAD"], "/*", async (c) => {
     const command = await pathCommand(c, maxBytes);
     if (command instanceof Refusal) return refuse(c, command);
@@ -175,7 +219,12 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
   return Object.assign(app, {
     redisLabel: connection.label,
     waitUntilReady: (timeoutMs?: number) => connection.waitUntilReady(timeoutMs),
-    close: () => connection.close(),
+    closeSubscriptions: () => streams.close(),
+    close: async () => {
+      streams.close();
+      await subscriber.close();
+      await connection.close();
+    },
   });
 }
 
@@ -216,6 +265,28 @@ function authorized(c: Context, token: Buffer): boolean {
   if (given === undefined) return false;
   const bytes = Buffer.from(given, "utf8");
   return bytes.length === token.length && timingSafeEqual(bytes, token);
+}
+
+/**
+ * The channel (or pattern) of `/subscribe/<channel>` or `/psubscribe/<pattern>`: exactly one
+ * non-empty, percent-decoded path segment without line breaks.
+ */
+function subscriptionName(c: Context, kind: SubscriptionKind): string | Refusal {
+  const what = kind === "subscribe" ? "channel" : "pattern";
+  const usage = `use /${kind}/<${what}>, one ${what} per stream, with a "/" inside it written %2F`;
+  const segments = new URL(c.req.url).pathname.slice(kind.length + 1).split("/").filter((s) => s !== "");
+  if (segments.length !== 1) {
+    const got = segments.length === 0 ? `no ${what}` : `${segments.length} path segments`;
+    return new Refusal(400, `ERR /${kind} takes one ${what}, got ${got}: ${usage}.`);
+  }
+  let name: string;
+  try {
+    name = decodeURIComponent(segments[0]);
+  } catch {
+    return new Refusal(400, `ERR the ${what} ${segments[0]} is not valid percent-encoding: ${usage}.`);
+  }
+  if (/[\r\n]/.test(name)) return new Refusal(400, `ERR a ${what} cannot contain a line break: it would break the event stream.`);
+  return name;
 }
 
 /**

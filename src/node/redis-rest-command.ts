@@ -1,7 +1,8 @@
 /**
  * Request side of the Redis REST bridge: turns one JSON command array of the Upstash REST
  * protocol (`["SET", "k", 1, "PX", 500]`) into Redis arguments, and refuses the commands a
- * shared connection cannot serve (blocking, Pub/Sub, transactions and connection state).
+ * shared connection cannot serve: blocking commands, transactions, connection state, and Pub/Sub
+ * subscriptions (served as event streams instead, see `redis-rest-subscriptions.ts`).
  * @module
  */
 
@@ -10,7 +11,8 @@ const BLOCKING =
   "it blocks, and would stall every other request on the bridge's shared Redis connection. " +
   "Use the non-blocking form (LPOP, RPOP, LMOVE, ZPOPMIN, XREAD without BLOCK) and poll, or connect to Redis directly";
 const PUBSUB =
-  "Pub/Sub needs a dedicated connection, which the bridge does not offer. PUBLISH works; subscribe with a direct Redis connection";
+  "a Pub/Sub subscription is a stream, not a command. Subscribe with POST /subscribe/<channel> or /psubscribe/<pattern> " +
+  "(Server-Sent Events; redis.subscribe() in @upstash/redis). PUBLISH works as a command";
 const TRANSACTION =
   "transactions cannot span HTTP requests. Send the commands together to /multi-exec (redis.multi() in @upstash/redis)";
 const CONNECTION =

@@ -18,6 +18,8 @@ export interface BridgeRedisClient {
   readonly options?: { RESP?: 2 | 3; url?: string } | undefined;
   on(event: "ready" | "error", listener: (err?: unknown) => void): unknown;
   off(event: "ready" | "error", listener: (err?: unknown) => void): unknown;
+  /** A new client with the same options; `/subscribe` streams share one, opened on first use. */
+  duplicate?(overrides?: { disableOfflineQueue?: boolean }): unknown;
   destroy(): void;
   close(): Promise<void>;
 }

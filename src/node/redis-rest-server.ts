@@ -4,8 +4,8 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import { ConfigError } from "../errors.ts";
 import { createRedisRestBridge, type RedisRestBridge, type RedisRestBridgeOptions } from "./redis-rest-bridge.ts";
@@ -30,7 +30,10 @@ export interface StartedRedisRestBridge {
   port: number;
   /** The underlying app and its Redis connection. */
   bridge: RedisRestBridge;
-  /** Stops accepting requests, drops idle keep-alive connections, and closes the bridge's Redis connection. */
+  /**
+   * Stops accepting requests, drops idle keep-alive connections, ends open subscription streams,
+   * waits for the requests in flight, then closes the bridge's Redis connections.
+   */
   close(): Promise<void>;
 }
 
@@ -62,6 +65,7 @@ export async function startRedisRestBridge(options: StartRedisRestBridgeOptions)
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
+  const unused = trackUnusedSockets(server);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost(host)}:${port}`,
@@ -70,12 +74,34 @@ export async function startRedisRestBridge(options: StartRedisRestBridgeOptions)
     bridge,
     close: () =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        unused.destroy();
+        // Open subscription streams would keep the server from closing; their sockets close with them.
+        bridge.closeSubscriptions();
+        await stopped;
         await bridge.close();
       })()),
+  };
+}
+
+/**
+ * Sockets that have not carried a request yet. `closeIdleConnections()` leaves them open, and
+ * undici (Node's fetch) opens one whenever a streaming response is aborted, such as an
+ * unsubscribed `redis.subscribe()`: the server's close would then wait for the client's 4 s
+ * keep-alive timeout.
+ */
+function trackUnusedSockets(server: Server): { destroy(): void } {
+  const unused = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    unused.add(socket);
+    socket.once("close", () => unused.delete(socket));
+  });
+  server.on("request", (request: IncomingMessage) => unused.delete(request.socket));
+  return {
+    destroy: () => {
+      for (const socket of unused) socket.destroy();
+    },
   };
 }
 

@@ -103,6 +103,34 @@ describe.skipIf(!hasRedis)("Redis REST bridge through an outage", () => {
       await server.close();
     }
   });
+
+  it("keeps an open subscription stream through an outage: it is subscribed again and gets later messages", async () => {
+    // startRedisRestBridge, whose close does not wait out the spare socket undici opens on unsubscribe.
+    const server = await startRedisRestBridge({ redisUrl: `redis://127.0.0.1:${proxy.port}`, port: 0, maxReconnectDelayMs: 50 });
+    const direct = createClient({ url: REDIS_URL, RESP: 2 });
+    await direct.connect();
+    const channel = `${p}through-outage`;
+    const messages: unknown[] = [];
+    const { Redis } = await import("@upstash/redis");
+    const sub = new Redis({ url: server.url, token: server.token, enableTelemetry: false }).subscribe(channel);
+    try {
+      sub.on("message", ({ message }) => messages.push(message));
+      await new Promise<void>((resolve) => sub.on("subscribe", () => resolve()));
+
+      await proxy.stop();
+      await eventually(async () => (await direct.pubSubNumSub(channel))[channel] === 0, 5000, "Redis to lose the subscriber");
+      await proxy.start();
+      await eventually(async () => (await direct.pubSubNumSub(channel))[channel] === 1, 10_000, "the subscription to come back");
+      await direct.publish(channel, '"after"');
+      await eventually(async () => messages.length === 1, 5000, "the message published after the outage");
+      expect(messages).toEqual(["after"]);
+    } finally {
+      await sub.unsubscribe();
+      await eventually(async () => (await direct.pubSubNumSub(channel))[channel] === 0, 5000, "the unsubscribe");
+      await direct.close();
+      await server.close();
+    }
+  });
 });
 
 describe.skipIf(!hasRedis)("Redis REST bridge with a node-redis client of your own", () => {
@@ -118,6 +146,27 @@ describe.skipIf(!hasRedis)("Redis REST bridge with a node-redis client of your o
       });
       expect(await res.json()).toEqual({ result: Buffer.from("mine").toString("base64") });
       await bridge.close();
+      expect(await client.ping()).toBe("PONG");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("serves subscriptions on a duplicate of your client, which closes with the bridge while yours stays open", async () => {
+    const client = createClient({ url: REDIS_URL, RESP: 2 });
+    await client.connect();
+    try {
+      const bridge = createRedisRestBridge({ client, token: "t" });
+      const res = await bridge.request(`/subscribe/${p}mine`, { method: "POST", headers: { authorization: "Bearer t" } });
+      const reader = res.body!.getReader();
+      const next = async () => new TextDecoder().decode((await reader.read()).value);
+      expect(await next()).toBe(`data: subscribe,${p}mine,1\n\n`);
+      expect(await client.publish(`${p}mine`, "hi")).toBe(1);
+      expect(await next()).toBe(`data: message,${p}mine,hi\n\n`);
+      await bridge.close();
+      expect(await next()).toBe(`data: unsubscribe,${p}mine,0\n\n`);
+      expect((await reader.read()).done).toBe(true);
+      expect(await client.publish(`${p}mine`, "gone")).toBe(0);
       expect(await client.ping()).toBe("PONG");
     } finally {
       await client.close();
