@@ -30,7 +30,11 @@ export class RecentTasks {
     };
     return new Proxy(broker, {
       get(target, prop, receiver) {
-        if (prop !== "publish") return Reflect.get(target, prop, receiver);
+        if (prop !== "publish") {
+          // Methods run on the broker itself: classes with private fields refuse a Proxy as `this`.
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === "function" ? value.bind(target) : value;
+        }
         return async (req: PublishRequest): Promise<PublishResult> => {
           const result = await target.publish(req);
           record(req);
