@@ -40,6 +40,8 @@ export interface Stack {
   httpClient: Client;
   apiToken: string;
   prefix: string;
+  /** The REST bridge, with `backend: "redis"`. */
+  bridge?: StartedRedisRestBridge;
   close(): Promise<void>;
 }
 
@@ -88,7 +90,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const client = createClient({ broker: publisherBroker, backend, workerUrl: workerServer.url, tasks: o.tasks, setAsCurrent: false, now: o.worker?.now });
   const httpClient = createClient({ url: workerServer.url, token: apiToken, setAsCurrent: false });
   return {
-    broker, brokerUrl: brokerServer.url, workerUrl: workerServer.url, worker, backend, client, httpClient, apiToken, prefix,
+    broker, brokerUrl: brokerServer.url, workerUrl: workerServer.url, worker, backend, client, httpClient, apiToken, prefix, bridge,
     async close() {
       await broker.close();
       node.deliver.close();
