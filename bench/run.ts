@@ -80,7 +80,7 @@ async function measureOnce(stats: StatsRedis, system: System, measurement: Measu
   let seconds: number;
   let lat: { p50: number; p90: number; p99: number } | undefined;
   if (latency) {
-    const ms = await system.latency(tasks, measurement === "latency-poll-1ms" ? { pollMs: 1 } : {});
+    const ms = await system.latency(tasks, measurement === "latency-polling" ? { listen: false } : {});
     seconds = ms.reduce((a, b) => a + b, 0) / 1000;
     lat = latencySummary(ms);
   } else {
@@ -140,7 +140,7 @@ try {
       await system.throughput(args.warmup, false);
       await system.throughput(args.warmup, true);
       await system.latency(50);
-      const measurements: Measurement[] = ["throughput", "throughput-ignore-result", "latency", ...(name.startsWith("celeriac") ? ["latency-poll-1ms" as const] : [])];
+      const measurements: Measurement[] = ["throughput", "throughput-ignore-result", "latency", ...(name.startsWith("celeriac") ? ["latency-polling" as const] : [])];
       for (let rep = 1; rep <= args.reps; rep++) {
         for (const m of measurements) {
           const record = await measure(stats, system, m, rep);

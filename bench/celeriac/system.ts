@@ -51,7 +51,7 @@ export async function startCeleriac(o: CeleriacOptions): Promise<System & { stac
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
         const r = await client.send("math_add", { a: i, b: 2 });
-        const value = await r.get({ timeoutMs: 30_000, ...(options.pollMs !== undefined ? { intervalMs: options.pollMs } : {}) });
+        const value = await r.get({ timeoutMs: 30_000, ...(options.listen === false ? { listen: false } : {}) });
         out.push(performance.now() - t0);
         if (value !== i + 2) throw new Error(`celeriac: latency task ${i} answered ${JSON.stringify(value)}`);
       }

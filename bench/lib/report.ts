@@ -7,7 +7,7 @@
 import { round, type Spread, spread } from "./stats.ts";
 
 /** What is measured. */
-export type Measurement = "throughput" | "throughput-ignore-result" | "latency" | "latency-poll-1ms";
+export type Measurement = "throughput" | "throughput-ignore-result" | "latency" | "latency-polling";
 
 /** One measurement of one system in one repetition. */
 export interface MeasurementRecord {
@@ -51,7 +51,7 @@ export const ROWS: { key: string; label: string; measurement: Measurement; value
   { key: "p50", label: "round trip p50, ms", measurement: "latency", value: (r) => r.p50, digits: 2, better: "lower" },
   { key: "p90", label: "round trip p90, ms", measurement: "latency", value: (r) => r.p90, digits: 2, better: "lower" },
   { key: "p99", label: "round trip p99, ms", measurement: "latency", value: (r) => r.p99, digits: 2, better: "lower" },
-  { key: "p50-1ms", label: "round trip p50, get() polling from 1 ms", measurement: "latency-poll-1ms", value: (r) => r.p50, digits: 2, better: "lower" },
+  { key: "p50-polling", label: "round trip p50, get({ listen: false }): polling only", measurement: "latency-polling", value: (r) => r.p50, digits: 2, better: "lower" },
   { key: "billed", label: "billed cmds/task, with results", measurement: "throughput", value: (r) => r.billedPerTask, digits: 2, better: "lower" },
   { key: "billed-ignore", label: "billed cmds/task, ignoreResult", measurement: "throughput-ignore-result", value: (r) => r.billedPerTask, digits: 2, better: "lower" },
   { key: "billed-latency", label: "billed cmds/round trip (latency)", measurement: "latency", value: (r) => r.billedPerTask, digits: 2, better: "lower" },
@@ -164,7 +164,7 @@ export function formatReport(records: MeasurementRecord[], systems: string[]): s
   const peers = systems.filter((s) => !s.startsWith("celeriac"));
   for (const mine of systems.filter((s) => s.startsWith("celeriac"))) {
     if (!peers.length) break;
-    const ratioRows = ROWS.filter((row) => !row.key.startsWith("counter") && row.key !== "p50-1ms" && peers.some((p) => ratio(records, mine, p, row.key)));
+    const ratioRows = ROWS.filter((row) => !row.key.startsWith("counter") && row.key !== "p50-polling" && peers.some((p) => ratio(records, mine, p, row.key)));
     out.push("");
     out.push(table(
       [`${mine} ÷ peer, per rep: median (min–max)`, ...peers.map((p) => `vs ${p}`)],

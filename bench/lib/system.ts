@@ -13,10 +13,10 @@ export interface System {
   /** Send `n` tasks, then read all results back (or, with `ignoreResult`, wait until all ran); answers seconds. */
   throughput(n: number, ignoreResult: boolean): Promise<number>;
   /**
-   * `n` sequential round trips (send → result); answers each one's ms. `pollMs` (celeriac only)
-   * sets the first polling interval of `AsyncResult.get()`; without it the defaults apply.
+   * `n` sequential round trips (send → result); answers each one's ms. `listen: false` (celeriac
+   * only) makes `AsyncResult.get()` poll without listening for the result; without it the defaults apply.
    */
-  latency(n: number, options?: { pollMs?: number }): Promise<number[]>;
+  latency(n: number, options?: { listen?: boolean }): Promise<number[]>;
   /** The system's own count of billed Redis commands (celeriac's `backend.commands`), when it has one. */
   readonly counter?: { reset(): Promise<void>; read(): Promise<{ total: number; byOperation: Record<string, number> }> };
   close(): Promise<void>;
