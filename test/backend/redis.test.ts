@@ -77,6 +77,24 @@ describe.skipIf(!redisUp)("RedisBackend over the REST bridge", () => {
       expect(new RedisBackend({ redis: upstashClient(bridge), resultExpiresMs: 1000 }).keys.result("x")).toBe("celery-task-meta-x");
     });
 
+    it("watch() hears a stored result, and past maxWatches open at once it declines (get() then polls)", async () => {
+      const backend = new RedisBackend({ redis: upstashClient(bridge), prefix, resultExpiresMs: 3_600_000, maxWatches: 2 });
+      const heard: string[] = [];
+      const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+      const stopA = await backend.watch(a, (m) => heard.push(`${m.task_id}:${m.status}`));
+      const stopB = await backend.watch(b, () => {});
+      expect(stopA).toBeTypeOf("function");
+      expect(stopB).toBeTypeOf("function");
+      expect(await backend.watch(crypto.randomUUID(), () => {})).toBeUndefined();
+      await backend.storeMeta(meta(a, SUCCESS, 1), 60_000);
+      await eventually(() => expect(heard).toEqual([`${a}:SUCCESS`]), 5000);
+      stopA!();
+      const again = await backend.watch(crypto.randomUUID(), () => {});
+      expect(again).toBeTypeOf("function");
+      again!();
+      stopB!();
+    });
+
     it("backend.commands counts billed commands per operation", async () => {
       const backend = new RedisBackend({ redis: upstashClient(bridge), prefix, resultExpiresMs: 3_600_000 });
       const id = crypto.randomUUID();

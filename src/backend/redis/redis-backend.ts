@@ -49,6 +49,11 @@ export interface RedisBackendOptions {
   publishResults?: boolean;
   /** How long `watch()` waits for the server to confirm a subscription before giving up (get() then polls). Default 2000 ms. */
   subscribeTimeoutMs?: number;
+  /**
+   * Most results listened for at once; each is one open SSE connection. Beyond it, `get()` polls
+   * (cheaper when many results are awaited together). Default 16.
+   */
+  maxWatches?: number;
 }
 
 /**
@@ -69,6 +74,8 @@ export class RedisBackend implements Backend {
   readonly #redis: BackendRedis;
   readonly #publish: boolean;
   readonly #subscribeTimeoutMs: number;
+  readonly #maxWatches: number;
+  #watching = 0;
 
   constructor(options: RedisBackendOptions) {
     if (!options || !options.redis) {
@@ -84,6 +91,7 @@ export class RedisBackend implements Backend {
     this.#redis = options.redis;
     this.#publish = options.publishResults ?? true;
     this.#subscribeTimeoutMs = options.subscribeTimeoutMs ?? 2000;
+    this.#maxWatches = options.maxWatches ?? 16;
     this.keys = createKeys(options.prefix);
     this.resultExpiresMs = requireTtl(options.resultExpiresMs, "RedisBackend resultExpiresMs");
   }
@@ -96,14 +104,21 @@ export class RedisBackend implements Backend {
   /**
    * Subscribe to `id`'s result channel (SUBSCRIBE over the REST API's Server-Sent Events; the
    * official client's `subscribe`). Undefined when the client cannot subscribe, the server
-   * refuses, or it does not confirm within `subscribeTimeoutMs`. Billed: SUBSCRIBE, and
-   * UNSUBSCRIBE when it stops.
+   * refuses, it does not confirm within `subscribeTimeoutMs`, or `maxWatches` are open. Billed:
+   * SUBSCRIBE, and UNSUBSCRIBE when it stops.
    */
   async watch(id: string, onMeta: (meta: TaskMeta) => void): Promise<(() => void) | undefined> {
     const subscribe = this.#redis.subscribe;
-    if (!subscribe) return undefined;
+    if (!subscribe || this.#watching >= this.#maxWatches) return undefined;
+    this.#watching++;
     const sub = subscribe.call(this.#redis, this.keys.result(id));
-    const stop = () => void sub.unsubscribe().catch(() => {});
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      this.#watching--;
+      void sub.unsubscribe().catch(() => {});
+    };
     const confirmed = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), this.#subscribeTimeoutMs);
       sub.on("subscribe", () => (clearTimeout(timer), resolve(true)));
