@@ -17,8 +17,12 @@ export interface ResultSource {
   watch?(id: string, onView: (view: ResultView) => void): Promise<(() => void) | undefined>;
 }
 
-/** While `get()` listens for the result, it still polls (in case a message is lost) from this interval on. */
-const WATCHED_POLL_MS = 25;
+/** `get()` starts listening once it has waited this long (a quick task is cheaper to poll for). */
+const LISTEN_AFTER_MS = 10;
+/** While listening, `get()` still polls in case a message is lost: from this interval, growing ×1.5… */
+const LISTENING_POLL_MS = 250;
+/** …up to this one. */
+const LISTENING_MAX_POLL_MS = 5000;
 
 /** Options of `get()`. */
 export interface GetOptions {
@@ -26,16 +30,17 @@ export interface GetOptions {
   timeoutMs?: number;
   /**
    * First polling interval in ms (grows ×1.5 up to 1 s, so a quick task is seen within a few ms
-   * and a long one costs about one read a second). A handle from a send that is younger than this
-   * waits it out before the first read (a message just sent has not run yet). Default 1.
+   * and a long one costs about one read a second). A handle from a send less than 1 ms old waits
+   * until it is 1 ms old before its first read (a message just sent has not run yet). Default 1.
    */
   intervalMs?: number;
   /** Re-raise a FAILURE/REVOKED as an error. Default true. */
   propagate?: boolean;
   /**
-   * Listen for the result (Redis pub/sub, in direct mode with a client that can subscribe) when
-   * the first read finds it not ready, and wake up as soon as the worker stores it; polling goes
-   * on at 25 ms and up in case a message is lost. Default true.
+   * Once the task has taken more than 10 ms, listen for its result (Redis pub/sub, in direct mode
+   * with a client that can subscribe) and wake up as soon as the worker stores it, instead of up
+   * to a polling interval later; polling goes on, from 250 ms up to every 5 s, in case a message
+   * is lost. Default true.
    */
   listen?: boolean;
   /** Allow `get()` inside a running task (deadlock risk). Default false. */
@@ -95,40 +100,44 @@ export class AsyncResult<T = unknown> {
   async get(options: GetOptions = {}): Promise<T> {
     const running = currentTask();
     if (running && running.disableSyncSubtasks && options.disableSyncSubtasks !== false) throw new SyncSubtaskError();
-    const deadline = options.timeoutMs === undefined ? Infinity : this.#now() + options.timeoutMs;
+    const started = this.#now();
+    const deadline = options.timeoutMs === undefined ? Infinity : started + options.timeoutMs;
     const propagate = options.propagate ?? true;
     let interval = options.intervalMs ?? 1;
-    const young = this.#sentAt === undefined ? 0 : this.#sentAt + interval - this.#now();
-    // A message just sent has not run yet: no read that cannot find it.
-    let first: ResultView | undefined;
-    if (young <= 0) {
-      first = await this.view();
-      if (isReady(first.state)) return this.#settle(first, propagate);
-    }
+    let canListen = options.listen !== false && this.#source.watch !== undefined;
     let heard: ResultView | undefined;
     let wake = () => {};
-    const stop = options.listen === false || !this.#source.watch ? undefined : await this.#source.watch(this.id, (view) => {
-      if (!isReady(view.state)) return;
-      heard = view;
-      wake();
-    }).catch(() => undefined);
+    let stop: (() => void) | undefined;
+    // A message just sent has not run yet: no read that cannot find it.
+    const young = this.#sentAt === undefined ? 0 : this.#sentAt + Math.min(interval, 1) - started;
+    if (young > 0) await this.#sleep(Math.min(young, deadline - started));
     try {
-      // Listening: read once more, since the result may have been stored before the subscription.
-      if (stop) interval = Math.max(interval, WATCHED_POLL_MS);
-      else if (young > 0) await this.#sleep(Math.min(young, deadline - this.#now()));
-      let known = stop ? undefined : first;
       for (;;) {
-        const view = heard ?? known ?? (await this.view());
-        known = undefined;
+        const view = heard ?? (await this.view());
         if (isReady(view.state)) return this.#settle(view, propagate);
         if (heard) continue;
+        if (canListen && this.#now() - started >= LISTEN_AFTER_MS) {
+          canListen = false;
+          stop = await this.#source.watch!(this.id, (v) => {
+            if (!isReady(v.state)) return;
+            heard = v;
+            wake();
+          }).catch(() => undefined);
+          if (stop) {
+            // Read once more: the result may have been stored before the subscription.
+            interval = Math.max(interval, LISTENING_POLL_MS);
+            continue;
+          }
+        }
         const left = deadline - this.#now();
         if (left <= 0) throw new ResultTimeoutError(this.id, options.timeoutMs ?? 0);
+        // Not listening yet: wake in time to start listening after LISTEN_AFTER_MS.
+        const wait = canListen ? Math.min(interval, left, Math.max(0, started + LISTEN_AFTER_MS - this.#now())) : Math.min(interval, left);
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(interval, left));
+          const timer = setTimeout(resolve, wait);
           wake = () => (clearTimeout(timer), resolve());
         });
-        interval = Math.min(interval * 1.5, 1000);
+        interval = Math.min(interval * 1.5, stop ? LISTENING_MAX_POLL_MS : 1000);
       }
     } finally {
       stop?.();

@@ -87,7 +87,7 @@ describe.skipIf(!redisUp)("RedisBackend over the REST bridge", () => {
       expect(stopB).toBeTypeOf("function");
       expect(await backend.watch(crypto.randomUUID(), () => {})).toBeUndefined();
       await backend.storeMeta(meta(a, SUCCESS, 1), 60_000);
-      await eventually(() => expect(heard).toEqual([`${a}:SUCCESS`]), 5000);
+      await eventually(async () => expect(heard).toEqual([`${a}:SUCCESS`]), 5000);
       stopA!();
       const again = await backend.watch(crypto.randomUUID(), () => {});
       expect(again).toBeTypeOf("function");

@@ -1,9 +1,8 @@
 /**
- * `AsyncResult.get()` polling: a handle from a send does not read before its first interval (a
- * message just sent has not run yet), while a handle on an existing result reads at once; with a
- * source that can listen (pub/sub), `get()` wakes when the result is published, reads once after
- * subscribing (a result stored before it is not missed), polls on if a message is lost, and stops
- * listening when it returns.
+ * `AsyncResult.get()`: a handle on an existing result reads at once and polls with growing
+ * intervals; with a source that can listen (pub/sub), a `get()` still waiting after 10 ms
+ * subscribes, wakes when the result is published, reads once after subscribing (a result stored
+ * meanwhile is not missed), polls on if a message is lost, and stops listening when it returns.
  */
 import { describe, expect, it } from "vitest";
 import { AsyncResult, type ResultSource } from "../../src/client/async-result.ts";
@@ -27,15 +26,6 @@ function source(readyAt: number) {
 }
 
 describe("AsyncResult.get() polling", () => {
-  it("a just-sent handle waits out its first interval, so a task done by then costs one read", async () => {
-    const sentAt = Date.now();
-    // Ready 5 ms before the interval ends: slack for Date.now() and timer rounding.
-    const { src, reads } = source(sentAt + 35);
-    const r = new AsyncResult("t1", src, { sentAt });
-    expect(await r.get({ intervalMs: 40 })).toBe(42);
-    expect(reads).toHaveLength(1);
-  });
-
   it("a handle on an existing result reads at once", async () => {
     const { src, reads } = source(0);
     const t0 = Date.now();
@@ -56,7 +46,7 @@ describe("AsyncResult.get() polling", () => {
 
 describe("AsyncResult.get() listening", () => {
   /** A source whose result is stored at `store()`; it publishes unless `lose` is set. */
-  function listening(options: { lose?: boolean } = {}) {
+  function listening(options: { lose?: boolean; storeWhileSubscribing?: boolean } = {}) {
     let stored = false;
     let listener: ((v: ResultView) => void) | undefined;
     const events: string[] = [];
@@ -68,6 +58,7 @@ describe("AsyncResult.get() listening", () => {
       },
       async watch(id, onView) {
         events.push("subscribe");
+        if (options.storeWhileSubscribing) stored = true; // stored, and published before the subscription took
         listener = (v) => onView(v);
         return () => {
           events.push("unsubscribe");
@@ -88,36 +79,44 @@ describe("AsyncResult.get() listening", () => {
     };
   }
 
-  it("wakes as soon as the result is published, long before its next poll, and stops listening", async () => {
+  it("a get() still waiting after 10 ms subscribes and wakes as soon as the result is published, long before its next poll", async () => {
     const s = listening();
-    const r = new AsyncResult("w1", s.src, { sentAt: Date.now() });
-    const waiting = r.get({ intervalMs: 60_000, timeoutMs: 120_000 });
-    await waitFor(() => s.listening() && s.events.includes("read"), { what: "the subscription and the read after it" });
+    const waiting = new AsyncResult("w1", s.src, { sentAt: Date.now() }).get({ intervalMs: 60_000 });
+    await waitFor(() => s.listening() && s.events.at(-1) === "read", { what: "the subscription and the read after it" });
     s.store("w1");
     expect(await waiting).toBe(7);
-    expect(s.events).toEqual(["subscribe", "read", "unsubscribe"]);
+    expect(s.events.slice(s.events.indexOf("subscribe"))).toEqual(["subscribe", "read", "unsubscribe"]);
   });
 
-  it("a result stored before the subscription is found by the read that follows it", async () => {
-    const s = listening();
-    s.store("w2");
+  it("a result stored while the subscription is being made is found by the read that follows it", async () => {
+    const s = listening({ storeWhileSubscribing: true });
     expect(await new AsyncResult("w2", s.src, { sentAt: Date.now() }).get({ intervalMs: 60_000 })).toBe(7);
-    expect(s.events).toEqual(["subscribe", "read", "unsubscribe"]);
+    expect(s.events.slice(s.events.indexOf("subscribe"))).toEqual(["subscribe", "read", "unsubscribe"]);
   });
 
   it("a lost message is made up for by polling", async () => {
     const s = listening({ lose: true });
-    const waiting = new AsyncResult("w3", s.src, { sentAt: Date.now() }).get({ intervalMs: 1 });
-    await waitFor(() => s.events.includes("read"), { what: "the first read" });
+    const waiting = new AsyncResult("w3", s.src, { sentAt: Date.now() }).get();
+    await waitFor(() => s.listening(), { what: "the subscription" });
     s.store("w3");
     expect(await waiting).toBe(7);
     expect(s.events.at(-1)).toBe("unsubscribe");
   });
 
-  it("an existing result is read without subscribing", async () => {
+  it("a quick result or an existing one is read without subscribing", async () => {
     const s = listening();
     s.store("w4");
     expect(await new AsyncResult("w4", s.src).get()).toBe(7);
-    expect(s.events).toEqual(["read"]);
+    expect(await new AsyncResult("w4", s.src, { sentAt: Date.now() }).get()).toBe(7);
+    expect(s.events).toEqual(["read", "read"]);
+  });
+
+  it("listen: false never subscribes", async () => {
+    const s = listening();
+    const waiting = new AsyncResult("w5", s.src).get({ listen: false, intervalMs: 5 });
+    await waitFor(() => s.events.length >= 4, { what: "a few polls" });
+    s.store("w5");
+    expect(await waiting).toBe(7);
+    expect(s.events.every((e) => e === "read")).toBe(true);
   });
 });
