@@ -21,7 +21,7 @@ import { startCeleriac } from "./celeriac/system.ts";
 import { startCelery } from "./celery/system.ts";
 import { type BenchArgs, BULLMQ_CONCURRENCY, CELERIAC_CONCURRENCY, parseArgs, SYSTEMS } from "./lib/args.ts";
 import { formatReport, type Measurement, type MeasurementRecord, ratio, ROWS, rounded, targets } from "./lib/report.ts";
-import { claimDatabase, connectStats, openWindow, releaseDatabase, resetDatabase, type StatsRedis } from "./lib/redis-stats.ts";
+import { claimDatabase, connectStats, openWindow, releaseDatabase, resetDatabase, type StatsRedis, subscribedChannels } from "./lib/redis-stats.ts";
 import { latencySummary, round } from "./lib/stats.ts";
 import type { System } from "./lib/system.ts";
 
@@ -86,6 +86,7 @@ async function measureOnce(stats: StatsRedis, system: System, measurement: Measu
   } else {
     seconds = await system.throughput(tasks, measurement === "throughput-ignore-result");
   }
+  await system.settle?.((pattern) => subscribedChannels(stats, pattern));
   const billed = await window.end();
   const counted = await system.counter?.read();
   return {

@@ -25,6 +25,9 @@ export async function startCeleriac(o: CeleriacOptions): Promise<System & { stac
   const parts = o.parts ?? "node";
   const stack = await startCeleriacStack(o.topology, { redisUrl: o.redisUrl, prefix: o.prefix, resultExpiresMs: 3_600_000, brokerConcurrency: o.brokerConcurrency, parts });
   const { client } = stack;
+  // Open the bridge's subscriber connection now, as Upstash's is always open: a get() that listens
+  // mid-measurement must not count as a new connection (other traffic) in its window.
+  (await stack.clientBackend.watch("celeriac-bench-warmup", () => {}))?.();
   return {
     name: parts === "official" ? "celeriac-official" : "celeriac",
     setup: `${stack.processes} Node process${stack.processes > 1 ? "es" : ""} (${stack.topology}), sends ${o.concurrency} in flight, broker ${o.brokerConcurrency} deliveries in flight, ` +
@@ -56,6 +59,10 @@ export async function startCeleriac(o: CeleriacOptions): Promise<System & { stac
         if (value !== i + 2) throw new Error(`celeriac: latency task ${i} answered ${JSON.stringify(value)}`);
       }
       return out;
+    },
+    async settle(pending) {
+      // Each get() that listened sends UNSUBSCRIBE as it returns; let those reach Redis.
+      await waitUntil(async () => (await pending(`${o.prefix}*`)) === 0, 5_000, "the listening get()s to unsubscribe");
     },
     counter: {
       async reset() {

@@ -7,7 +7,7 @@
  * once (`calls + rejected_calls` from `INFO commandstats`). That includes each command inside a
  * pipeline, MULTI and EXEC themselves, blocking pops that time out, SUBSCRIBE/PUBLISH, and for
  * scripts both the EVAL/EVALSHA and every `redis.call` inside it (Redis counts inner calls under
- * their own names). Only the measuring connection's own `INFO` and `CLIENT LIST` are excluded.
+ * their own names). Only the measuring connection's own `INFO`, `CLIENT LIST` and `PUBSUB CHANNELS` are excluded.
  * @module
  */
 import { createClient } from "redis";
@@ -19,7 +19,7 @@ export type StatsRedis = ReturnType<typeof createStatsClient>;
 export type CommandCounts = Record<string, number>;
 
 /** Commands the measuring connection itself issues; never billed to a system. */
-const OWN_COMMANDS = new Set(["info", "client|list"]);
+const OWN_COMMANDS = new Set(["info", "client|list", "pubsub|channels"]);
 
 /** The key marking a database as the benchmark's own. */
 export const OWNER_KEY = "celeriac-bench:owner";
@@ -148,4 +148,9 @@ export async function resetDatabase(redis: StatsRedis): Promise<void> {
 /** Empty the benchmark's database and drop the mark (end of run). */
 export async function releaseDatabase(redis: StatsRedis): Promise<void> {
   await redis.flushDb();
+}
+
+/** How many channels matching `pattern` have subscribers (`PUBSUB CHANNELS`, excluded from the billed counts). */
+export async function subscribedChannels(redis: StatsRedis, pattern: string): Promise<number> {
+  return ((await redis.sendCommand(["PUBSUB", "CHANNELS", pattern])) as unknown[]).length;
 }

@@ -17,6 +17,12 @@ export interface System {
    * only) makes `AsyncResult.get()` poll without listening for the result; without it the defaults apply.
    */
   latency(n: number, options?: { listen?: boolean }): Promise<number[]>;
+  /**
+   * Called after a measurement, before its Redis window closes: wait until work the measurement
+   * started has reached Redis (celeriac: the UNSUBSCRIBE of each `get()` that listened). `pending`
+   * answers how many result channels still have subscribers, asked on the measuring connection.
+   */
+  settle?(pending: (pattern: string) => Promise<number>): Promise<void>;
   /** The system's own count of billed Redis commands (celeriac's `backend.commands`), when it has one. */
   readonly counter?: { reset(): Promise<void>; read(): Promise<{ total: number; byOperation: Record<string, number> }> };
   close(): Promise<void>;

@@ -112,14 +112,16 @@ export class RedisBackend implements Backend {
     if (!subscribe || this.#watching >= this.#maxWatches) return undefined;
     this.#watching++;
     const sub = subscribe.call(this.#redis, this.keys.result(id));
+    let confirmed = false;
     let stopped = false;
     const stop = () => {
       if (stopped) return;
       stopped = true;
       this.#watching--;
+      if (confirmed) this.commands.add("watch", 1); // UNSUBSCRIBE
       void sub.unsubscribe().catch(() => {});
     };
-    const confirmed = await new Promise<boolean>((resolve) => {
+    confirmed = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), this.#subscribeTimeoutMs);
       sub.on("subscribe", () => (clearTimeout(timer), resolve(true)));
       sub.on("error", () => (clearTimeout(timer), resolve(false)));
@@ -128,7 +130,7 @@ export class RedisBackend implements Backend {
       stop();
       return undefined;
     }
-    this.commands.add("watch", 2);
+    this.commands.add("watch", 1); // SUBSCRIBE
     sub.on("message", ({ message }: { message: unknown }) => {
       try {
         const meta = typeof message === "string" ? (JSON.parse(message) as TaskMeta) : (message as TaskMeta);
