@@ -12,6 +12,7 @@ import { Redis } from "@upstash/redis";
 import { createClient } from "redis";
 import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY } from "../src/broker/local/dev-credentials.ts";
 import { createNodeSigner } from "../src/node/broker-signer.ts";
+import { createNodeVerifier } from "../src/node/node-verifier.ts";
 import { createJwtVerifier } from "../src/verify/jwt-verifier.ts";
 import { createQStashVerifier } from "../src/verify/qstash-verifier.ts";
 import type { Verifier } from "../src/verify/verifier.ts";
@@ -57,7 +58,11 @@ async function verifiers(): Promise<void> {
   const signer = createNodeSigner(DEV_CURRENT_SIGNING_KEY);
   const signature = await signer.sign({ url, bodyHash: await signer.bodyHash(new TextEncoder().encode(body)), nowSec: Date.now() / 1000 });
   const count = 20_000;
-  const list: [string, Verifier][] = [["official Receiver (createQStashVerifier)", createQStashVerifier(keys)], ["Web Crypto (createJwtVerifier)", createJwtVerifier(keys)]];
+  const list: [string, Verifier][] = [
+    ["official Receiver (createQStashVerifier)", createQStashVerifier(keys)],
+    ["Web Crypto (createJwtVerifier)", createJwtVerifier(keys)],
+    ["node:crypto (createNodeVerifier, NODE_PARTS)", createNodeVerifier(keys)],
+  ];
   for (const [label, v] of list) {
     await runPool(2000, 64, () => v.verify({ signature, body, url }));
     const c0 = process.cpuUsage();
@@ -93,7 +98,7 @@ try {
   await latency("bridge: POST / GET over Node's fetch", post(fetch));
   await latency("bridge: @upstash/redis get() (Node's fetch)", () => upstash.get("celeriac-bench:hop"));
   let last: Awaited<ReturnType<typeof stack.client.send>> | undefined;
-  await latency("publish: client.send() → QStash client → local broker (202)", async () => {
+  await latency("publish: client.send() → local broker (202)", async () => {
     last = await stack.client.send("math_add", { a: 1, b: 2 });
   });
   await latency("result: AsyncResult.get() of a ready result (1 GET)", () => last!.get());
