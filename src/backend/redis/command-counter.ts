@@ -17,7 +17,7 @@
  * | forget | 1 | DEL |
  * | claim | 3 | EVALSHA + MGET + SET NX GET PX; 2 when revoked or succeeded (no SET); 4 on a late takeover; +1 with `started` |
  * | releaseClaim | 3 | EVALSHA + GET + DEL; 2 when not held by the token |
- * | revoke | 4 | EVALSHA + SET tombstone + GET + SET meta; 3 when a READY state is kept; +1 publishing |
+ * | revoke | 5 | EVALSHA + SET tombstone + GET + SET meta + PUBLISH (`publishResults`, the default); 3 when a READY state is kept; 4 without publishing |
  * | isRevoked | 1 | EXISTS |
  * | watch | 2 | SUBSCRIBE, and UNSUBSCRIBE when `get()` stops listening |
  * | acquireLock | 1 | SET NX PX |
