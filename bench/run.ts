@@ -137,10 +137,10 @@ try {
     const system = await start(name, args);
     emit({ type: "system", system: name, setup: system.setup });
     try {
-      log(`${name}: warming up (${args.warmup} tasks with results, ${args.warmup} without, 50 round trips)`);
+      log(`${name}: warming up (${args.warmup} tasks with results, ${args.warmup} without, 500 round trips)`);
       await system.throughput(args.warmup, false);
       await system.throughput(args.warmup, true);
-      await system.latency(50);
+      await system.latency(500);
       const measurements: Measurement[] = ["throughput", "throughput-ignore-result", "latency", ...(name.startsWith("celeriac") ? ["latency-polling" as const] : [])];
       for (let rep = 1; rep <= args.reps; rep++) {
         for (const m of measurements) {
