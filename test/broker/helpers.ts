@@ -135,6 +135,8 @@ export function useBrokerAndReceiver(
       await b.client.dlq.delete({ all: true });
       for (const s of await b.client.schedules.list()) await b.client.schedules.delete(s.scheduleId);
     }
+    // Deliveries a test started but did not wait for must land before the next test counts its own.
+    await b.broker.idle();
     r.deliveries.length = 0;
     r.reply = () => new Response("ok");
   });
