@@ -1,7 +1,9 @@
 /**
  * Node adapter: `serveNode({ tasks })` serves the worker with `@hono/node-server`, configured from
- * `process.env` through `fromEnv` (load a file with `node --env-file=.env`); the running task is
- * tracked with `AsyncLocalStorage`. `createNodeVerifier` checks `Upstash-Signature` on node:crypto.
+ * `process.env` with `NODE_PARTS` (load a file with `node --env-file=.env`); the running task is
+ * tracked with `AsyncLocalStorage`. Also exported, to build clients by hand: `nodeRedis` /
+ * `createNodeRequester` (the official `@upstash/redis` on node:http keep-alive), `createNodeFetch`
+ * and `createNodeVerifier` (`Upstash-Signature` checks on node:crypto).
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
