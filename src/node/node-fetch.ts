@@ -9,6 +9,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { nodeExchange, type NodeResponse } from "./node-exchange.ts";
 
 /** Options of {@link createNodeFetch}. */
 export interface NodeFetchOptions {
@@ -26,8 +27,6 @@ export type NodeFetch = typeof fetch & {
 
 /** Statuses whose response has no body (the `Response` constructor refuses one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-/** What a write to a socket the server already closed fails with. */
-const STALE_SOCKET = new Set(["ECONNRESET", "EPIPE"]);
 
 /** A request body as bytes (or a string), with the Content-Type `fetch` would add for it. */
 function encodeBody(body: BodyInit | null | undefined): { bytes?: string | Uint8Array; type?: string } {
@@ -71,33 +70,16 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
     const failed = (err: Error): unknown =>
       signal?.aborted ? signal.reason : new TypeError(`${method} ${url.origin}${url.pathname} failed: ${err.message}`, { cause: err });
 
-    const send = (fresh: boolean): Promise<Response> =>
-      new Promise((resolve, reject) => {
-        const mod = url.protocol === "https:" ? https : http;
-        let responded = false;
-        // The retry takes a one-off socket (agent: false) so it cannot be handed another stale one.
-        const req = mod.request(url, { method, headers, signal, agent: fresh ? false : agent, ca: options.ca }, (res) => {
-          responded = true;
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", (err) => reject(failed(err)));
-          res.on("close", () => res.complete || reject(failed(new Error("the connection closed before the response ended"))));
-          res.on("end", () => {
-            const status = res.statusCode ?? 0;
-            const pairs: [string, string][] = [];
-            for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
-            const body = NULL_BODY.has(status) ? null : (Buffer.concat(chunks) as Uint8Array<ArrayBuffer>);
-            resolve(new Response(body, { status, statusText: res.statusMessage, headers: pairs }));
-          });
-        });
-        req.on("error", (err: NodeJS.ErrnoException) => {
-          const stale = !fresh && !responded && req.reusedSocket && !signal?.aborted && STALE_SOCKET.has(err.code ?? "");
-          if (stale) resolve(send(true));
-          else reject(failed(err));
-        });
-        req.end(bytes);
-      });
-    return await send(false);
+    let res: NodeResponse;
+    try {
+      res = await nodeExchange(url, { method, headers, signal, agent, ca: options.ca }, bytes);
+    } catch (err) {
+      throw failed(err as Error);
+    }
+    const pairs: [string, string][] = [];
+    for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
+    const body = NULL_BODY.has(res.status) ? null : (res.body as Uint8Array<ArrayBuffer>);
+    return new Response(body, { status: res.status, statusText: res.statusMessage, headers: pairs });
   };
 
   return Object.assign(nodeFetch as typeof fetch, {

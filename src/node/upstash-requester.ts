@@ -22,6 +22,7 @@ import https from "node:https";
 import { errors, Redis, type Requester } from "@upstash/redis";
 import { ConfigError } from "../errors.ts";
 import { turnBatcher } from "../turn-batcher.ts";
+import { nodeExchange } from "./node-exchange.ts";
 
 type UpstashRequest = Parameters<Requester["request"]>[0];
 type UpstashResponse = { result?: unknown; error?: string };
@@ -85,30 +86,17 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
   const retries = options.retries ?? 5;
   const backoff = options.backoff ?? ((n: number) => Math.exp(n) * 50);
   const maxBatch = options.maxBatch ?? 500;
-  const target = { hostname: base.hostname.replace(/^\[|\]$/g, ""), port: base.port, agent };
   const auth = `Bearer ${options.token}`;
 
-  /** One POST; a reused keep-alive socket the server had closed is retried at once on a new one. */
-  const postOnce = (path: string, body: string, fresh = false): Promise<Answer> =>
-    new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { "content-type": "application/json", authorization: auth, "content-length": String(Buffer.byteLength(body)) };
-      if (requester.readYourWrites && requester.upstashSyncToken) headers["upstash-sync-token"] = requester.upstashSyncToken;
-      const req = transport.request({ ...target, path, method: "POST", headers, agent: fresh ? false : agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          const token = res.headers["upstash-sync-token"];
-          if (requester.readYourWrites && typeof token === "string") requester.upstashSyncToken = token;
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
-        });
-      });
-      req.on("error", (err: NodeJS.ErrnoException) => {
-        if (req.reusedSocket && !fresh && (err.code === "ECONNRESET" || err.code === "EPIPE")) postOnce(path, body, true).then(resolve, reject);
-        else reject(err);
-      });
-      req.end(body);
-    });
+  /** One POST (a stale keep-alive socket is retried at once by `nodeExchange`). */
+  const postOnce = async (path: string, body: string): Promise<Answer> => {
+    const headers: Record<string, string> = { "content-type": "application/json", authorization: auth, "content-length": String(Buffer.byteLength(body)) };
+    if (requester.readYourWrites && requester.upstashSyncToken) headers["upstash-sync-token"] = requester.upstashSyncToken;
+    const res = await nodeExchange(new URL(path, base), { method: "POST", headers, agent }, body);
+    const token = res.headers["upstash-sync-token"];
+    if (requester.readYourWrites && typeof token === "string") requester.upstashSyncToken = token;
+    return { status: res.status, text: res.body.toString("utf8") };
+  };
 
   const post = async (path: string, body: string): Promise<Answer> => {
     for (let attempt = 0;; attempt++) {
@@ -181,7 +169,7 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
     new Promise((resolve, reject) => {
       const body = JSON.stringify(req.body ?? []);
       const headers: Record<string, string> = { ...req.headers, "content-type": "application/json", authorization: auth, "content-length": String(Buffer.byteLength(body)) };
-      const out = transport.request({ ...target, agent: false, path, method: "POST", headers, signal: req.signal ?? undefined }, (res) => {
+      const out = transport.request(new URL(path, base), { agent: false, method: "POST", headers, signal: req.signal ?? undefined }, (res) => {
         res.setEncoding("utf8");
         if (res.statusCode !== 200) {
           let text = "";
