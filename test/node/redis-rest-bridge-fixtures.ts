@@ -10,8 +10,9 @@ import { serve } from "@hono/node-server";
 import { afterAll, beforeAll } from "vitest";
 import { Redis, type RedisConfigNodejs } from "@upstash/redis";
 import { createRedisRestBridge, type RedisRestBridge } from "../../src/node/redis-rest-bridge.ts";
+import { startRedisRestBridge, type StartRedisRestBridgeOptions, type StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
 import { waitFor } from "../support/wait.ts";
-import { connectDirect, deleteByPrefix, REDIS_URL } from "../backend/redis-env.ts";
+import { connectDirect, deleteByPrefix, type NodeRedis, REDIS_URL } from "../backend/redis-env.ts";
 
 export { randomPrefix as keyPrefix, REDIS_URL, requireRedis } from "../backend/redis-env.ts";
 
@@ -100,5 +101,31 @@ export function useTestBridge(hasRedis: boolean, prefix: string, use: (server: T
     if (!hasRedis) return;
     await server.close();
     await deleteKeys(prefix);
+  });
+}
+
+/**
+ * The fixture of the pub/sub test files: a bridge started as `celeriac redis-bridge` starts it
+ * (`startRedisRestBridge`, whose `close()` also ends open SSE streams) and a direct node-redis
+ * connection, for the whole file (when Redis answers). `use` receives both.
+ */
+export function useStartedBridge(
+  hasRedis: boolean,
+  options: Partial<StartRedisRestBridgeOptions>,
+  use: (started: { server: StartedRedisRestBridge; direct: NodeRedis }) => void,
+): void {
+  let server: StartedRedisRestBridge;
+  let direct: NodeRedis;
+  beforeAll(async () => {
+    if (!hasRedis) return;
+    server = await startRedisRestBridge({ redisUrl: REDIS_URL, port: 0, ...options });
+    await server.bridge.waitUntilReady();
+    direct = await connectDirect();
+    use({ server, direct });
+  });
+  afterAll(async () => {
+    if (!hasRedis) return;
+    await server.close();
+    await direct.close();
   });
 }

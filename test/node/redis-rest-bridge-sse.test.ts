@@ -9,27 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisRestBridge } from "../../src/node/redis-rest-bridge.ts";
 import type { BridgeRedisClient } from "../../src/node/redis-rest-connection.ts";
 import { startRedisRestBridge, type StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
-import { connectDirect, type NodeRedis } from "../backend/redis-env.ts";
+import type { NodeRedis } from "../backend/redis-env.ts";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait.ts";
-import { keyPrefix, requireRedis } from "./redis-rest-bridge-fixtures.ts";
+import { keyPrefix, requireRedis, useStartedBridge } from "./redis-rest-bridge-fixtures.ts";
 
 const hasRedis = await requireRedis();
 const p = keyPrefix("bridge-sse");
 
 let server: StartedRedisRestBridge;
 let direct: NodeRedis;
-beforeAll(async () => {
-  if (!hasRedis) return;
-  server = await startRedisRestBridge({ redisUrl: "redis://127.0.0.1:6379", port: 0, subscriptionHeartbeatMs: 20 });
-  await server.bridge.waitUntilReady();
-  direct = await connectDirect();
-});
-afterAll(async () => {
-  if (!hasRedis) return;
-  await server.close();
-  await direct.close();
-});
+useStartedBridge(hasRedis, { subscriptionHeartbeatMs: 20 }, (x) => ({ server, direct } = x));
 
 /** A streaming response read with node:http: its status, headers and the text so far. */
 interface RawStream {

@@ -6,26 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "@upstash/redis";
 import { startRedisRestBridge, type StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
-import { connectDirect, type NodeRedis } from "../backend/redis-env.ts";
+import type { NodeRedis } from "../backend/redis-env.ts";
 import { waitFor } from "../support/wait.ts";
-import { keyPrefix, requireRedis } from "./redis-rest-bridge-fixtures.ts";
+import { keyPrefix, requireRedis, useStartedBridge } from "./redis-rest-bridge-fixtures.ts";
 
 const hasRedis = await requireRedis();
 const p = keyPrefix("bridge-subscribe");
 
 let server: StartedRedisRestBridge;
 let direct: NodeRedis;
-beforeAll(async () => {
-  if (!hasRedis) return;
-  server = await startRedisRestBridge({ redisUrl: "redis://127.0.0.1:6379", port: 0 });
-  await server.bridge.waitUntilReady();
-  direct = await connectDirect();
-});
-afterAll(async () => {
-  if (!hasRedis) return;
-  await server.close();
-  await direct.close();
-});
+useStartedBridge(hasRedis, {}, (x) => ({ server, direct } = x));
 
 const official = (bridge = server) =>
   new Redis({ url: bridge.url, token: bridge.token, enableTelemetry: false, retry: { retries: 0 } });
