@@ -8,6 +8,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { Deliver, RawDeliveryRequest, RawDeliveryResponse, ResponseHeaders } from "../broker/local/delivery.ts";
+import { createSocketDeliver } from "./socket-deliver.ts";
 
 /** Options of {@link createNodeDeliver}. */
 export interface NodeDeliverOptions {
@@ -86,8 +87,11 @@ export function createNodeDeliver(options: NodeDeliverOptions = {}): NodeDeliver
     return t;
   };
 
-  /** The fast path: no Request/Response objects, a socket-idle timeout instead of an AbortSignal. */
-  const raw = (request: RawDeliveryRequest): Promise<RawDeliveryResponse> =>
+  /** The broker's path to http: destinations: pooled sockets, no node:http machinery per request. */
+  const overSockets = createSocketDeliver(options);
+
+  /** The broker's path to https: destinations: no Request/Response objects, a socket-idle timeout instead of an AbortSignal. */
+  const overHttps = (request: RawDeliveryRequest): Promise<RawDeliveryResponse> =>
     new Promise<RawDeliveryResponse>((resolve, reject) => {
       const t = target(request.url);
       const headers: Record<string, string> = request.headers;
@@ -119,9 +123,12 @@ export function createNodeDeliver(options: NodeDeliverOptions = {}): NodeDeliver
       req.end(request.body ?? undefined);
     });
 
+  const raw = (request: RawDeliveryRequest): Promise<RawDeliveryResponse> => (request.url.startsWith("http:") ? overSockets(request) : overHttps(request));
+
   return Object.assign(deliver, {
     raw,
     close() {
+      overSockets.close();
       httpAgent.destroy();
       httpsAgent.destroy();
     },
