@@ -140,8 +140,10 @@ class ResponseReader {
     if (this.headRequest || NO_BODY_STATUS.has(status) || status === 101) this.framing = { kind: "none" };
     else if (te !== undefined && te.toLowerCase().includes("chunked")) this.framing = { kind: "chunked" };
     else if (cl !== undefined) {
-      const length = Number(cl.split(",")[0]);
-      if (!Number.isSafeInteger(length) || length < 0) throw new Error(`malformed Content-Length ${JSON.stringify(cl)}`);
+      // Digits only; a repeated header must repeat the same value (RFC 9110 §8.6).
+      const values = cl.split(",").map((v) => v.trim());
+      const length = Number(values[0]);
+      if (!values.every((v) => v === values[0] && /^\d{1,15}$/.test(v))) throw new Error(`malformed Content-Length ${JSON.stringify(cl)}`);
       this.framing = { kind: "length", length };
     } else {
       this.framing = { kind: "close" };
@@ -256,8 +258,8 @@ class Connection {
     this.socket.on("close", () => this.#closed());
   }
 
-  send(request: RawDeliveryRequest, head: string, resolve: Pending["resolve"], reject: Pending["reject"]): void {
-    const pending: Pending = { request, reader: new ResponseReader(request.method === "HEAD"), resolve, reject, timer: setTimeout(timeout, request.timeoutMs, this), reused: this.served > 0 };
+  send(request: RawDeliveryRequest, head: string, timeoutMs: number, resolve: Pending["resolve"], reject: Pending["reject"]): void {
+    const pending: Pending = { request, reader: new ResponseReader(request.method === "HEAD"), resolve, reject, timer: setTimeout(timeout, timeoutMs, this), reused: this.served > 0 };
     this.pending = pending;
     if (request.attempt) request.attempt.cancel = cancel.bind(undefined, this);
     const socket = this.socket;
@@ -349,6 +351,48 @@ interface Target {
 }
 
 /**
+ * A request waiting for a connection: its timeout and its attempt's `cancel` apply while it
+ * waits, so a request queued behind busy connections can be abandoned before it is ever sent.
+ */
+class Ticket {
+  error: Error | undefined;
+  #wake: ((err?: Error) => void) | undefined;
+  readonly #timer: ReturnType<typeof setTimeout>;
+
+  constructor(readonly request: RawDeliveryRequest, readonly deadline: number) {
+    this.#timer = setTimeout(() => this.#abandon(named("TimeoutError", "request timed out")), Math.max(1, deadline - Date.now()));
+    if (request.attempt) request.attempt.cancel = () => this.#abandon(named("AbortError", "the broker is shutting down"));
+  }
+
+  #abandon(err: Error): void {
+    this.error ??= err;
+    this.#wake?.(err);
+  }
+
+  /** Wait for `p` to free a slot; rejects once the ticket is abandoned. */
+  wait(p: Pool): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    return new Promise<void>((resolve, reject) => {
+      const wake = (err?: Error) => {
+        this.#wake = undefined;
+        const i = p.waiting.indexOf(wake);
+        if (i >= 0) p.waiting.splice(i, 1);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.#wake = wake;
+      p.waiting.push(wake);
+    });
+  }
+
+  /** The wait is over: the connection's own timer and cancel take over. */
+  done(): void {
+    clearTimeout(this.#timer);
+    if (this.request.attempt) this.request.attempt.cancel = undefined;
+  }
+}
+
+/**
  * Build a deliver for `http:` URLs (the broker's `Deliver.raw`). Requests to other schemes are
  * refused: `createNodeDeliver` sends those over node:https.
  * @example
@@ -411,9 +455,10 @@ export function createSocketDeliver(options: SocketDeliverOptions = {}): SocketD
   };
 
   /** A connection to `t`: an idle one (unless `fresh`) or a new one, waiting while the origin is at its limit. */
-  async function acquire(t: Target, p: Pool, fresh: boolean): Promise<Connection> {
+  async function acquire(t: Target, p: Pool, fresh: boolean, ticket: Ticket): Promise<Connection> {
     for (;;) {
       if (closed) throw named("AbortError", "the broker is shutting down");
+      if (ticket.error) throw ticket.error;
       if (!fresh) {
         const idle = p.idle.pop();
         if (idle) return idle;
@@ -424,7 +469,7 @@ export function createSocketDeliver(options: SocketDeliverOptions = {}): SocketD
         all.add(connection);
         return connection;
       }
-      await new Promise<void>((resolve) => p.waiting.push(resolve));
+      await ticket.wait(p);
     }
   }
 
@@ -432,8 +477,18 @@ export function createSocketDeliver(options: SocketDeliverOptions = {}): SocketD
     const t = target(request.url);
     const head = requestHead(request, t.path, t.host);
     const p = poolOf(t.origin);
-    const connection = p.idle.length > 0 && !fresh ? p.idle.pop()! : await acquire(t, p, fresh);
-    return new Promise<RawDeliveryResponse>((resolve, reject) => connection.send(request, head, resolve, reject));
+    if (p.idle.length > 0 && !fresh) {
+      const connection = p.idle.pop()!;
+      return new Promise<RawDeliveryResponse>((resolve, reject) => connection.send(request, head, request.timeoutMs, resolve, reject));
+    }
+    const ticket = new Ticket(request, Date.now() + request.timeoutMs);
+    let connection: Connection;
+    try {
+      connection = await acquire(t, p, fresh, ticket);
+    } finally {
+      ticket.done();
+    }
+    return new Promise<RawDeliveryResponse>((resolve, reject) => connection.send(request, head, Math.max(1, ticket.deadline - Date.now()), resolve, reject));
   }
 
   return Object.assign((request: RawDeliveryRequest) => exchange(request, false), {
