@@ -1,11 +1,22 @@
 /**
  * `turnBatcher`: gathers the items added during one event-loop turn and hands them on together,
  * so work started in the same turn (a `Promise.all` of publishes) can share one request.
+ *
+ * With `maxInFlight`, it also holds items back while that many chunks are still being sent, and
+ * sends what gathered meanwhile as soon as one finishes (Nagle's idea, for requests): an idle
+ * sender sends at once, a busy one sends fewer, larger requests instead of queueing many small
+ * ones behind each other.
  * @module
  */
 
 /** Runs `fn` after the current turn: `setImmediate` where the runtime has it, else `setTimeout(fn, 0)`. */
 const afterTurn: (fn: () => void) => unknown = globalThis.setImmediate ?? ((fn) => setTimeout(fn, 0));
+
+/** Options of {@link turnBatcher}. */
+export interface TurnBatcherOptions {
+  /** Chunks being sent at once (a chunk counts until the promise `flush` returned settles); more items wait for one to finish. Default: no limit. */
+  maxInFlight?: number;
+}
 
 /**
  * Answer an `add(item)` that collects items; after the turn in which the first one was added,
@@ -14,14 +25,35 @@ const afterTurn: (fn: () => void) => unknown = globalThis.setImmediate ?? ((fn) 
  * const add = turnBatcher<string>(100, (chunk) => console.log(chunk));
  * add("a"); add("b"); // logs ["a", "b"] once, after this turn
  */
-export function turnBatcher<T>(max: number, flush: (chunk: T[]) => void): (item: T) => void {
+export function turnBatcher<T>(max: number, flush: (chunk: T[]) => unknown, options: TurnBatcherOptions = {}): (item: T) => void {
+  const limit = options.maxInFlight ?? Infinity;
   let pending: T[] = [];
+  let scheduled = false;
+  let inFlight = 0;
+  const settled = () => {
+    inFlight--;
+    schedule();
+  };
+  const drain = () => {
+    scheduled = false;
+    while (pending.length > 0 && inFlight < limit) {
+      const chunk = pending.length <= max ? pending : pending.slice(0, max);
+      pending = pending.length <= max ? [] : pending.slice(max);
+      if (limit === Infinity) {
+        flush(chunk);
+        continue;
+      }
+      inFlight++;
+      Promise.resolve(flush(chunk)).then(settled, settled);
+    }
+  };
+  const schedule = () => {
+    if (scheduled || pending.length === 0 || inFlight >= limit) return;
+    scheduled = true;
+    afterTurn(drain);
+  };
   return (item) => {
-    if (pending.push(item) > 1) return;
-    afterTurn(() => {
-      const all = pending;
-      pending = [];
-      for (let i = 0; i < all.length; i += max) flush(all.slice(i, i + max));
-    });
+    pending.push(item);
+    schedule();
   };
 }

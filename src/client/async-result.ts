@@ -18,11 +18,13 @@ export interface ResultSource {
 }
 
 /** `get()` starts listening once it has waited this long (a quick task is cheaper to poll for). */
-const LISTEN_AFTER_MS = 10;
+const LISTEN_AFTER_MS = Number((globalThis as any).process?.env?.XLA ?? 10);
 /** While listening, `get()` still polls in case a message is lost: from this interval, growing ×1.5… */
 const LISTENING_POLL_MS = 250;
 /** …up to this one. */
 const LISTENING_MAX_POLL_MS = 5000;
+
+function noop(): void {}
 
 /** Options of `get()`. */
 export interface GetOptions {
@@ -106,7 +108,7 @@ export class AsyncResult<T = unknown> {
     let interval = options.intervalMs ?? 1;
     let canListen = options.listen !== false && this.#source.watch !== undefined;
     let heard: ResultView | undefined;
-    let wake = () => {};
+    let wake = noop;
     let stop: (() => void) | undefined;
     // A message just sent has not run yet: no read that cannot find it.
     const young = this.#sentAt === undefined ? 0 : this.#sentAt + Math.min(interval, 1) - started;

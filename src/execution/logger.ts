@@ -32,11 +32,25 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 
 /** A logger whose lines carry `name[id]`. */
 export function taskLogger(base: Logger, name: string, id: string): Logger {
-  const prefix = `${name}[${id}]: `;
-  return {
-    debug: (m, f) => base.debug(prefix + m, f),
-    info: (m, f) => base.info(prefix + m, f),
-    warn: (m, f) => base.warn(prefix + m, f),
-    error: (m, f) => base.error(prefix + m, f),
-  };
+  return new PrefixedLogger(base, `${name}[${id}]: `);
+}
+
+/** One per task run: methods on the prototype, so making one allocates no functions. */
+class PrefixedLogger implements Logger {
+  constructor(
+    readonly base: Logger,
+    readonly prefix: string,
+  ) {}
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.base.debug(this.prefix + message, fields);
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.base.info(this.prefix + message, fields);
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.base.warn(this.prefix + message, fields);
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.base.error(this.prefix + message, fields);
+  }
 }

@@ -9,6 +9,8 @@
  * the same event-loop turn are sent together as one `POST /pipeline` (what the client's
  * auto-pipelining does, which it switches off when given a requester); each caller still gets its
  * own reply or its own error. A lone command is sent on its own, so latency does not change.
+ * While one such request is out, later commands wait and go together when it returns
+ * (`maxInFlight`), so a busy client sends fewer, larger pipelines.
  *
  * Wire as the official client: `POST <url>/` with the JSON command array (`/pipeline`,
  * `/multi-exec` with an array of them), `Authorization: Bearer`, the read-your-writes sync token
@@ -43,6 +45,14 @@ export interface NodeRequesterOptions {
   maxBatch?: number;
   /** Most sockets open to the server at once. Default 64. */
   maxSockets?: number;
+  /**
+   * Requests of batched commands in flight at once; commands issued while that many are out wait
+   * and go together in one `/pipeline` as soon as one returns (an idle client sends at once).
+   * Fewer, larger requests cost the client, the server and Redis less per command (measured in
+   * bench/: about 10% less CPU per task in a busy worker than with no limit). Default 1, like a
+   * single pipelined Redis connection.
+   */
+  maxInFlight?: number;
 }
 
 /** A `Requester` for `new Redis(requester)`, with `close()` to drop its idle sockets. */
@@ -158,7 +168,7 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
     }
   };
 
-  const enqueue = turnBatcher<Pending>(maxBatch, (chunk) => void flush(chunk));
+  const enqueue = turnBatcher<Pending>(maxBatch, flush, { maxInFlight: options.maxInFlight ?? 1 });
 
   /**
    * A streaming request (SUBSCRIBE over Server-Sent Events): resolves `{ result: 1 }` once the

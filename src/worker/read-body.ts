@@ -6,20 +6,21 @@
 
 const decoder = new TextDecoder();
 
+function tooLarge(n: number | string, maxBytes: number): { error: string } {
+  return { error: `Body of ${n} bytes is larger than the ${maxBytes}-byte limit. Send large data by reference (a URL or a storage key), or raise maxBodyBytes.` };
+}
+
 /** The body text, or an error saying it was too large. */
 export async function readBody(req: Request, maxBytes: number): Promise<string | { error: string }> {
-  const tooLarge = (n: number | string) => ({
-    error: `Body of ${n} bytes is larger than the ${maxBytes}-byte limit. Send large data by reference (a URL or a storage key), or raise maxBodyBytes.`,
-  });
   const header = req.headers.get("content-length");
   const declared = header === null ? NaN : Number(header);
-  if (declared > maxBytes) return tooLarge(declared);
+  if (declared > maxBytes) return tooLarge(declared, maxBytes);
   if (Number.isSafeInteger(declared) && declared >= 0) {
     // A declared length within the limit: read the body whole. Runtimes do this without building
     // a stream (@hono/node-server reads the socket directly), which is the broker deliveries'
     // common case. The length is checked again in case the header did not match the body.
     const bytes = new Uint8Array(await req.arrayBuffer());
-    return bytes.byteLength > maxBytes ? tooLarge(bytes.byteLength) : decoder.decode(bytes);
+    return bytes.byteLength > maxBytes ? tooLarge(bytes.byteLength, maxBytes) : decoder.decode(bytes);
   }
   if (!req.body) return "";
   const reader = req.body.getReader();
@@ -31,7 +32,7 @@ export async function readBody(req: Request, maxBytes: number): Promise<string |
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => {});
-      return tooLarge(`more than ${maxBytes}`);
+      return tooLarge(`more than ${maxBytes}`, maxBytes);
     }
     chunks.push(value);
   }

@@ -13,6 +13,7 @@ import { nodeRedis } from "../../src/node/upstash-requester.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
 import { connectDirect, deleteByPrefix, type NodeRedis, randomPrefix, requireRedis, startBridge } from "../backend/redis-env.ts";
 import { freePort } from "../support/ports.ts";
+import { waitFor } from "../support/wait.ts";
 
 const redisUp = await requireRedis();
 const prefix = randomPrefix("node-requester");
@@ -100,6 +101,26 @@ describe.skipIf(!redisUp)("createNodeRequester under @upstash/redis", () => {
     proxy.seen.length = 0;
     expect(await redis.incr(`${prefix}lone`)).toBe(1);
     expect(proxy.seen.map((s) => s.path)).toEqual(["/"]);
+  });
+
+  it("commands issued while a request is in flight wait for it, then go together in one pipeline", async () => {
+    proxy.seen.length = 0;
+    let held: http.ServerResponse | undefined;
+    proxy.answer((res) => (held = res));
+    const first = redis.incr(`${prefix}held`);
+    await waitFor(() => held !== undefined, { what: "the first request to reach the proxy" });
+    proxy.answer(undefined);
+    // Two more turns' commands: the first request is still out, so they wait.
+    const second = redis.set(`${prefix}later:a`, "a");
+    await new Promise((r) => setImmediate(r));
+    const third = redis.set(`${prefix}later:b`, "b");
+    await new Promise((r) => setImmediate(r));
+    expect(proxy.seen.map((s) => s.path)).toEqual(["/"]);
+    held!.writeHead(200, { "content-type": "application/json" }).end('{"result":41}');
+    expect(await first).toBe(41);
+    expect(await Promise.all([second, third])).toEqual(["OK", "OK"]);
+    expect(proxy.seen.map((s) => s.path)).toEqual(["/", "/pipeline"]);
+    expect(await direct.get(`${prefix}later:b`)).toBe("b");
   });
 
   it("a failing command fails only its own caller, with Redis's error text", async () => {
