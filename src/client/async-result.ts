@@ -18,7 +18,7 @@ export interface ResultSource {
 }
 
 /** `get()` starts listening once it has waited this long (a quick task is cheaper to poll for). */
-const LISTEN_AFTER_MS = Number((globalThis as any).process?.env?.XLA ?? 10);
+const LISTEN_AFTER_MS = 10;
 /** While listening, `get()` still polls in case a message is lost: from this interval, growing ×1.5… */
 const LISTENING_POLL_MS = 250;
 /** …up to this one. */
