@@ -179,7 +179,7 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
     new Promise((resolve, reject) => {
       const body = JSON.stringify(req.body ?? []);
       const headers: Record<string, string> = { ...req.headers, "content-type": "application/json", authorization: auth, "content-length": String(Buffer.byteLength(body)) };
-      const out = transport.request(new URL(path, base), { agent: false, method: "POST", headers, signal: req.signal ?? undefined }, (res) => {
+      const out = transport.request(new URL(path, base), { agent: false, method: "POST", headers }, (res) => {
         res.setEncoding("utf8");
         if (res.statusCode !== 200) {
           let text = "";
@@ -201,6 +201,18 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
         res.on("error", () => {}); // an abort ends the stream; nothing is waiting on it any more
       });
       out.on("error", reject);
+      // Stopping a stream is routine, not an error: close the connection without building an
+      // AbortError (whose stack trace, source-mapped, cost more than the rest of the stream).
+      const signal = req.signal;
+      if (signal) {
+        const stop = () => {
+          out.destroy();
+          // Stopped before the server answered: the subscribe call fails as an aborted fetch does.
+          reject(Object.assign(new Error("the subscription was stopped before the server answered"), { name: "AbortError" }));
+        };
+        if (signal.aborted) stop();
+        else signal.addEventListener("abort", stop, { once: true });
+      }
       out.end(body);
     });
 
