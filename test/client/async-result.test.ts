@@ -1,6 +1,6 @@
 /**
  * `AsyncResult.get()`: a handle on an existing result reads at once and polls with growing
- * intervals; with a source that can listen (pub/sub), a `get()` still waiting after 10 ms
+ * intervals; with a source that can listen (pub/sub), a `get()` still waiting after 50 ms
  * subscribes, wakes when the result is published, reads once after subscribing (a result stored
  * meanwhile is not missed), polls on if a message is lost, and stops listening when it returns.
  */
@@ -79,7 +79,7 @@ describe("AsyncResult.get() listening", () => {
     };
   }
 
-  it("a get() still waiting after 10 ms subscribes and wakes as soon as the result is published, long before its next poll", async () => {
+  it("a get() still waiting after 50 ms subscribes and wakes as soon as the result is published, long before its next poll", async () => {
     const s = listening();
     const waiting = new AsyncResult("w1", s.src, { sentAt: Date.now() }).get({ intervalMs: 60_000 });
     await waitFor(() => s.listening() && s.events.at(-1) === "read", { what: "the subscription and the read after it" });
