@@ -11,16 +11,17 @@ import type { Outcome } from "../execution/outcome.ts";
 export const NON_RETRYABLE_STATUS = 489;
 
 export function toResponse(outcome: Outcome): Response {
-  const headers = new Headers({ "content-type": "application/json", [CELERIAC_OUTCOME]: outcome.kind });
+  // A plain record, not `Headers`: adapters such as @hono/node-server then write it as it is.
+  const headers: Record<string, string> = { "content-type": "application/json", [CELERIAC_OUTCOME]: outcome.kind };
   switch (outcome.kind) {
     case "ack":
       return new Response(JSON.stringify({ id: outcome.id, state: outcome.state, ...(outcome.note ? { note: outcome.note } : {}) }), { status: 200, headers });
     case "redeliver":
-      if (outcome.retryAfterSec !== undefined) headers.set(RETRY_AFTER, String(outcome.retryAfterSec));
+      if (outcome.retryAfterSec !== undefined) headers[RETRY_AFTER] = String(outcome.retryAfterSec);
       return new Response(JSON.stringify({ id: outcome.id, error: outcome.reason }), { status: outcome.busy ? 429 : 503, headers });
     case "final":
       if (!outcome.deadLetter) return new Response(JSON.stringify({ id: outcome.id, state: outcome.state, error: outcome.error }), { status: 200, headers });
-      headers.set(UPSTASH_NON_RETRYABLE_ERROR, "true");
+      headers[UPSTASH_NON_RETRYABLE_ERROR] = "true";
       return new Response(JSON.stringify({ id: outcome.id, state: outcome.state, error: outcome.error }), { status: NON_RETRYABLE_STATUS, headers });
     case "refuse":
       return new Response(JSON.stringify({ ...(outcome.id ? { id: outcome.id } : {}), error: outcome.error }), { status: outcome.status, headers });
