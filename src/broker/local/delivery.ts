@@ -70,10 +70,20 @@ function describe(err: unknown): string {
 }
 
 /** The request QStash would send for `msg`: body bytes unchanged, signed with the current key. */
-export async function deliveryRequest(msg: StoredMessage, signer: TokenSigner, nowMs: number, timeoutMs: number): Promise<RawDeliveryRequest> {
-  msg.bodyHash ??= await signer.bodyHash(msg.body);
-  const headers: Record<string, string> = { ...msg.headers, ...msg.passHeaders };
-  headers["Upstash-Signature"] = await signer.sign({ url: msg.url, bodyHash: msg.bodyHash, nowSec: nowMs / 1000 });
+export function deliveryRequest(msg: StoredMessage, signer: TokenSigner, nowMs: number, timeoutMs: number): RawDeliveryRequest | Promise<RawDeliveryRequest> {
+  const hash = msg.bodyHash ?? signer.bodyHash(msg.body);
+  if (typeof hash !== "string") return hash.then((h) => deliveryRequest(Object.assign(msg, { bodyHash: h }), signer, nowMs, timeoutMs));
+  msg.bodyHash = hash;
+  const token = signer.sign({ url: msg.url, bodyHash: hash, nowSec: nowMs / 1000 });
+  // A synchronous signer (node:crypto) builds the request without a promise per delivery.
+  return typeof token === "string" ? signedRequest(msg, token, timeoutMs) : token.then((t) => signedRequest(msg, t, timeoutMs));
+}
+
+function signedRequest(msg: StoredMessage, signature: string, timeoutMs: number): RawDeliveryRequest {
+  const headers: Record<string, string> = {};
+  for (const name in msg.headers) headers[name] = msg.headers[name];
+  if (msg.passHeaders) for (const name in msg.passHeaders) headers[name] = msg.passHeaders[name];
+  headers["Upstash-Signature"] = signature;
   headers["Upstash-Message-Id"] = msg.id;
   headers["Upstash-Retried"] = String(msg.retried);
   headers["User-Agent"] = "Upstash-QStash";
