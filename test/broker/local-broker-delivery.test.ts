@@ -193,6 +193,28 @@ describe("local broker HTTP surface", () => {
     }
   });
 
+  it("reads a raw /v2/batch item's headers like HTTP headers, and fails alone an item with a header HTTP cannot carry", async () => {
+    const res = await fetch(`${b.url}/v2/batch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${b.broker.token}` },
+      body: JSON.stringify([
+        { destination: `${r.url}/ok`, headers: { "UPSTASH-FORWARD-X-Trace": "  t1 ", "upstash-retries": "0", "Content-Type": "text/plain" }, body: "a" },
+        { destination: `${r.url}/bad`, headers: { "X Bad": "v" }, body: "b" },
+        { destination: `${r.url}/bad2`, headers: { "Upstash-Forward-X": "line\r\nbreak" }, body: "c" },
+      ]),
+    });
+    expect(res.status).toBe(201);
+    const items = (await res.json()) as { messageId?: string; error?: string }[];
+    expect(items[0].messageId).toMatch(/^msg_/);
+    expect(items[1].error).toMatch(/"X Bad" is not a valid header name/);
+    expect(items[2].error).toMatch(/header Upstash-Forward-X holds a line break/);
+    await b.broker.runDue();
+    expect(r.deliveries.map((d) => d.url)).toEqual([`${r.url}/ok`]);
+    expect(r.deliveries[0].headers.get("x-trace")).toBe("t1");
+    expect(r.deliveries[0].headers.get("content-type")).toBe("text/plain");
+    expect(r.deliveries[0].verified).toBe(true);
+  });
+
   it("answers garbage with a 4xx JSON error, never a 5xx", async () => {
     const auth = { authorization: `Bearer ${b.broker.token}` };
     const requests: [string, RequestInit][] = [

@@ -94,8 +94,15 @@ export function parseRedact(value: string): NonNullable<StoredMessage["redact"]>
   return out;
 }
 
+/** The part of `Headers` the config is read from (lower-case names); a batch item's plain map serves too. */
+export interface HeaderSource {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
 /** Read the config from request headers; `query` holds lower-case `upstash-*` query stand-ins (headers win). */
-export function parsePublishConfig(headers: Headers, query?: Map<string, string>): PublishConfig {
+export function parsePublishConfig(headers: HeaderSource, query?: Map<string, string>): PublishConfig {
   const get = (name: string): string | null => headers.get(name) ?? query?.get(name) ?? null;
   const config: PublishConfig = { method: "POST", headers: {} };
   const forwardAll = (get("upstash-header-forward") ?? "").toLowerCase() === "true";

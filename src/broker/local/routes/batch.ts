@@ -7,7 +7,7 @@
 import { BrokerError } from "../../../errors.ts";
 import { isValidName, parseDestination } from "../destination.ts";
 import type { PublishResult } from "../engine.ts";
-import { parsePublishConfig } from "../publish-config.ts";
+import { type HeaderSource, parsePublishConfig } from "../publish-config.ts";
 import { publishTo } from "../publish.ts";
 import type { RouteContext } from "./context.ts";
 
@@ -19,6 +19,42 @@ interface BatchItem {
 }
 
 const encoder = new TextEncoder();
+/** A header name HTTP allows (RFC 9110 token). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value may not hold: line breaks, NUL, characters above U+00FF. */
+const BAD_VALUE = /[\0\r\n]|[^\0-\xff]/;
+
+/** A batch item's headers as `Headers` would read them (names lower-cased, values trimmed, repeats joined), without building one. */
+function itemHeaders(raw: unknown): HeaderMap {
+  const map = new HeaderMap();
+  if (!raw || typeof raw !== "object") return map;
+  for (const name in raw as Record<string, unknown>) {
+    const value = String((raw as Record<string, unknown>)[name]).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    if (!TOKEN.test(name)) throw new BrokerError(`invalid batch item: ${JSON.stringify(name)} is not a valid header name`, { status: 400 });
+    if (BAD_VALUE.test(value)) throw new BrokerError(`invalid batch item: header ${name} holds a line break, NUL or a character above U+00FF`, { status: 400 });
+    const key = name.toLowerCase();
+    const seen = map.get(key);
+    map.set(key, seen === null ? value : `${seen}, ${value}`);
+  }
+  return map;
+}
+
+/** Lower-case header names to values, read like `Headers`. */
+class HeaderMap implements HeaderSource {
+  readonly #map = new Map<string, string>();
+  get(name: string): string | null {
+    return this.#map.get(name.toLowerCase()) ?? null;
+  }
+  has(name: string): boolean {
+    return this.#map.has(name.toLowerCase());
+  }
+  set(name: string, value: string): void {
+    this.#map.set(name, value);
+  }
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const [name, value] of this.#map) callback(value, name);
+  }
+}
 
 export function batchRoutes({ app, engine }: RouteContext): void {
   app.post("/v2/batch", async (c) => {
@@ -35,11 +71,7 @@ export function batchRoutes({ app, engine }: RouteContext): void {
         if (typeof raw !== "object" || raw === null || typeof raw.destination !== "string") {
           throw new BrokerError("invalid batch item: destination (a string) is required", { status: 400 });
         }
-        const headers = new Headers();
-        if (raw.headers && typeof raw.headers === "object") {
-          for (const [k, v] of Object.entries(raw.headers as Record<string, unknown>)) headers.set(k, String(v));
-        }
-        const config = parsePublishConfig(headers);
+        const config = parsePublishConfig(itemHeaders(raw.headers));
         const body = typeof raw.body === "string" ? encoder.encode(raw.body) : new Uint8Array(0);
         let queueName: string | undefined;
         if (raw.queue !== undefined && raw.queue !== null && raw.queue !== "") {
