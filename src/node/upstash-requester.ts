@@ -25,6 +25,10 @@ import { errors, Redis, type Requester } from "@upstash/redis";
 import { ConfigError } from "../errors.ts";
 import { turnBatcher } from "../turn-batcher.ts";
 import { nodeExchange } from "./node-exchange.ts";
+import { createSocketDeliver } from "./socket-deliver.ts";
+
+/** How long one request may take before it counts as failed (and is retried). node:https has no limit; 60 s is generous for a REST call. */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 type UpstashRequest = Parameters<Requester["request"]>[0];
 type UpstashResponse = { result?: unknown; error?: string };
@@ -98,14 +102,30 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
   const maxBatch = options.maxBatch ?? 500;
   const auth = `Bearer ${options.token}`;
 
-  /** One POST (a stale keep-alive socket is retried at once by `nodeExchange`). */
+  // http: (a REST bridge beside the app) goes over pooled sockets with no node:http machinery per
+  // request; https: (Upstash) over node:https. Both resend once on a keep-alive socket found stale.
+  const sockets = () => createSocketDeliver({ maxSockets: options.maxSockets ?? 64 });
+  let overSockets = base.protocol === "http:" ? sockets() : undefined;
+
+  /** One POST. */
   const postOnce = async (path: string, body: string): Promise<Answer> => {
-    const headers: Record<string, string> = { "content-type": "application/json", authorization: auth, "content-length": String(Buffer.byteLength(body)) };
+    const headers: Record<string, string> = { "content-type": "application/json", authorization: auth };
     if (requester.readYourWrites && requester.upstashSyncToken) headers["upstash-sync-token"] = requester.upstashSyncToken;
-    const res = await nodeExchange(new URL(path, base), { method: "POST", headers, agent }, body);
-    const token = res.headers["upstash-sync-token"];
+    let status: number;
+    let token: string | string[] | null | undefined;
+    let bytes: Buffer | Uint8Array;
+    if (overSockets) {
+      const res = await overSockets({ url: new URL(path, base).href, method: "POST", headers, body: Buffer.from(body, "utf8"), timeoutMs: REQUEST_TIMEOUT_MS });
+      ({ status, body: bytes } = res);
+      token = res.headers.get("upstash-sync-token");
+    } else {
+      headers["content-length"] = String(Buffer.byteLength(body));
+      const res = await nodeExchange(new URL(path, base), { method: "POST", headers, agent }, body);
+      ({ status, body: bytes } = res);
+      token = res.headers["upstash-sync-token"];
+    }
     if (requester.readYourWrites && typeof token === "string") requester.upstashSyncToken = token;
-    return { status: res.status, text: res.body.toString("utf8") };
+    return { status, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8") };
   };
 
   const post = async (path: string, body: string): Promise<Answer> => {
@@ -229,6 +249,11 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
     },
     close() {
       agent.destroy();
+      // Requests after close() open new connections, as they do on the agent.
+      if (overSockets) {
+        overSockets.close();
+        overSockets = sockets();
+      }
     },
   };
   return requester;

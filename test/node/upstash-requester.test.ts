@@ -167,6 +167,14 @@ describe.skipIf(!redisUp)("createNodeRequester under @upstash/redis", () => {
     expect(await redis.incr(`${prefix}after-drop`)).toBe(1);
   });
 
+  it("close() drops its idle connections, and a command after it opens a new one", async () => {
+    await redis.get(`${prefix}before-close`);
+    await waitFor(() => proxy.connections() === 1, { what: "one open connection" });
+    redis.close();
+    await waitFor(() => proxy.connections() === 0, { what: "the connection to close" });
+    expect(await redis.incr(`${prefix}after-close`)).toBe(1);
+  });
+
   it("a wrong token is the server's refusal as an UpstashError", async () => {
     const wrong = nodeRedis({ url: proxy.url, token: "wrong", retries: 0 });
     await expect(wrong.get(`${prefix}x`)).rejects.toMatchObject({ name: "UpstashError", message: expect.stringMatching(/[Uu]nauthori[sz]ed|token/) });
