@@ -49,7 +49,7 @@ function start(name: string, a: BenchArgs): Promise<System> {
     case "bullmq":
     case "bullmq-http":
       // Each BullMQ variant in its faster measured layout (README): plain in one process, the HTTP variant with worker + handler in a child.
-      return startBullmq({ redisUrl: a.redisUrl, http: name === "bullmq-http", workerConcurrency: 50, concurrency: a.concurrency ?? BULLMQ_CONCURRENCY, workerInChild: name === "bullmq-http" });
+      return startBullmq({ redisUrl: a.redisUrl, http: name === "bullmq-http" ? a.bullmqHttpClient : false, workerConcurrency: 50, concurrency: a.concurrency ?? BULLMQ_CONCURRENCY, workerInChild: name === "bullmq-http" });
     default:
       throw new Error(`unknown system ${name}`);
   }

@@ -12,15 +12,15 @@ import { type Child, startChild } from "../lib/child.ts";
 import { runPool, waitUntil } from "../lib/pool.ts";
 import type { System } from "../lib/system.ts";
 import { QUEUE, useNodeRedis } from "./connection.ts";
-import { type BullWorker, startBullWorker } from "./worker.ts";
+import { type BullWorker, type HttpClient, startBullWorker } from "./worker.ts";
 
 const WORKER_CHILD = fileURLToPath(new URL("./worker-child.ts", import.meta.url));
 
 /** Options of {@link startBullmq}. */
 export interface BullmqOptions {
   redisUrl: string;
-  /** Run the task through an HTTP handler (celeriac's architecture). */
-  http: boolean;
+  /** Run the task through an HTTP handler (celeriac's architecture), called with this client; false: call the function. */
+  http: HttpClient | false;
   /** Worker concurrency (the issue's: 50). */
   workerConcurrency: number;
   /** Adds (and result waits) in flight at once. */
@@ -48,7 +48,7 @@ export async function startBullmq(o: BullmqOptions): Promise<System> {
   const name = o.http ? "bullmq-http" : "bullmq";
   return {
     name,
-    setup: `Queue + QueueEvents in the bench process, Worker (concurrency ${o.workerConcurrency}${o.http ? ", task behind a Hono HTTP handler" : ""}) ${o.workerInChild ? "in a child process" : "in the same process"}; adds ${o.concurrency} in flight; node-redis client`,
+    setup: `Queue + QueueEvents in the bench process, Worker (concurrency ${o.workerConcurrency}${o.http ? `, task behind a Hono HTTP handler called with ${o.http === "sockets" ? "celeriac's delivery client (pooled sockets)" : "Request/Response over keep-alive node:http"}` : ""}) ${o.workerInChild ? "in a child process" : "in the same process"}; adds ${o.concurrency} in flight; node-redis client`,
     async throughput(n, ignoreResult) {
       const base = ignoreResult ? await completed() : 0;
       const t0 = performance.now();

@@ -5,9 +5,9 @@
  */
 import { serveCalls } from "../lib/child.ts";
 import { startProfile, stopProfile } from "../lib/cpu-profile.ts";
-import { startBullWorker } from "./worker.ts";
+import { type HttpClient, startBullWorker } from "./worker.ts";
 
-const o = JSON.parse(process.argv[2]) as { redisUrl: string; concurrency: number; http: boolean };
+const o = JSON.parse(process.argv[2]) as { redisUrl: string; concurrency: number; http: HttpClient | false };
 const starting = startBullWorker(o.redisUrl, o.concurrency, o.http);
 
 serveCalls(async (op, arg) => {

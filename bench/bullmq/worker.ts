@@ -31,8 +31,15 @@ export function taskApp(): Hono {
   return app;
 }
 
-/** Start a worker on `redisUrl` with `concurrency`; `http` runs the task through its HTTP handler. */
-export async function startBullWorker(redisUrl: string, concurrency: number, http: boolean): Promise<BullWorker> {
+/**
+ * How the BullMQ worker calls the task's HTTP handler: `sockets` with the client celeriac's broker
+ * delivers with (`createNodeDeliver().raw`: pooled sockets, one write per request), `request` with
+ * fetch-style `Request`/`Response` objects over keep-alive node:http (what an application would write).
+ */
+export type HttpClient = "sockets" | "request";
+
+/** Start a worker on `redisUrl` with `concurrency`; `http` runs the task through its HTTP handler with that client. */
+export async function startBullWorker(redisUrl: string, concurrency: number, http: HttpClient | false): Promise<BullWorker> {
   const connection = useNodeRedis(redisUrl);
   let processor: (data: { a: number; b: number }) => Promise<number>;
   let closeHttp = async () => {};
@@ -40,10 +47,20 @@ export async function startBullWorker(redisUrl: string, concurrency: number, htt
     const served = await serveOn(taskApp().fetch);
     const deliver = createNodeDeliver();
     const url = `${served.url}/tasks/math_add`;
-    processor = async (data) => {
+    // The same HTTP client as celeriac's broker deliveries (pooled sockets, one write per request),
+    // so the comparison is of the two designs, not of two HTTP clients.
+    const send = deliver.raw!;
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    processor = http === "request" ? async (data) => {
       const res = await deliver(new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(data) }));
       if (res.status !== 200) throw new Error(`task handler answered ${res.status}: ${await res.text()}`);
       return ((await res.json()) as { result: number }).result;
+    } : async (data) => {
+      const res = await send({ url, method: "POST", headers: { "content-type": "application/json" }, body: encoder.encode(JSON.stringify(data)), timeoutMs: 30_000 });
+      const text = decoder.decode(res.body);
+      if (res.status !== 200) throw new Error(`task handler answered ${res.status}: ${text}`);
+      return (JSON.parse(text) as { result: number }).result;
     };
     closeHttp = async () => {
       deliver.close();

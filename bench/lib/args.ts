@@ -36,6 +36,12 @@ export interface BenchArgs {
   only: string[];
   /** profile.ts / topologies.ts / hops.ts: celeriac's part factories (`--parts node|official`, see celeriac/roles.ts). Default node. */
   parts: "node" | "official";
+  /**
+   * The client bullmq-http's worker calls its HTTP handler with (`--bullmq-http-client`): `sockets`
+   * (default), the one celeriac's broker delivers with, so the two designs are compared on the same
+   * transport; `request`, fetch-style objects over keep-alive node:http, as an application would write.
+   */
+  bullmqHttpClient: "sockets" | "request";
   /** profile.ts: profile the ignoreResult path instead (`--ignore-result`). */
   ignoreResult: boolean;
   /** profile.ts: functions listed per process (`--top`). Default 25. */
@@ -66,7 +72,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (value === undefined) throw new Error(`--${name} needs a value.`);
     flags.set(name, value);
   }
-  const known = new Set(["retries", "n", "reps", "latency-n", "warmup", "redis", "db", "concurrency", "broker-concurrency", "topology", "only", "top", "parts"]);
+  const known = new Set(["retries", "n", "reps", "latency-n", "warmup", "redis", "db", "concurrency", "broker-concurrency", "topology", "only", "top", "parts", "bullmq-http-client"]);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`Unknown flag --${k}. Known: ${[...known].map((x) => `--${x}`).join(", ")}, --ignore-result.`);
   const num = (name: string, dflt: number) => {
     const v = flags.get(name);
@@ -79,6 +85,8 @@ export function parseArgs(argv: string[]): BenchArgs {
   const db = num("db", 13);
   const only = (flags.get("only") ?? SYSTEMS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
   for (const s of only) if (!SYSTEMS.includes(s)) throw new Error(`--only: unknown system "${s}" (use ${SYSTEMS.join(", ")}).`);
+  const bullmqHttpClient = flags.get("bullmq-http-client") ?? "sockets";
+  if (bullmqHttpClient !== "sockets" && bullmqHttpClient !== "request") throw new Error(`--bullmq-http-client must be sockets or request (got "${bullmqHttpClient}").`);
   const parts = flags.get("parts") ?? "node";
   if (parts !== "node" && parts !== "official") throw new Error(`--parts must be node or official (got "${parts}").`);
   return {
@@ -96,6 +104,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     topology: flags.get("topology") ?? DEFAULT_TOPOLOGY,
     only,
     parts,
+    bullmqHttpClient,
     ignoreResult: bools.has("ignore-result"),
     top: num("top", 25),
   };
