@@ -39,6 +39,8 @@ const STAGES: [string, RegExp][] = [
   ["@upstash/qstash client (publish)", /@upstash\/qstash\//],
   ["@upstash/redis client", /@upstash\/redis/],
   ["signatures (Receiver, jose, src/verify)", /\/jose\/|src\/verify\//],
+  ["socket HTTP client (src/node/socket-deliver.ts: deliveries, requests to the bridge)", /src\/node\/socket-deliver/],
+  ["Node requester (src/node/upstash-requester.ts, node-exchange)", /src\/node\/(upstash-requester|node-exchange)/],
   ["local broker", /src\/broker\/local\/|src\/node\/(http-deliver|broker-signer)/],
   ["Redis REST bridge", /src\/node\/redis-rest-/],
   ["node-redis (bridge → redis-server)", /@redis\/|\/redis\/dist/],
