@@ -235,7 +235,7 @@ interface Pending {
   reader: ResponseReader;
   resolve: (response: RawDeliveryResponse) => void;
   reject: (err: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: ReturnType<typeof setTimeout> | undefined;
   /** The connection had served a request before this one (so the server may have closed it while it idled). */
   reused: boolean;
 }
@@ -259,7 +259,7 @@ class Connection {
   }
 
   send(request: RawDeliveryRequest, head: string, timeoutMs: number, resolve: Pending["resolve"], reject: Pending["reject"]): void {
-    const pending: Pending = { request, reader: new ResponseReader(request.method === "HEAD"), resolve, reject, timer: setTimeout(timeout, timeoutMs, this), reused: this.served > 0 };
+    const pending: Pending = { request, reader: new ResponseReader(request.method === "HEAD"), resolve, reject, timer: timerFor(timeoutMs, timeout, this), reused: this.served > 0 };
     this.pending = pending;
     if (request.attempt) request.attempt.cancel = cancel.bind(undefined, this);
     const socket = this.socket;
@@ -326,6 +326,15 @@ class Connection {
   }
 }
 
+/** Longest delay a Node timer takes as given (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timer for `ms` (at least 1, at most ~24.8 days); none for an infinite `ms` (no time limit). */
+function timerFor<A>(ms: number, fn: (arg: A) => void, arg: A): ReturnType<typeof setTimeout> | undefined {
+  if (ms === Infinity) return undefined;
+  return setTimeout(fn, Math.min(MAX_TIMER_MS, Math.max(1, ms)), arg);
+}
+
 function timeout(connection: Connection): void {
   connection.abandon(named("TimeoutError", "request timed out"));
 }
@@ -357,10 +366,10 @@ interface Target {
 class Ticket {
   error: Error | undefined;
   #wake: ((err?: Error) => void) | undefined;
-  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly request: RawDeliveryRequest, readonly deadline: number) {
-    this.#timer = setTimeout(() => this.#abandon(named("TimeoutError", "request timed out")), Math.max(1, deadline - Date.now()));
+    this.#timer = timerFor(deadline - Date.now(), () => this.#abandon(named("TimeoutError", "request timed out")), undefined);
     if (request.attempt) request.attempt.cancel = () => this.#abandon(named("AbortError", "the broker is shutting down"));
   }
 

@@ -27,8 +27,8 @@ import { turnBatcher } from "../turn-batcher.ts";
 import { nodeExchange } from "./node-exchange.ts";
 import { createSocketDeliver } from "./socket-deliver.ts";
 
-/** How long one request may take before it counts as failed (and is retried). node:https has no limit; 60 s is generous for a REST call. */
-const REQUEST_TIMEOUT_MS = 60_000;
+/** No time limit on one request, as on node:https: a slow script must not be cut off and sent again. */
+const REQUEST_TIMEOUT_MS = Infinity;
 
 type UpstashRequest = Parameters<Requester["request"]>[0];
 type UpstashResponse = { result?: unknown; error?: string };

@@ -492,6 +492,21 @@ describe("createSocketDeliver: failures", () => {
     await waitFor(() => s.closed.has(s.connections[0]), { what: "the timed-out connection to close" });
   });
 
+  it("createSocketDeliver with timeoutMs Infinity waits for a slow answer (no timer), also for a request queued for a connection", async () => {
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const s = await rawServer((req) => void held.then(() => req.socket.write(ok(req.path))));
+    const send = deliverWith({ maxSockets: 1 });
+    const first = send(request(s.url("/first"), { timeoutMs: Infinity }));
+    const queued = send(request(s.url("/queued"), { timeoutMs: Infinity }));
+    await waitFor(() => s.requests.length === 1, { what: "the first request to arrive" });
+    // Well past what a timer given Infinity would wait (Node fires it after 1 ms).
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    expect(text(await first)).toBe("/first");
+    expect(text(await queued)).toBe("/queued");
+  });
+
   it("createSocketDeliver rejects with an AbortError when attempt.cancel is called, and the deliver goes on working", async () => {
     const s = await rawServer((req) => (req.conn === 0 ? undefined : req.socket.write(ok("after"))));
     const send = deliverWith();

@@ -16,7 +16,7 @@ export interface RawDeliveryRequest {
   headers: Record<string, string>;
   /** Null for GET/HEAD. */
   body: Uint8Array | null;
-  /** Abandon the attempt after this many ms without an answer. */
+  /** Abandon the attempt after this many ms without an answer (`Infinity`: never). */
   timeoutMs: number;
   /** The broker's hold on this attempt: the deliver sets `cancel`, which the broker calls when it shuts down. */
   attempt?: AttemptHandle;
