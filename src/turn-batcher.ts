@@ -16,6 +16,12 @@ const afterTurn: (fn: () => void) => unknown = globalThis.setImmediate ?? ((fn) 
 export interface TurnBatcherOptions {
   /** Chunks being sent at once (a chunk counts until the promise `flush` returned settles); more items wait for one to finish. Default: no limit. */
   maxInFlight?: number;
+  /**
+   * With `maxInFlight`: a chunk still being sent after this many ms stops holding its place, so
+   * one request that hangs (a connection that died silently) cannot stall every later item.
+   * Default: it holds its place until it settles.
+   */
+  releaseAfterMs?: number;
 }
 
 /**
@@ -27,12 +33,22 @@ export interface TurnBatcherOptions {
  */
 export function turnBatcher<T>(max: number, flush: (chunk: T[]) => unknown, options: TurnBatcherOptions = {}): (item: T) => void {
   const limit = options.maxInFlight ?? Infinity;
+  const releaseAfter = options.releaseAfterMs;
   let pending: T[] = [];
   let scheduled = false;
   let inFlight = 0;
-  const settled = () => {
-    inFlight--;
-    schedule();
+  /** One chunk's place: given back once, when its send settles or when it has taken too long. */
+  const place = () => {
+    let held = true;
+    const giveBack = () => {
+      if (!held) return;
+      held = false;
+      if (timer !== undefined) clearTimeout(timer);
+      inFlight--;
+      schedule();
+    };
+    const timer = releaseAfter === undefined ? undefined : setTimeout(giveBack, releaseAfter);
+    return giveBack;
   };
   const drain = () => {
     scheduled = false;
@@ -44,7 +60,8 @@ export function turnBatcher<T>(max: number, flush: (chunk: T[]) => unknown, opti
         continue;
       }
       inFlight++;
-      Promise.resolve(flush(chunk)).then(settled, settled);
+      const giveBack = place();
+      Promise.resolve(flush(chunk)).then(giveBack, giveBack);
     }
   };
   const schedule = () => {

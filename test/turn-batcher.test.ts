@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { turnBatcher } from "../src/turn-batcher.ts";
 
 /** Resolves after the current turn's setImmediate callbacks have run. */
@@ -53,5 +53,28 @@ describe("turnBatcher", () => {
     await nextTurn();
     await nextTurn();
     expect(chunks).toEqual([[1], [2]]);
+  });
+
+  it("with releaseAfterMs, a chunk that never settles stops holding back the next ones", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const chunks: number[][] = [];
+      const add = turnBatcher<number>(100, (chunk) => {
+        chunks.push(chunk);
+        return new Promise<void>(() => {}); // hangs forever
+      }, { maxInFlight: 1, releaseAfterMs: 1000 });
+      add(1);
+      await nextTurn();
+      add(2);
+      await nextTurn();
+      vi.advanceTimersByTime(999);
+      await nextTurn();
+      expect(chunks).toEqual([[1]]);
+      vi.advanceTimersByTime(1);
+      await nextTurn();
+      expect(chunks).toEqual([[1], [2]]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -27,6 +27,9 @@ import { turnBatcher } from "../turn-batcher.ts";
 import { nodeExchange } from "./node-exchange.ts";
 import { createSocketDeliver } from "./socket-deliver.ts";
 
+/** A request out longer than this no longer holds back the next batch (see `maxInFlight`). */
+const STALLED_MS = 1000;
+
 /** No time limit on one request, as on node:https: a slow script must not be cut off and sent again. */
 const REQUEST_TIMEOUT_MS = Infinity;
 
@@ -53,8 +56,8 @@ export interface NodeRequesterOptions {
    * Requests of batched commands in flight at once; commands issued while that many are out wait
    * and go together in one `/pipeline` as soon as one returns (an idle client sends at once).
    * Fewer, larger requests cost the client, the server and Redis less per command (measured in
-   * bench/: about 10% less CPU per task in a busy worker than with no limit). Default 1, like a
-   * single pipelined Redis connection.
+   * bench/: about 10% less CPU per task in a busy worker than with no limit). A request out for
+   * over a second stops counting, so one that hangs does not hold the others. Default 1.
    */
   maxInFlight?: number;
 }
@@ -188,7 +191,7 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
     }
   };
 
-  const enqueue = turnBatcher<Pending>(maxBatch, flush, { maxInFlight: options.maxInFlight ?? 1 });
+  const enqueue = turnBatcher<Pending>(maxBatch, flush, { maxInFlight: options.maxInFlight ?? 1, releaseAfterMs: STALLED_MS });
 
   /**
    * A streaming request (SUBSCRIBE over Server-Sent Events): resolves `{ result: 1 }` once the
