@@ -279,7 +279,7 @@ export function createSocketDeliver(options: SocketDeliverOptions = {}): SocketD
   /** A connection to `t`: an idle one (unless `fresh`) or a new one, waiting while the origin is at its limit. */
   async function acquire(t: Target, p: Pool, fresh: boolean, ticket: Ticket): Promise<Connection> {
     for (;;) {
-      if (closed) throw named("AbortError", "the broker is shutting down");
+      if (closed) throw named("AbortError", "the HTTP client was closed (its owner is shutting down)");
       if (ticket.error) throw ticket.error;
       if (!fresh) {
         const idle = p.idle.pop();
@@ -316,7 +316,7 @@ export function createSocketDeliver(options: SocketDeliverOptions = {}): SocketD
   return Object.assign((request: RawDeliveryRequest) => exchange(request, false), {
     close() {
       closed = true;
-      for (const connection of all) connection.abandon(named("AbortError", "the broker is shutting down"));
+      for (const connection of all) connection.abandon(named("AbortError", "the HTTP client was closed (its owner is shutting down)"));
       all.clear();
       for (const p of pools.values()) for (const w of p.waiting.splice(0)) w();
       pools.clear();
