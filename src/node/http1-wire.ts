@@ -5,10 +5,9 @@
  * interim 1xx answers skipped; whether the connection may carry another request.
  * @module
  */
-import type { RawDeliveryRequest, ResponseHeaders } from "../broker/local/delivery.ts";
+import type { RawDeliveryRequest } from "../broker/local/delivery.ts";
+import { HEADER_NAME, HeaderMap } from "../broker/local/header-map.ts";
 
-/** A header name HTTP allows (RFC 9110 token). */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not hold (the same rule as node:http: no control characters but tab, nothing above U+00FF). */
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const CRLF2 = Buffer.from("\r\n\r\n");
@@ -25,7 +24,7 @@ export function requestHead(request: RawDeliveryRequest, path: string, host: str
   const headers = request.headers;
   for (const name in headers) {
     const value = headers[name];
-    if (!TOKEN.test(name)) throw new TypeError(`header name ${JSON.stringify(name)} is not a valid HTTP header name`);
+    if (!HEADER_NAME.test(name)) throw new TypeError(`header name ${JSON.stringify(name)} is not a valid HTTP header name`);
     if (BAD_VALUE.test(value)) throw new TypeError(`header ${name} holds characters an HTTP header cannot carry (a line break, a control character or one above U+00FF): ${JSON.stringify(value)}`);
     if (FRAMING_HEADERS.has(name.toLowerCase())) continue;
     head += `${name}: ${value}\r\n`;
@@ -34,24 +33,13 @@ export function requestHead(request: RawDeliveryRequest, path: string, host: str
   return `${head}\r\n`;
 }
 
-/** Response headers, names lower-cased, repeated headers joined with ", ". */
-export class HeaderView implements ResponseHeaders {
-  constructor(readonly map: Map<string, string>) {}
-  get(name: string): string | null {
-    return this.map.get(name.toLowerCase()) ?? null;
-  }
-  forEach(callback: (value: string, name: string) => void): void {
-    for (const [k, v] of this.map) callback(v, k);
-  }
-}
-
 /** How the body of a parsed response head is framed. */
 type Framing = { kind: "none" } | { kind: "length"; length: number } | { kind: "chunked" } | { kind: "close" };
 
 /** One response being read from a socket. */
 export class ResponseReader {
   status = 0;
-  headers = new Map<string, string>();
+  headers = new HeaderMap();
   keepAlive = true;
   framing: Framing | undefined;
   #buffer: Buffer = Buffer.alloc(0);
@@ -91,7 +79,7 @@ export class ResponseReader {
     }
     const status = Number(text.slice(9, 12));
     const minor = text.charCodeAt(7) - 48;
-    const headers = new Map<string, string>();
+    const headers = new HeaderMap();
     let at = text.indexOf("\r\n");
     while (at >= 0) {
       const start = at + 2;
@@ -99,10 +87,7 @@ export class ResponseReader {
       const line = at < 0 ? text.slice(start) : text.slice(start, at);
       const colon = line.indexOf(":");
       if (colon <= 0) throw new Error(`malformed response header line ${JSON.stringify(line.slice(0, 80))}`);
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      const seen = headers.get(name);
-      headers.set(name, seen === undefined ? value : `${seen}, ${value}`);
+      headers.append(line.slice(0, colon), line.slice(colon + 1).trim());
     }
     // An interim answer (100 Continue, 103 Early Hints): the real one follows.
     if (status >= 100 && status < 200 && status !== 101) return;
@@ -113,8 +98,8 @@ export class ResponseReader {
     const te = headers.get("transfer-encoding");
     const cl = headers.get("content-length");
     if (this.headRequest || NO_BODY_STATUS.has(status) || status === 101) this.framing = { kind: "none" };
-    else if (te !== undefined && te.toLowerCase().includes("chunked")) this.framing = { kind: "chunked" };
-    else if (cl !== undefined) {
+    else if (te !== null && te.toLowerCase().includes("chunked")) this.framing = { kind: "chunked" };
+    else if (cl !== null) {
       // Digits only; a repeated header must repeat the same value (RFC 9110 §8.6).
       const values = cl.split(",").map((v) => v.trim());
       const length = Number(values[0]);

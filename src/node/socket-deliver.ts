@@ -12,7 +12,7 @@
  */
 import net from "node:net";
 import type { RawDeliveryRequest, RawDeliveryResponse } from "../broker/local/delivery.ts";
-import { HeaderView, requestHead, ResponseReader } from "./http1-wire.ts";
+import { requestHead, ResponseReader } from "./http1-wire.ts";
 
 /** Options of {@link createSocketDeliver}. */
 export interface SocketDeliverOptions {
@@ -116,7 +116,7 @@ class Connection {
     this.#clear(pending);
     this.served++;
     this.owner.release(this, pending.reader.keepAlive);
-    pending.resolve({ status: pending.reader.status, headers: new HeaderView(pending.reader.headers), body });
+    pending.resolve({ status: pending.reader.status, headers: pending.reader.headers, body });
   }
 
   #fail(err: Error): void {

@@ -7,7 +7,8 @@
 import { BrokerError } from "../../../errors.ts";
 import { isValidName, parseDestination } from "../destination.ts";
 import type { PublishResult } from "../engine.ts";
-import { type HeaderSource, parsePublishConfig } from "../publish-config.ts";
+import { HEADER_NAME, HeaderMap } from "../header-map.ts";
+import { parsePublishConfig } from "../publish-config.ts";
 import { publishTo } from "../publish.ts";
 import type { RouteContext } from "./context.ts";
 
@@ -19,8 +20,6 @@ interface BatchItem {
 }
 
 const encoder = new TextEncoder();
-/** A header name HTTP allows (RFC 9110 token). */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not hold: line breaks, NUL, characters above U+00FF. */
 const BAD_VALUE = /[\0\r\n]|[^\0-\xff]/;
 
@@ -30,30 +29,11 @@ function itemHeaders(raw: unknown): HeaderMap {
   if (!raw || typeof raw !== "object") return map;
   for (const name in raw as Record<string, unknown>) {
     const value = String((raw as Record<string, unknown>)[name]).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-    if (!TOKEN.test(name)) throw new BrokerError(`invalid batch item: ${JSON.stringify(name)} is not a valid header name`, { status: 400 });
+    if (!HEADER_NAME.test(name)) throw new BrokerError(`invalid batch item: ${JSON.stringify(name)} is not a valid header name`, { status: 400 });
     if (BAD_VALUE.test(value)) throw new BrokerError(`invalid batch item: header ${name} holds a line break, NUL or a character above U+00FF`, { status: 400 });
-    const key = name.toLowerCase();
-    const seen = map.get(key);
-    map.set(key, seen === null ? value : `${seen}, ${value}`);
+    map.append(name, value);
   }
   return map;
-}
-
-/** Lower-case header names to values, read like `Headers`. */
-class HeaderMap implements HeaderSource {
-  readonly #map = new Map<string, string>();
-  get(name: string): string | null {
-    return this.#map.get(name.toLowerCase()) ?? null;
-  }
-  has(name: string): boolean {
-    return this.#map.has(name.toLowerCase());
-  }
-  set(name: string, value: string): void {
-    this.#map.set(name, value);
-  }
-  forEach(callback: (value: string, name: string) => void): void {
-    for (const [name, value] of this.#map) callback(value, name);
-  }
 }
 
 export function batchRoutes({ app, engine }: RouteContext): void {
