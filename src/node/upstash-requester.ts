@@ -99,7 +99,6 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
     throw new ConfigError(`createNodeRequester: ${options.url} is not an http(s) URL; UPSTASH_REDIS_REST_URL is the REST URL, not redis://.`);
   }
   const transport = base.protocol === "https:" ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: "lifo" });
   const retries = options.retries ?? 5;
   const backoff = options.backoff ?? ((n: number) => Math.exp(n) * 50);
   const maxBatch = options.maxBatch ?? 500;
@@ -109,6 +108,17 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
   // request; https: (Upstash) over node:https. Both resend once on a keep-alive socket found stale.
   const sockets = () => createSocketDeliver({ maxSockets: options.maxSockets ?? 64 });
   let overSockets = base.protocol === "http:" ? sockets() : undefined;
+  const agent = overSockets ? undefined : new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: "lifo" });
+  /** The URL of each path the requester posts to (`/`, `/pipeline`, `/multi-exec`), built once. */
+  const urls = new Map<string, URL>();
+  const urlOf = (path: string): URL => {
+    let url = urls.get(path);
+    if (!url) {
+      url = new URL(path, base);
+      if (urls.size < 100) urls.set(path, url);
+    }
+    return url;
+  };
 
   /** One POST. */
   const postOnce = async (path: string, body: string): Promise<Answer> => {
@@ -118,12 +128,12 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
     let token: string | string[] | null | undefined;
     let bytes: Buffer | Uint8Array;
     if (overSockets) {
-      const res = await overSockets({ url: new URL(path, base).href, method: "POST", headers, body: Buffer.from(body, "utf8"), timeoutMs: REQUEST_TIMEOUT_MS });
+      const res = await overSockets({ url: urlOf(path).href, method: "POST", headers, body: Buffer.from(body, "utf8"), timeoutMs: REQUEST_TIMEOUT_MS });
       ({ status, body: bytes } = res);
       token = res.headers.get("upstash-sync-token");
     } else {
       headers["content-length"] = String(Buffer.byteLength(body));
-      const res = await nodeExchange(new URL(path, base), { method: "POST", headers, agent }, body);
+      const res = await nodeExchange(urlOf(path), { method: "POST", headers, agent }, body);
       ({ status, body: bytes } = res);
       token = res.headers["upstash-sync-token"];
     }
@@ -251,7 +261,7 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
       return new Promise((resolve, reject) => enqueue({ command: req.body, resolve: resolve as Pending["resolve"], reject }));
     },
     close() {
-      agent.destroy();
+      agent?.destroy();
       // Requests after close() open new connections, as they do on the agent.
       if (overSockets) {
         overSockets.close();
