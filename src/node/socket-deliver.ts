@@ -251,13 +251,14 @@ export function createSocketDeliver(options: SocketDeliverOptions = {}): SocketD
   const owner: Owner = {
     release(connection, reusable) {
       const p = connection.pool;
-      if (reusable && !closed && p.idle.length < maxFree && !connection.socket.destroyed) {
-        connection.socket.unref();
-        p.idle.push(connection);
-      } else {
+      if (!reusable || closed || p.idle.length >= maxFree || connection.socket.destroyed) {
+        // forget() frees the connection's place and wakes one waiter for it.
         connection.socket.destroy();
         owner.forget(connection);
+        return;
       }
+      connection.socket.unref();
+      p.idle.push(connection);
       p.waiting.shift()?.();
     },
     forget(connection) {
