@@ -14,6 +14,13 @@ import type { System } from "../lib/system.ts";
 import { QUEUE, useNodeRedis } from "./connection.ts";
 import { type BullWorker, type HttpClient, startBullWorker } from "./worker.ts";
 
+const HTTP_CLIENT_NAMES: Record<HttpClient, string> = {
+  "sockets": "celeriac's delivery client (pooled sockets)",
+  "node-http": "http.request with a keep-alive Agent",
+  "request": "Request/Response over keep-alive node:http",
+  "fetch": "Node's global fetch",
+};
+
 const WORKER_CHILD = fileURLToPath(new URL("./worker-child.ts", import.meta.url));
 
 /** Options of {@link startBullmq}. */
@@ -48,7 +55,7 @@ export async function startBullmq(o: BullmqOptions): Promise<System> {
   const name = o.http ? "bullmq-http" : "bullmq";
   return {
     name,
-    setup: `Queue + QueueEvents in the bench process, Worker (concurrency ${o.workerConcurrency}${o.http ? `, task behind a Hono HTTP handler called with ${o.http === "sockets" ? "celeriac's delivery client (pooled sockets)" : "Request/Response over keep-alive node:http"}` : ""}) ${o.workerInChild ? "in a child process" : "in the same process"}; adds ${o.concurrency} in flight; node-redis client`,
+    setup: `Queue + QueueEvents in the bench process, Worker (concurrency ${o.workerConcurrency}${o.http ? `, task behind a Hono HTTP handler called with ${HTTP_CLIENT_NAMES[o.http]}` : ""}) ${o.workerInChild ? "in a child process" : "in the same process"}; adds ${o.concurrency} in flight; node-redis client`,
     async throughput(n, ignoreResult) {
       const base = ignoreResult ? await completed() : 0;
       const t0 = performance.now();

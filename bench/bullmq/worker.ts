@@ -1,15 +1,17 @@
 /**
  * BullMQ's side of the benchmark: a `Worker` with concurrency 50 running the trivial `add` task,
  * either in its processor (plain BullMQ) or by calling an HTTP handler for it (a Hono app on
- * `@hono/node-server`, called with the same keep-alive node:http delivery celeriac's broker
- * uses), which is celeriac's architecture with BullMQ's queue in place of the push broker.
+ * `@hono/node-server`, called over HTTP with one of the clients in `HttpClient`), which is
+ * celeriac's architecture with BullMQ's queue in place of the push broker.
  * @module
  */
+import { Agent as NodeHttpAgent, request as nodeHttpRequest } from "node:http";
 import { Worker } from "bullmq";
 import { Hono } from "hono";
 import { z } from "zod";
 import { createNodeDeliver } from "../../src/node/http-deliver.ts";
 import { serveOn } from "../celeriac/roles.ts";
+import type { HttpClient } from "../lib/args.ts";
 import { QUEUE, useNodeRedis } from "./connection.ts";
 
 /** A running BullMQ worker (and its HTTP handler, in HTTP mode). */
@@ -31,12 +33,7 @@ export function taskApp(): Hono {
   return app;
 }
 
-/**
- * How the BullMQ worker calls the task's HTTP handler: `sockets` with the client celeriac's broker
- * delivers with (`createNodeDeliver().raw`: pooled sockets, one write per request), `request` with
- * fetch-style `Request`/`Response` objects over keep-alive node:http (what an application would write).
- */
-export type HttpClient = "sockets" | "request";
+export type { HttpClient };
 
 /** Start a worker on `redisUrl` with `concurrency`; `http` runs the task through its HTTP handler with that client. */
 export async function startBullWorker(redisUrl: string, concurrency: number, http: HttpClient | false): Promise<BullWorker> {
@@ -52,11 +49,19 @@ export async function startBullWorker(redisUrl: string, concurrency: number, htt
     const send = deliver.raw!;
     const encoder = new TextEncoder();
     const decoder = new TextDecoder();
-    processor = http === "request" ? async (data) => {
-      const res = await deliver(new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(data) }));
+    const viaResponse = (call: (body: string) => Promise<Response>) => async (data: { a: number; b: number }) => {
+      const res = await call(JSON.stringify(data));
       if (res.status !== 200) throw new Error(`task handler answered ${res.status}: ${await res.text()}`);
       return ((await res.json()) as { result: number }).result;
-    } : async (data) => {
+    };
+    const agent = new NodeHttpAgent({ keepAlive: true });
+    processor = http === "request"
+      ? viaResponse((body) => deliver(new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body })))
+      : http === "fetch"
+      ? viaResponse((body) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body }))
+      : http === "node-http"
+      ? (data) => postJson(url, agent, JSON.stringify(data))
+      : async (data) => {
       const res = await send({ url, method: "POST", headers: { "content-type": "application/json" }, body: encoder.encode(JSON.stringify(data)), timeoutMs: 30_000 });
       const text = decoder.decode(res.body);
       if (res.status !== 200) throw new Error(`task handler answered ${res.status}: ${text}`);
@@ -64,6 +69,7 @@ export async function startBullWorker(redisUrl: string, concurrency: number, htt
     };
     closeHttp = async () => {
       deliver.close();
+      agent.destroy();
       await new Promise<void>((r) => {
         (served.server as { closeAllConnections?: () => void }).closeAllConnections?.();
         served.server.close(() => r());
@@ -84,4 +90,22 @@ export async function startBullWorker(redisUrl: string, concurrency: number, htt
       await closeHttp();
     },
   };
+}
+
+/** `POST url` with a JSON body over `agent`; resolves the answer's `result`, rejects on a non-200 answer. */
+function postJson(url: string, agent: NodeHttpAgent, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = nodeHttpRequest(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        if (res.statusCode !== 200) reject(new Error(`task handler answered ${res.statusCode}: ${text}`));
+        else resolve((JSON.parse(text) as { result: number }).result);
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }

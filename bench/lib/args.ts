@@ -3,6 +3,20 @@
  * @module
  */
 
+/**
+ * How bullmq-http's worker calls the task's HTTP handler (`--bullmq-http-client`):
+ * - `sockets`: the client celeriac's broker delivers with (`createNodeDeliver().raw`: pooled
+ *   sockets, one write per request), so both designs run on one transport;
+ * - `node-http`: `http.request` with a keep-alive `http.Agent`, what a Node application tuned for
+ *   throughput would write;
+ * - `request`: fetch-style `Request`/`Response` objects over keep-alive node:http;
+ * - `fetch`: Node's global `fetch` (undici), what most applications write.
+ */
+export type HttpClient = "sockets" | "node-http" | "request" | "fetch";
+
+/** Every {@link HttpClient}, for checking the flag. */
+export const HTTP_CLIENTS: readonly HttpClient[] = ["sockets", "node-http", "request", "fetch"];
+
 /** Parsed flags. */
 export interface BenchArgs {
   /** Tasks per throughput measurement (`--n`). Default 5000. */
@@ -37,11 +51,10 @@ export interface BenchArgs {
   /** profile.ts / topologies.ts / hops.ts: celeriac's part factories (`--parts node|official`, see celeriac/roles.ts). Default node. */
   parts: "node" | "official";
   /**
-   * The client bullmq-http's worker calls its HTTP handler with (`--bullmq-http-client`): `sockets`
-   * (default), the one celeriac's broker delivers with, so the two designs are compared on the same
-   * transport; `request`, fetch-style objects over keep-alive node:http, as an application would write.
+   * The client bullmq-http's worker calls its HTTP handler with (`--bullmq-http-client`), one of
+   * {@link HttpClient}. Default `sockets`.
    */
-  bullmqHttpClient: "sockets" | "request";
+  bullmqHttpClient: HttpClient;
   /** profile.ts: profile the ignoreResult path instead (`--ignore-result`). */
   ignoreResult: boolean;
   /** profile.ts: functions listed per process (`--top`). Default 25. */
@@ -86,7 +99,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   const only = (flags.get("only") ?? SYSTEMS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
   for (const s of only) if (!SYSTEMS.includes(s)) throw new Error(`--only: unknown system "${s}" (use ${SYSTEMS.join(", ")}).`);
   const bullmqHttpClient = flags.get("bullmq-http-client") ?? "sockets";
-  if (bullmqHttpClient !== "sockets" && bullmqHttpClient !== "request") throw new Error(`--bullmq-http-client must be sockets or request (got "${bullmqHttpClient}").`);
+  if (!(HTTP_CLIENTS as readonly string[]).includes(bullmqHttpClient)) throw new Error(`--bullmq-http-client must be one of ${HTTP_CLIENTS.join(", ")} (got "${bullmqHttpClient}").`);
   const parts = flags.get("parts") ?? "node";
   if (parts !== "node" && parts !== "official") throw new Error(`--parts must be node or official (got "${parts}").`);
   return {
@@ -104,7 +117,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     topology: flags.get("topology") ?? DEFAULT_TOPOLOGY,
     only,
     parts,
-    bullmqHttpClient,
+    bullmqHttpClient: bullmqHttpClient as HttpClient,
     ignoreResult: bools.has("ignore-result"),
     top: num("top", 25),
   };
