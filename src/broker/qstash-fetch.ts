@@ -16,7 +16,14 @@
 import { BrokerError, ConfigError } from "../errors.ts";
 import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
 import { type QStashScheduleJson, toBrokerSchedule } from "./schedule-view.ts";
+import { HeaderMap, headerValue } from "../header-map.ts";
 import { turnBatcher } from "../turn-batcher.ts";
+
+/**
+ * What the broker client needs of `fetch`: the global `fetch` is one, and so is a lighter call
+ * that answers only `status` and `text()` (`NODE_PARTS` passes one on pooled sockets).
+ */
+export type BrokerFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{ status: number; text(): Promise<string> }>;
 
 /** Options of {@link QStashFetchBroker}. */
 export interface QStashFetchBrokerOptions {
@@ -26,8 +33,8 @@ export interface QStashFetchBrokerOptions {
   baseUrl?: string;
   /** Retries of a call whose `fetch` throws (network errors, not deliveries). Default 3. */
   networkRetries?: number;
-  /** The `fetch` to call. Default the global `fetch`. */
-  fetch?: typeof fetch;
+  /** The `fetch` to call (any {@link BrokerFetch}). Default the global `fetch`. */
+  fetch?: BrokerFetch;
   /**
    * Send the publishes made in one event-loop turn as one `POST /v2/batch` of at most
    * `maxMessages` (default 100) each. Default off: every publish is its own request.
@@ -40,7 +47,7 @@ type Published = { messageId: string; deduplicated?: boolean };
 /** A publish waiting for its turn's batch. */
 interface Queued {
   request: PublishRequest;
-  headers: Headers;
+  headers: Record<string, string>;
   resolve(result: PublishResult): void;
   reject(err: unknown): void;
 }
@@ -63,31 +70,37 @@ function flowControlValue(fc: FlowControl): string {
 }
 
 /**
- * `{ "Content-Type": contentType, ...headers }` as the official client sends it: `Content-Type` and
- * `Upstash-*` names as they are, every other one as `Upstash-Forward-<name>`; names differing only
- * in case are joined (`Headers` semantics).
+ * `{ "Content-Type": contentType, ...headers }` as the official client sends it, as `Headers`
+ * would hold it (names lower-cased, names differing only in case joined, values trimmed, a name
+ * or value `Headers` refuses refused with a `TypeError`) but as a plain record: `content-type`
+ * and `upstash-*` names as they are, every other one as `upstash-forward-<name>`.
  */
-function forwardHeaders(headers: Record<string, string> | undefined, contentType: string): Headers {
-  const merged = new Headers({ "Content-Type": contentType, ...headers });
-  const out = new Headers();
-  merged.forEach((value, name) => out.set(name.startsWith("content-type") || name.startsWith("upstash-") ? name : `Upstash-Forward-${name}`, value));
+function forwardHeaders(headers: Record<string, string> | undefined, contentType: string): Record<string, string> {
+  const given: Record<string, string> = { "Content-Type": contentType, ...headers };
+  const merged = new HeaderMap();
+  for (const name in given) merged.append(name, headerValue(name, String(given[name])));
+  const names: string[] = [];
+  merged.forEach((_, name) => names.push(name));
+  const out: Record<string, string> = {};
+  // In name order, as `Headers` iterates: of two names that forward to one, the later wins there too.
+  for (const name of names.sort()) out[name.startsWith("content-type") || name.startsWith("upstash-") ? name : `upstash-forward-${name}`] = merged.get(name)!;
   return out;
 }
 
-/** The headers the official client's `publish` sends for `request`. */
-export function publishHeaders(request: PublishRequest): Headers {
+/** The headers the official client's `publish` sends for `request` (lower-case names). */
+export function publishHeaders(request: PublishRequest): Record<string, string> {
   const h = forwardHeaders(request.headers, "application/json");
-  h.set("Upstash-Method", "POST");
-  if (request.notBefore !== undefined) h.set("Upstash-Not-Before", request.notBefore.toFixed(0));
-  else if (request.delaySec !== undefined) h.set("Upstash-Delay", `${request.delaySec.toFixed(0)}s`);
-  if (request.deduplicationId !== undefined) h.set("Upstash-Deduplication-Id", request.deduplicationId);
-  if (request.retries !== undefined) h.set("Upstash-Retries", request.retries.toFixed(0));
-  if (request.timeoutSec !== undefined) h.set("Upstash-Timeout", `${request.timeoutSec}s`);
+  h["upstash-method"] = "POST";
+  if (request.notBefore !== undefined) h["upstash-not-before"] = request.notBefore.toFixed(0);
+  else if (request.delaySec !== undefined) h["upstash-delay"] = `${request.delaySec.toFixed(0)}s`;
+  if (request.deduplicationId !== undefined) h["upstash-deduplication-id"] = headerValue("Upstash-Deduplication-Id", String(request.deduplicationId));
+  if (request.retries !== undefined) h["upstash-retries"] = request.retries.toFixed(0);
+  if (request.timeoutSec !== undefined) h["upstash-timeout"] = `${request.timeoutSec}s`;
   if (request.flowControl?.key) {
-    h.set("Upstash-Flow-Control-Key", request.flowControl.key);
-    h.set("Upstash-Flow-Control-Value", flowControlValue(request.flowControl));
+    h["upstash-flow-control-key"] = headerValue("Upstash-Flow-Control-Key", String(request.flowControl.key));
+    h["upstash-flow-control-value"] = flowControlValue(request.flowControl);
   }
-  if (request.label !== undefined) h.set("Upstash-Label", request.label);
+  if (request.label !== undefined) h["upstash-label"] = headerValue("Upstash-Label", String(request.label));
   return h;
 }
 
@@ -101,7 +114,7 @@ export class QStashFetchBroker implements Broker {
   readonly #base: string;
   readonly #auth: string;
   readonly #retries: number;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: BrokerFetch;
   readonly #enqueue: ((q: Queued) => void) | undefined;
   /** Set once the broker answered 404/405 to a batch: it has no `/v2/batch`. */
   #noBatch = false;
@@ -119,12 +132,12 @@ export class QStashFetchBroker implements Broker {
     }
   }
 
-  /** One API call; resolves the response (status < 300) or throws `BrokerError`. */
-  async #call(action: string, method: string, path: string, headers = new Headers(), body?: string): Promise<Response> {
-    headers.set("Authorization", this.#auth);
+  /** One API call; resolves the answer's text (status < 300) or throws `BrokerError`. */
+  async #call(action: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<string> {
+    headers.authorization = this.#auth;
     // As the official client: the path is joined unencoded and normalized by URL.
     const url = new URL(`${this.#base}/v2/${path}`).toString();
-    let res: Response | undefined;
+    let res: Awaited<ReturnType<BrokerFetch>> | undefined;
     for (let attempt = 0; !res; attempt++) {
       try {
         res = await this.#fetch(url, { method, headers, body });
@@ -133,17 +146,15 @@ export class QStashFetchBroker implements Broker {
         await new Promise((r) => setTimeout(r, Math.exp(attempt) * 50));
       }
     }
-    if (res.status < 200 || res.status >= 300) {
-      const text = await res.text();
-      throw brokerError(action, res.status, text || `Error: status=${res.status}`);
-    }
-    return res;
+    const text = await res.text();
+    if (res.status < 200 || res.status >= 300) throw brokerError(action, res.status, text || `Error: status=${res.status}`);
+    return text;
   }
 
   /** The JSON answer of a call; a body that is not JSON is a `BrokerError`, as with the official client. */
-  async #json<T>(action: string, res: Response): Promise<T> {
+  #json<T>(action: string, text: string): T {
     try {
-      return (await res.json()) as T;
+      return JSON.parse(text) as T;
     } catch (err) {
       throw brokerError(action, undefined, (err as Error).message, err);
     }
@@ -151,7 +162,7 @@ export class QStashFetchBroker implements Broker {
 
   async publish(request: PublishRequest): Promise<PublishResult> {
     const action = `publish to ${request.url}`;
-    let headers: Headers;
+    let headers: Record<string, string>;
     try {
       headers = publishHeaders(request);
     } catch (err) {
@@ -162,7 +173,7 @@ export class QStashFetchBroker implements Broker {
     return this.#publishOne(request, headers);
   }
 
-  async #publishOne(request: PublishRequest, headers: Headers): Promise<PublishResult> {
+  async #publishOne(request: PublishRequest, headers: Record<string, string>): Promise<PublishResult> {
     const action = `publish to ${request.url}`;
     const path = request.queue ? `enqueue/${request.queue}/${request.url}` : `publish/${request.url}`;
     return toResult(await this.#json<Published | Published[]>(action, await this.#call(action, "POST", path, headers, request.body)));
@@ -177,10 +188,10 @@ export class QStashFetchBroker implements Broker {
   /** Send `chunk` as one `POST /v2/batch` and settle every caller; false when a 4xx refused the batch as a whole. */
   async #batch(chunk: Queued[]): Promise<boolean> {
     const action = `batch publish of ${chunk.length} messages`;
-    const items = chunk.map(({ request, headers }) => ({ destination: request.url, headers: Object.fromEntries(headers), body: request.body, queue: request.queue }));
+    const items = chunk.map(({ request, headers }) => ({ destination: request.url, headers, body: request.body, queue: request.queue }));
     let answers: (Published | Published[] | { error: string })[];
     try {
-      answers = await this.#json(action, await this.#call(action, "POST", "batch", new Headers({ "Content-Type": "application/json" }), JSON.stringify(items)));
+      answers = await this.#json(action, await this.#call(action, "POST", "batch", { "content-type": "application/json" }, JSON.stringify(items)));
       if (!Array.isArray(answers) || answers.length !== chunk.length) throw brokerError(action, undefined, `expected an array of ${chunk.length} answers, got ${JSON.stringify(answers).slice(0, 200)}`);
     } catch (err) {
       const status = (err as BrokerError).status ?? 0;
@@ -214,10 +225,10 @@ export class QStashFetchBroker implements Broker {
   async upsertSchedule(schedule: BrokerSchedule): Promise<string> {
     const action = `schedule ${schedule.scheduleId}`;
     const h = forwardHeaders(schedule.headers, "application/json");
-    h.set("Upstash-Cron", schedule.cron);
-    if (schedule.retries !== undefined) h.set("Upstash-Retries", schedule.retries.toFixed(0));
-    if (schedule.timeoutSec !== undefined) h.set("Upstash-Timeout", `${schedule.timeoutSec}s`);
-    if (schedule.scheduleId) h.set("Upstash-Schedule-Id", schedule.scheduleId);
+    h["upstash-cron"] = headerValue("Upstash-Cron", schedule.cron);
+    if (schedule.retries !== undefined) h["upstash-retries"] = schedule.retries.toFixed(0);
+    if (schedule.timeoutSec !== undefined) h["upstash-timeout"] = `${schedule.timeoutSec}s`;
+    if (schedule.scheduleId) h["upstash-schedule-id"] = headerValue("Upstash-Schedule-Id", schedule.scheduleId);
     const { scheduleId } = await this.#json<{ scheduleId: string }>(action, await this.#call(action, "POST", `schedules/${schedule.url}`, h, schedule.body));
     if (schedule.isPaused) await this.#call(action, "PATCH", `schedules/${scheduleId}/pause`);
     return scheduleId;

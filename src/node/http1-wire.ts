@@ -6,7 +6,7 @@
  * @module
  */
 import type { RawDeliveryRequest } from "../broker/local/delivery.ts";
-import { HEADER_NAME, HeaderMap } from "../broker/local/header-map.ts";
+import { HEADER_NAME, HeaderMap } from "../header-map.ts";
 
 /** What a header value may not hold (the same rule as node:http: no control characters but tab, nothing above U+00FF). */
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;

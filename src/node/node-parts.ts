@@ -4,8 +4,9 @@
  * (bench/README.md), so on Node:
  * - the backend is the official `@upstash/redis` client on the node:http requester
  *   (`upstash-requester.ts`: a turn's commands share one `/pipeline` request);
- * - the broker client is `QStashFetchBroker` on `createNodeFetch`, with publish batching on (a
- *   turn's publishes share one `POST /v2/batch`; a lone publish is sent as usual);
+ * - the broker client is `QStashFetchBroker` on `createNodeBrokerFetch` (the socket client to an
+ *   http: broker, node:https to QStash), with publish batching on (a turn's publishes share one
+ *   `POST /v2/batch`; a lone publish is sent as usual);
  * - deliveries are verified on node:crypto (`createNodeVerifier`: the official Receiver's checks,
  *   about 10 µs a token instead of 80–160).
  * @module
@@ -13,7 +14,7 @@
 import { RedisBackend } from "../backend/redis/redis-backend.ts";
 import { QStashFetchBroker } from "../broker/qstash-fetch.ts";
 import type { EnvParts } from "../env-config.ts";
-import { createNodeFetch } from "./node-fetch.ts";
+import { createNodeBrokerFetch } from "./broker-fetch.ts";
 import { createNodeVerifier } from "./node-verifier.ts";
 import { nodeRedis } from "./upstash-requester.ts";
 
@@ -24,6 +25,6 @@ import { nodeRedis } from "./upstash-requester.ts";
  */
 export const NODE_PARTS: EnvParts = {
   backend: (v) => new RedisBackend({ redis: nodeRedis({ url: v.url, token: v.token }), resultExpiresMs: v.resultExpiresMs, prefix: v.prefix }),
-  broker: (v) => new QStashFetchBroker({ ...v, fetch: createNodeFetch(), batch: true }),
+  broker: (v) => new QStashFetchBroker({ ...v, fetch: createNodeBrokerFetch(), batch: true }),
   verifier: (v) => createNodeVerifier(v),
 };

@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Broker, BrokerSchedule, PublishRequest } from "../../src/broker/broker.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
-import { QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
+import { type BrokerFetch, QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
+import { createNodeBrokerFetch } from "../../src/node/broker-fetch.ts";
 import { BrokerError } from "../../src/errors.ts";
 
 interface Captured {
@@ -62,7 +63,12 @@ afterAll(async () => {
 });
 
 const official = () => new QStashBroker({ token: "tok", baseUrl: base, networkRetries: 0 });
-const slim = () => new QStashFetchBroker({ token: "tok", baseUrl: base, networkRetries: 0 });
+const nodeBrokerFetch = createNodeBrokerFetch();
+afterAll(() => nodeBrokerFetch.close());
+/** Each suite below runs once per way of calling: the global `fetch` (Workers, Deno) and Node's sockets (`NODE_PARTS`). */
+const FETCHES: [string, BrokerFetch | undefined][] = [["the global fetch", undefined], ["createNodeBrokerFetch", nodeBrokerFetch]];
+let slimFetch: BrokerFetch | undefined;
+const slim = () => new QStashFetchBroker({ token: "tok", baseUrl: base, networkRetries: 0, fetch: slimFetch });
 
 /** Run `call` on both brokers; answer both results and the requests each one made. */
 async function both<T>(call: (b: Required<Broker>) => Promise<T>): Promise<{ results: [T, T]; requests: [Captured[], Captured[]] }> {
@@ -96,9 +102,17 @@ const publishes: [string, PublishRequest][] = [
   ["a queue and a period-only flow control", { url: "https://h.example/tasks/q", body: "[]", queue: "celeriac-default", flowControl: { key: "k", periodSec: 1 } }],
   ["a content type given by the caller, in another case", { url: "https://h.example/t", body: "x", headers: { "content-type": "text/plain" } }],
   ["a URL that new URL() normalizes", { url: "https://h.example/a/../b c", body: "{}" }],
+  [
+    "header values with spaces around them and names differing only in case",
+    { url: "https://h.example/t", body: "{}", headers: { "X-Pad": "  padded\t", "X-Twice": "1", "x-twice": "2", "UPSTASH-CALLBACK": " https://cb.example/c " }, label: " lbl " },
+  ],
 ];
 
-describe("QStashFetchBroker on the wire", () => {
+describe.each(FETCHES)("QStashFetchBroker on the wire, with %s", (_, way) => {
+  beforeAll(() => {
+    slimFetch = way;
+  });
+
   for (const [what, request] of publishes) {
     it(`publishes ${what} exactly as the official client does`, async () => {
       const { results, requests } = await both((b) => b.publish(request));
@@ -203,6 +217,25 @@ describe("QStashFetchBroker on the wire", () => {
       expect(errors[1].message).toBe(errors[0].message);
     }
     answer = undefined;
+  });
+
+  it("refuses a header name or value that Headers refuses, before sending anything, and says which", async () => {
+    captured.length = 0;
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ "X Bad": "1" }, /"X Bad" is not a valid header name/],
+      [{ "X-Split": "a\r\nInjected: 1" }, /header X-Split holds a line break/],
+      [{ "X-Wide": "€" }, /header X-Wide holds .* above U\+00FF/],
+    ];
+    for (const [headers, message] of bad) {
+      const official = await new QStashBroker({ token: "tok", baseUrl: base, networkRetries: 0 }).publish({ url: "https://h/x", body: "{}", headers }).catch((e: unknown) => e);
+      expect(official).toBeInstanceOf(Error);
+      const err = await slim().publish({ url: "https://h/x", body: "{}", headers }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BrokerError);
+      expect((err as Error).message).toMatch(message);
+    }
+    const label = await slim().publish({ url: "https://h/x", body: "{}", label: "a\nb" }).catch((e: unknown) => e);
+    expect((label as Error).message).toMatch(/header Upstash-Label holds a line break/);
+    expect(captured).toHaveLength(0);
   });
 
   it("refuses a flow control without parallelism, rate or period before sending anything", async () => {

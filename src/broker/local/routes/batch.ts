@@ -7,7 +7,7 @@
 import { BrokerError } from "../../../errors.ts";
 import { isValidName, parseDestination } from "../destination.ts";
 import type { PublishResult } from "../engine.ts";
-import { HEADER_NAME, HeaderMap } from "../header-map.ts";
+import { HeaderMap, headerValue } from "../../../header-map.ts";
 import { parsePublishConfig } from "../publish-config.ts";
 import { publishTo } from "../publish.ts";
 import type { RouteContext } from "./context.ts";
@@ -20,18 +20,17 @@ interface BatchItem {
 }
 
 const encoder = new TextEncoder();
-/** What a header value may not hold: line breaks, NUL, characters above U+00FF. */
-const BAD_VALUE = /[\0\r\n]|[^\0-\xff]/;
 
 /** A batch item's headers as `Headers` would read them (names lower-cased, values trimmed, repeats joined), without building one. */
 function itemHeaders(raw: unknown): HeaderMap {
   const map = new HeaderMap();
   if (!raw || typeof raw !== "object") return map;
   for (const name in raw as Record<string, unknown>) {
-    const value = String((raw as Record<string, unknown>)[name]).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-    if (!HEADER_NAME.test(name)) throw new BrokerError(`invalid batch item: ${JSON.stringify(name)} is not a valid header name`, { status: 400 });
-    if (BAD_VALUE.test(value)) throw new BrokerError(`invalid batch item: header ${name} holds a line break, NUL or a character above U+00FF`, { status: 400 });
-    map.append(name, value);
+    try {
+      map.append(name, headerValue(name, String((raw as Record<string, unknown>)[name])));
+    } catch (err) {
+      throw new BrokerError(`invalid batch item: ${(err as Error).message}`, { status: 400 });
+    }
   }
   return map;
 }
