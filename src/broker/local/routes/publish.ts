@@ -8,21 +8,22 @@ import { isValidName, parseDestination, rawTarget } from "../destination.ts";
 import type { PublishResult } from "../engine.ts";
 import { parsePublishConfig } from "../publish-config.ts";
 import { publishTo } from "../publish.ts";
-import type { RouteContext } from "./context.ts";
+import type { Context } from "hono";
+import { type RouteContext, requestHeaders } from "./context.ts";
 
 /** The answer: an object for a URL, an array for a URL group; 202 when deduplicated. */
-export function publishResponse(result: PublishResult | PublishResult[]): Response {
+export function publishResponse(c: Context, result: PublishResult | PublishResult[]): Response {
   const dedup = Array.isArray(result) ? result.length > 0 && result.every((r) => r.deduplicated) : result.deduplicated;
-  return Response.json(result, { status: dedup ? 202 : 201 });
+  return c.json(result, dedup ? 202 : 201);
 }
 
 export function publishRoutes({ app, engine }: RouteContext): void {
   app.post("/v2/publish/*", async (c) => {
     const target = rawTarget(c.req.url, "/v2/publish/");
     const destination = parseDestination(target.destination);
-    const config = parsePublishConfig(c.req.raw.headers, target.config);
+    const config = parsePublishConfig(requestHeaders(c), target.config);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    return publishResponse(await publishTo(engine, destination, config, body));
+    return publishResponse(c, await publishTo(engine, destination, config, body));
   });
 
   app.post("/v2/enqueue/*", async (c) => {
@@ -33,9 +34,9 @@ export function publishRoutes({ app, engine }: RouteContext): void {
       throw new BrokerError(`invalid queue name "${queueName}": use letters, digits, "-", "_" and "."`, { status: 400 });
     }
     const destination = parseDestination(slash < 0 ? "" : target.destination.slice(slash + 1));
-    const config = parsePublishConfig(c.req.raw.headers, target.config);
+    const config = parsePublishConfig(requestHeaders(c), target.config);
     const body = new Uint8Array(await c.req.arrayBuffer());
     await engine.gates.ensureQueue(queueName);
-    return publishResponse(await publishTo(engine, destination, config, body, { queueName }));
+    return publishResponse(c, await publishTo(engine, destination, config, body, { queueName }));
   });
 }

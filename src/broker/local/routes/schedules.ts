@@ -12,7 +12,7 @@ import { parsePublishConfig } from "../publish-config.ts";
 import type { ScheduleRecord } from "../records.ts";
 import type { ScheduleRunner } from "../schedule-runner.ts";
 import { putBody } from "../wire.ts";
-import type { RouteContext } from "./context.ts";
+import { type RouteContext, requestHeaders } from "./context.ts";
 
 /** The Schedule object the client parses. */
 export function scheduleJson(s: ScheduleRecord): Record<string, unknown> {
@@ -56,7 +56,7 @@ export function scheduleRoutes({ app, engine }: RouteContext, runner: ScheduleRu
     const target = rawTarget(c.req.url, "/v2/schedules/");
     // /v2/schedules/{id}/pause|resume (POST per openapi) is not a create.
     if (/^[A-Za-z0-9._-]+\/(pause|resume)$/.test(target.destination)) return next();
-    const config = parsePublishConfig(c.req.raw.headers, target.config);
+    const config = parsePublishConfig(requestHeaders(c), target.config);
     if (!config.cron) throw new BrokerError("missing Upstash-Cron header: a schedule needs a cron expression like */5 * * * *", { status: 400 });
     parseCron(config.cron);
     if (config.scheduleId !== undefined && !isValidName(config.scheduleId)) {
