@@ -1,4 +1,5 @@
 import { QstashError } from "@upstash/qstash";
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN } from "../../src/broker/local/dev-credentials.ts";
 import { useBrokerAndReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
@@ -213,6 +214,43 @@ describe("local broker HTTP surface", () => {
     expect(r.deliveries[0].headers.get("x-trace")).toBe("t1");
     expect(r.deliveries[0].headers.get("content-type")).toBe("text/plain");
     expect(r.deliveries[0].verified).toBe(true);
+  });
+
+  it("reads a publish's repeated and padded header lines over HTTP as a Request's Headers would", async () => {
+    const lines = [
+      `POST /v2/publish/${r.url}/raw HTTP/1.1`,
+      `Host: 127.0.0.1`,
+      `Authorization: Bearer ${b.broker.token}`,
+      `Content-Type: text/plain`,
+      `Upstash-Forward-X-Twice: one`,
+      `upstash-forward-x-twice: two`,
+      `Upstash-Forward-X-Pad:   padded  `,
+      `Upstash-Retries: 0`,
+      `Content-Length: 4`,
+      `Connection: close`,
+      ``,
+      `body`,
+    ];
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(b.url).port), "127.0.0.1", () => socket.end(lines.join("\r\n")));
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 201/);
+    // The same publish as a Request: its Headers join and trim the same way.
+    const viaRequest = await b.broker.fetch(new Request(`${b.url}/v2/publish/${r.url}/raw`, {
+      method: "POST",
+      headers: [["Authorization", `Bearer ${b.broker.token}`], ["Content-Type", "text/plain"], ["Upstash-Forward-X-Twice", "one"], ["upstash-forward-x-twice", "two"], ["Upstash-Forward-X-Pad", "  padded  "], ["Upstash-Retries", "0"]],
+      body: "body",
+    }));
+    expect(viaRequest.status).toBe(201);
+    await b.broker.runDue();
+    expect(r.deliveries).toHaveLength(2);
+    const seen = r.deliveries.map((d) => [d.headers.get("x-twice"), d.headers.get("x-pad"), d.headers.get("content-type"), d.body, d.verified]);
+    expect(seen[0]).toEqual(["one, two", "padded", "text/plain", "body", true]);
+    expect(seen[1]).toEqual(seen[0]);
   });
 
   it("answers garbage with a 4xx JSON error, never a 5xx", async () => {
