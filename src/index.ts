@@ -63,5 +63,5 @@ export { OFFICIAL_PARTS } from "./config.ts";
 export { SLIM_PARTS } from "./slim-parts.ts";
 export { createRestRedis } from "./backend/redis/rest-redis.ts";
 export { QStashBroker } from "./broker/qstash.ts";
-export { QStashFetchBroker } from "./broker/qstash-fetch.ts";
+export { type BrokerFetch, QStashFetchBroker } from "./broker/qstash-fetch.ts";
 export { createJwtVerifier } from "./verify/jwt-verifier.ts";
