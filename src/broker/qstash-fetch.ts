@@ -133,8 +133,9 @@ export class QStashFetchBroker implements Broker {
   }
 
   /** One API call; resolves the answer's text (status < 300) or throws `BrokerError`. */
-  async #call(action: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<string> {
-    headers.authorization = this.#auth;
+  async #call(action: string, method: string, path: string, given: Record<string, string> = {}, body?: string): Promise<string> {
+    // A copy: the caller's record may still go into a batch item, which must not carry the token.
+    const headers = { ...given, authorization: this.#auth };
     // As the official client: the path is joined unencoded and normalized by URL.
     const url = new URL(`${this.#base}/v2/${path}`).toString();
     let res: Awaited<ReturnType<BrokerFetch>> | undefined;
