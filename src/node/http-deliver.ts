@@ -55,7 +55,9 @@ export function createNodeDeliver(options: NodeDeliverOptions = {}): NodeDeliver
   const overHttps = (request: RawDeliveryRequest): Promise<RawDeliveryResponse> =>
     new Promise<RawDeliveryResponse>((resolve, reject) => {
       const headers: Record<string, string> = request.body ? { ...request.headers, "Content-Length": String(request.body.byteLength) } : request.headers;
-      const req = https.request({ ...target(request.url), method: request.method, headers, timeout: request.timeoutMs }, (res) => {
+      // `timeoutMs: Infinity` means no time limit; node:https takes only a finite `timeout`.
+      const timeout = Number.isFinite(request.timeoutMs) ? request.timeoutMs : undefined;
+      const req = https.request({ ...target(request.url), method: request.method, headers, timeout }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", reject);

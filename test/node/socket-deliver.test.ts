@@ -639,4 +639,19 @@ describe("createNodeDeliver().raw", () => {
     deliver.close();
     await waitFor(() => s.closed.size === 1, { what: "close() to close the pooled connection" });
   });
+
+  it("createNodeDeliver().raw takes timeoutMs: Infinity (no time limit) for https: as for http:", async () => {
+    const deliver = createNodeDeliver();
+    cleanups.push(() => deliver.close());
+    const closed = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, "127.0.0.1", () => {
+        const port = (server.address() as net.AddressInfo).port;
+        server.close(() => resolve(port));
+      });
+    });
+    for (const scheme of ["http", "https"]) {
+      const err = await deliver.raw!({ url: `${scheme}://127.0.0.1:${closed}/x`, method: "POST", headers: {}, body: null, timeoutMs: Infinity }).catch((e: unknown) => e);
+      expect((err as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
+    }
+  });
 });
