@@ -79,11 +79,12 @@ function forwardHeaders(headers: Record<string, string> | undefined, contentType
   const given: Record<string, string> = { "Content-Type": contentType, ...headers };
   const merged = new HeaderMap();
   for (const name in given) merged.append(name, headerValue(name, String(given[name])));
-  const names: string[] = [];
-  merged.forEach((_, name) => names.push(name));
-  const out: Record<string, string> = {};
+  const pairs: [string, string][] = [];
+  merged.forEach((value, name) => pairs.push([name, value]));
   // In name order, as `Headers` iterates: of two names that forward to one, the later wins there too.
-  for (const name of names.sort()) out[name.startsWith("content-type") || name.startsWith("upstash-") ? name : `upstash-forward-${name}`] = merged.get(name)!;
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const out: Record<string, string> = {};
+  for (const [name, value] of pairs) out[name.startsWith("content-type") || name.startsWith("upstash-") ? name : `upstash-forward-${name}`] = value;
   return out;
 }
 
