@@ -50,8 +50,11 @@ function start(name: string, a: BenchArgs): Promise<System> {
       return startCelery({ redisUrl: a.redisUrl, concurrency: 2 });
     case "bullmq":
     case "bullmq-http":
-      // Each BullMQ variant in its faster measured layout (README): plain in one process, the HTTP variant with worker + handler in a child.
-      return startBullmq({ redisUrl: a.redisUrl, http: name === "bullmq-http" ? a.bullmqHttpClient : false, workerConcurrency: 50, concurrency: a.concurrency ?? BULLMQ_CONCURRENCY, workerInChild: name === "bullmq-http" });
+    case "bullmq-http-fetch": {
+      // Each BullMQ variant in its faster measured layout (README): plain in one process, the HTTP variants with worker + handler in a child.
+      const http = name === "bullmq" ? false : name === "bullmq-http" ? a.bullmqHttpClient : "fetch";
+      return startBullmq({ name, redisUrl: a.redisUrl, http, workerConcurrency: 50, concurrency: a.concurrency ?? BULLMQ_CONCURRENCY, workerInChild: http !== false });
+    }
     default:
       throw new Error(`unknown system ${name}`);
   }

@@ -25,6 +25,8 @@ const WORKER_CHILD = fileURLToPath(new URL("./worker-child.ts", import.meta.url)
 
 /** Options of {@link startBullmq}. */
 export interface BullmqOptions {
+  /** The system's name in the report (`bullmq`, `bullmq-http`, `bullmq-http-fetch`). */
+  name: string;
   redisUrl: string;
   /** Run the task through an HTTP handler (celeriac's architecture), called with this client; false: call the function. */
   http: HttpClient | false;
@@ -52,7 +54,7 @@ export async function startBullmq(o: BullmqOptions): Promise<System> {
   const events = new QueueEvents(QUEUE, { connection });
   await queue.waitUntilReady();
   await events.waitUntilReady();
-  const name = o.http ? "bullmq-http" : "bullmq";
+  const name = o.name;
   return {
     name,
     setup: `Queue + QueueEvents in the bench process, Worker (concurrency ${o.workerConcurrency}${o.http ? `, task behind a Hono HTTP handler called with ${HTTP_CLIENT_NAMES[o.http]}` : ""}) ${o.workerInChild ? "in a child process" : "in the same process"}; adds ${o.concurrency} in flight; node-redis client`,

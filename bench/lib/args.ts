@@ -46,7 +46,7 @@ export interface BenchArgs {
   brokerConcurrency: number;
   /** celeriac's process layout (`--topology`), see bench/celeriac/stack.ts. */
   topology: string;
-  /** Systems to run (`--only celeriac,celeriac-official,celery,bullmq,bullmq-http`). Default all. */
+  /** Systems to run (`--only celeriac,celeriac-official,celery,bullmq,bullmq-http,bullmq-http-fetch`). Default all. */
   only: string[];
   /** profile.ts / topologies.ts / hops.ts: celeriac's part factories (`--parts node|official`, see celeriac/roles.ts). Default node. */
   parts: "node" | "official";
@@ -67,7 +67,13 @@ export const CELERIAC_CONCURRENCY = 64;
 export const BULLMQ_CONCURRENCY = 128;
 
 export const DEFAULT_TOPOLOGY = "client+broker,worker+bridge";
-export const SYSTEMS = ["celeriac", "celeriac-official", "celery", "bullmq", "bullmq-http"];
+/**
+ * Every system, in running order. `bullmq-http` calls its handler with `--bullmq-http-client`
+ * (default: celeriac's own delivery client, the judged target); `bullmq-http-fetch` is the same
+ * with Node's global `fetch`, the client an application would write, measured in the same run
+ * so that both readings of the BullMQ-HTTP target come from one run.
+ */
+export const SYSTEMS = ["celeriac", "celeriac-official", "celery", "bullmq", "bullmq-http", "bullmq-http-fetch"];
 
 /** Parse `--flag value` pairs (and the boolean `--ignore-result`). */
 export function parseArgs(argv: string[]): BenchArgs {

@@ -6,7 +6,7 @@
 
 /** One system under test, started and warm. */
 export interface System {
-  /** Short id: `celeriac`, `celery`, `bullmq`, `bullmq-http`. */
+  /** Short id: `celeriac`, `celery`, `bullmq`, `bullmq-http`, … */
   readonly name: string;
   /** How it runs (processes, pool, concurrency), for the report. */
   readonly setup: string;
