@@ -2,7 +2,8 @@
  * `nodeExchange`: one HTTP request/response over `node:http` / `node:https` on a keep-alive agent,
  * the body read in full, with the one retry a keep-alive client owes: a request whose reused
  * socket the server had already closed (ECONNRESET or EPIPE before any response byte) is sent
- * again on a fresh socket. Shared by `createNodeFetch` and the `@upstash/redis` requester.
+ * again on a fresh socket. Shared by `createNodeFetch`, the `@upstash/redis` requester and the
+ * https: path of `createNodeDeliver`.
  * @module
  */
 import http from "node:http";
@@ -18,6 +19,17 @@ export interface NodeResponse {
   body: Buffer;
 }
 
+/** Request options, plus what a caller may need on the request itself. */
+export interface ExchangeOptions extends https.RequestOptions {
+  /**
+   * Abandon the exchange when its socket has been idle this many ms, rejecting with a
+   * `TimeoutError`. Infinity or absent: no time limit (node:http takes only a finite `timeout`).
+   */
+  idleTimeoutMs?: number;
+  /** Called with each request sent (the first and, after a stale socket, the one sent again), e.g. to keep a handle that can destroy it. */
+  onRequest?: (req: http.ClientRequest) => void;
+}
+
 /** What a write to a socket the server already closed fails with. */
 const STALE_SOCKET = new Set(["ECONNRESET", "EPIPE"]);
 
@@ -27,7 +39,8 @@ const STALE_SOCKET = new Set(["ECONNRESET", "EPIPE"]);
  * @example
  * const res = await nodeExchange(new URL("http://127.0.0.1:8079/"), { method: "POST", agent }, '["PING"]');
  */
-export function nodeExchange(url: URL, options: https.RequestOptions, body?: string | Uint8Array): Promise<NodeResponse> {
+export function nodeExchange(url: URL, exchange: ExchangeOptions, body?: string | Uint8Array): Promise<NodeResponse> {
+  const { idleTimeoutMs, onRequest, ...options } = exchange;
   const send = (fresh: boolean): Promise<NodeResponse> =>
     new Promise((resolve, reject) => {
       let responded = false;
@@ -46,6 +59,10 @@ export function nodeExchange(url: URL, options: https.RequestOptions, body?: str
         if (stale) resolve(send(true));
         else reject(err);
       });
+      if (idleTimeoutMs !== undefined && Number.isFinite(idleTimeoutMs)) {
+        req.setTimeout(idleTimeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${idleTimeoutMs} ms`), { name: "TimeoutError" })));
+      }
+      onRequest?.(req);
       req.end(body);
     });
   return send(false);
