@@ -4,7 +4,8 @@
  * the one resend after a stale keep-alive connection, time limits and cancellation.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type Server, type ServerResponse } from "node:https";
+import type { ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AttemptHandle, RawDeliveryRequest } from "../../src/broker/local/delivery.ts";
