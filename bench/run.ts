@@ -16,12 +16,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { startBullmq } from "./bullmq/system.ts";
-import { startCeleriac } from "./celeriac/system.ts";
-import { startCelery } from "./celery/system.ts";
-import { type BenchArgs, BULLMQ_CONCURRENCY, CELERIAC_CONCURRENCY, parseArgs, SYSTEMS } from "./lib/args.ts";
+import { parseArgs, SYSTEMS } from "./lib/args.ts";
 import { formatReport, type Measurement, type MeasurementRecord, ratio, ROWS, rounded, targets } from "./lib/report.ts";
 import { claimDatabase, connectStats, openWindow, releaseDatabase, resetDatabase, type StatsRedis, subscribedChannels } from "./lib/redis-stats.ts";
+import { startSystem } from "./lib/start-system.ts";
 import { latencySummary, round } from "./lib/stats.ts";
 import type { System } from "./lib/system.ts";
 
@@ -36,29 +34,6 @@ const emit = (record: object) => {
   lines.push(line);
   console.log(line);
 };
-
-/** Workers and drivers as the issue specifies them. */
-function start(name: string, a: BenchArgs): Promise<System> {
-  switch (name) {
-    case "celeriac":
-    case "celeriac-official":
-      return startCeleriac({
-        topology: a.topology, redisUrl: a.redisUrl, prefix: a.prefix, concurrency: a.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: a.brokerConcurrency,
-        parts: name === "celeriac" ? "node" : "official",
-      });
-    case "celery":
-      return startCelery({ redisUrl: a.redisUrl, concurrency: 2 });
-    case "bullmq":
-    case "bullmq-http":
-    case "bullmq-http-fetch": {
-      // Each BullMQ variant in its faster measured layout (README): plain in one process, the HTTP variants with worker + handler in a child.
-      const http = name === "bullmq" ? false : name === "bullmq-http" ? a.bullmqHttpClient : "fetch";
-      return startBullmq({ name, redisUrl: a.redisUrl, http, workerConcurrency: 50, concurrency: a.concurrency ?? BULLMQ_CONCURRENCY, workerInChild: http !== false });
-    }
-    default:
-      throw new Error(`unknown system ${name}`);
-  }
-}
 
 /**
  * Run one measurement; run it again (up to `--retries` times) while its window shows other Redis
@@ -143,7 +118,7 @@ try {
   for (const name of order) {
     await resetDatabase(stats);
     log(`${name}: starting`);
-    const system = await start(name, args);
+    const system = await startSystem(name, args);
     emit({ type: "system", system: name, setup: system.setup });
     try {
       log(`${name}: warming up (${args.warmup} tasks with results, ${args.warmup} without, 500 round trips)`);
