@@ -3,7 +3,9 @@
  * nothing is inflated): starts each system of `--only` in turn (default: celeriac), sends `--n`
  * tasks (with results, or `--ignore-result`), and prints for every process of the system (this
  * one, its child processes and theirs) and for redis-server the CPU µs (user + system), the share
- * of one CPU it kept busy, and the read/write system calls per task. `--reps` windows, each printed.
+ * of one CPU it kept busy, and the read/write system calls per task (`syscr`/`syscw`: the read()
+ * and write() families, which Node and Redis use on sockets; Python's send()/recv() are not
+ * counted, so Celery's processes show few). `--reps` windows, each printed.
  * Systems measured one after the other in one run can be compared: that is how the benchmark's
  * report says what bounds a ratio.
  *
