@@ -9,6 +9,7 @@
 import { fileURLToPath } from "node:url";
 import { type Job, Queue, QueueEvents } from "bullmq";
 import { type Child, startChild } from "../lib/child.ts";
+import { startProfile, stopProfile } from "../lib/cpu-profile.ts";
 import { runPool, waitUntil } from "../lib/pool.ts";
 import type { System } from "../lib/system.ts";
 import { QUEUE, useNodeRedis } from "./connection.ts";
@@ -58,6 +59,17 @@ export async function startBullmq(o: BullmqOptions): Promise<System> {
   return {
     name,
     setup: `Queue + QueueEvents in the bench process, Worker (concurrency ${o.workerConcurrency}${o.http ? `, task behind a Hono HTTP handler called with ${HTTP_CLIENT_NAMES[o.http]}` : ""}) ${o.workerInChild ? "in a child process" : "in the same process"}; adds ${o.concurrency} in flight; node-redis client`,
+    profiles: {
+      async start() {
+        await Promise.all([startProfile(), child?.call("profileStart")]);
+      },
+      async stop(dir) {
+        const main = `${dir}/bench process (Queue, QueueEvents${child ? "" : ", Worker"}).cpuprofile`;
+        const worker = `${dir}/worker child (Worker${o.http ? ", HTTP client, Hono handler" : ""}).cpuprofile`;
+        await Promise.all([stopProfile(main), child?.call("profileStop", worker)]);
+        return child ? [main, worker] : [main];
+      },
+    },
     async throughput(n, ignoreResult) {
       const base = ignoreResult ? await completed() : 0;
       const t0 = performance.now();

@@ -35,6 +35,7 @@ export async function startCeleriac(o: CeleriacOptions): Promise<System & { stac
         ? "OFFICIAL_PARTS: @upstash/redis and @upstash/qstash on Node's global fetch, the official Receiver (for comparison)"
         : "NODE_PARTS, the Node production path (what serveNode builds): @upstash/redis on the node:http requester"),
     stack,
+    profiles: { start: () => stack.startProfiles(), stop: (dir) => stack.stopProfiles(dir) },
     async throughput(n, ignoreResult) {
       const base = ignoreResult ? await stack.delivered() : 0;
       const t0 = performance.now();

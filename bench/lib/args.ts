@@ -48,7 +48,7 @@ export interface BenchArgs {
   topology: string;
   /** Systems to run (`--only celeriac,celeriac-official,celery,bullmq,bullmq-http,bullmq-http-fetch`). Default all. */
   only: string[];
-  /** profile.ts / topologies.ts / hops.ts: celeriac's part factories (`--parts node|official`, see celeriac/roles.ts). Default node. */
+  /** topologies.ts / hops.ts: celeriac's part factories (`--parts node|official`, see celeriac/roles.ts). Default node. */
   parts: "node" | "official";
   /**
    * The client bullmq-http's worker calls its HTTP handler with (`--bullmq-http-client`), one of

@@ -43,7 +43,7 @@ const STAGES: [string, RegExp][] = [
   ["Node requester (src/node/upstash-requester.ts, node-exchange)", /src\/node\/(upstash-requester|node-exchange)/],
   ["local broker", /src\/broker\/local\/|src\/node\/(http-deliver|broker-signer)/],
   ["Redis REST bridge", /src\/node\/redis-rest-/],
-  ["node-redis (bridge → redis-server)", /@redis\/|\/redis\/dist/],
+  ["node-redis (celeriac: bridge → redis-server; BullMQ: its connection)", /@redis\/|\/redis\/dist/],
   ["worker app (src/worker)", /src\/worker\//],
   ["execution (src/execution, src/task, zod)", /src\/execution\/|src\/task\/|\/zod\/|functions\/tasks\//],
   ["backend (src/backend)", /src\/backend\//],

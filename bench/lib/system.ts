@@ -23,6 +23,11 @@ export interface System {
    * answers how many result channels still have subscribers, asked on the measuring connection.
    */
   settle?(pending: (pattern: string) => Promise<number>): Promise<void>;
+  /**
+   * Profile every Node process of the system (V8's sampling profiler) until `stopProfiles`, which
+   * writes one `.cpuprofile` per process into `dir` and answers the files. Absent for Celery.
+   */
+  profiles?: { start(): Promise<void>; stop(dir: string): Promise<string[]> };
   /** The system's own count of billed Redis commands (celeriac's `backend.commands`), when it has one. */
   readonly counter?: { reset(): Promise<void>; read(): Promise<{ total: number; byOperation: Record<string, number> }> };
   close(): Promise<void>;
