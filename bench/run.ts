@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: celeriac, Celery and BullMQ (plain, and with the task behind an HTTP handler)
- * side by side on this machine and one redis-server, in one run.
+ * `npm run bench`: celeriac, Celery and BullMQ (plain, and with the task behind an HTTP handler,
+ * called with celeriac's delivery client or with Node's fetch) side by side on this machine and
+ * one redis-server, in one run.
  *
  * For each system in turn (its database emptied first): start it, warm it up, then `--reps`
  * times: N tasks with results (sent, then every result read back), N tasks with ignoreResult
