@@ -16,7 +16,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "./lib/args.ts";
-import { claimDatabase, connectStats, releaseDatabase, resetDatabase } from "./lib/redis-stats.ts";
+import { forEachStarted } from "./lib/redis-stats.ts";
 import { startSystem } from "./lib/start-system.ts";
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
@@ -70,42 +70,29 @@ function nameOf(pid: number): string {
 
 const args = parseArgs(process.argv.slice(2));
 const systems = process.argv.includes("--only") ? args.only : ["celeriac"];
-const stats = await connectStats(args.redisUrl);
-await claimDatabase(stats, args.db);
-try {
-  for (const name of systems) {
-    await resetDatabase(stats);
-    const sut = await startSystem(name, args);
-    try {
-      await sut.throughput(args.warmup, args.ignoreResult);
-      // After the warm-up every process of the system is running (Celery's pool forks at start).
-      const processes = [
-        { name: "bench process", pid: process.pid },
-        ...descendants(process.pid).map((pid) => ({ name: nameOf(pid), pid })),
-        ...pgrep("-x", "redis-server").map((pid) => ({ name: "redis-server", pid })),
-      ];
-      for (let rep = 1; rep <= args.reps; rep++) {
-        const before = processes.map((p) => sample(p.pid));
-        const seconds = await sut.throughput(args.n, args.ignoreResult);
-        const after = processes.map((p) => sample(p.pid));
-        const rows = processes.map((p, i) => ({
-          process: p.name,
-          cpuUsPerTask: Math.round(((after[i].cpuMs - before[i].cpuMs) * 1000) / args.n),
-          busy: Math.round(((after[i].cpuMs - before[i].cpuMs) / (seconds * 1000)) * 100) / 100,
-          readsPerTask: Math.round(((after[i].reads - before[i].reads) / args.n) * 100) / 100,
-          writesPerTask: Math.round(((after[i].writes - before[i].writes) / args.n) * 100) / 100,
-        })).filter((r) => r.cpuUsPerTask > 0 || r.process === "bench process");
-        const total = rows.reduce((s, r) => s + r.cpuUsPerTask, 0);
-        const busy = Math.round(rows.reduce((s, r) => s + r.busy, 0) * 100) / 100;
-        console.log(JSON.stringify({ type: "cpu", system: name, rep, tasks: args.n, ignoreResult: args.ignoreResult, tasksPerSec: Math.round(args.n / seconds), cpuUsPerTask: total, cpusBusy: busy, processes: rows }));
-        console.error(`${name} rep ${rep}: ${Math.round(args.n / seconds)} tasks/s, ${total} µs CPU per task, ${busy} CPUs busy: ${rows.map((r) => `${r.process} ${r.cpuUsPerTask} µs, ${r.busy} busy (${r.readsPerTask} reads, ${r.writesPerTask} writes)`).join("; ")}`);
-      }
-    } finally {
-      await sut.close();
-    }
+await forEachStarted(args.redisUrl, args.db, systems, (name) => startSystem(name, args), async (sut, name) => {
+  await sut.throughput(args.warmup, args.ignoreResult);
+  // After the warm-up every process of the system is running (Celery's pool forks at start).
+  const processes = [
+    { name: "bench process", pid: process.pid },
+    ...descendants(process.pid).map((pid) => ({ name: nameOf(pid), pid })),
+    ...pgrep("-x", "redis-server").map((pid) => ({ name: "redis-server", pid })),
+  ];
+  for (let rep = 1; rep <= args.reps; rep++) {
+    const before = processes.map((p) => sample(p.pid));
+    const seconds = await sut.throughput(args.n, args.ignoreResult);
+    const after = processes.map((p) => sample(p.pid));
+    const rows = processes.map((p, i) => ({
+      process: p.name,
+      cpuUsPerTask: Math.round(((after[i].cpuMs - before[i].cpuMs) * 1000) / args.n),
+      busy: Math.round(((after[i].cpuMs - before[i].cpuMs) / (seconds * 1000)) * 100) / 100,
+      readsPerTask: Math.round(((after[i].reads - before[i].reads) / args.n) * 100) / 100,
+      writesPerTask: Math.round(((after[i].writes - before[i].writes) / args.n) * 100) / 100,
+    })).filter((r) => r.cpuUsPerTask > 0 || r.process === "bench process");
+    const total = rows.reduce((s, r) => s + r.cpuUsPerTask, 0);
+    const busy = Math.round(rows.reduce((s, r) => s + r.busy, 0) * 100) / 100;
+    console.log(JSON.stringify({ type: "cpu", system: name, rep, tasks: args.n, ignoreResult: args.ignoreResult, tasksPerSec: Math.round(args.n / seconds), cpuUsPerTask: total, cpusBusy: busy, processes: rows }));
+    console.error(`${name} rep ${rep}: ${Math.round(args.n / seconds)} tasks/s, ${total} µs CPU per task, ${busy} CPUs busy: ${rows.map((r) => `${r.process} ${r.cpuUsPerTask} µs, ${r.busy} busy (${r.readsPerTask} reads, ${r.writesPerTask} writes)`).join("; ")}`);
   }
-} finally {
-  await releaseDatabase(stats);
-  await stats.close();
-}
+});
 process.exit(0);

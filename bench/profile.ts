@@ -12,37 +12,24 @@ import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "./lib/args.ts";
 import { type CpuProfile, formatSummary, summarize } from "./lib/profile-summary.ts";
-import { claimDatabase, connectStats, releaseDatabase, resetDatabase } from "./lib/redis-stats.ts";
+import { forEachStarted } from "./lib/redis-stats.ts";
 import { startSystem } from "./lib/start-system.ts";
 
 const args = parseArgs(process.argv.slice(2));
 const systems = process.argv.includes("--only") ? args.only : ["celeriac"];
 const root = fileURLToPath(new URL("./out/profile", import.meta.url));
-const stats = await connectStats(args.redisUrl);
-await claimDatabase(stats, args.db);
-try {
-  for (const name of systems) {
-    await resetDatabase(stats);
-    const sut = await startSystem(name, args);
-    try {
-      if (!sut.profiles) {
-        console.log(`${name}: not profiled (no Node processes to profile)`);
-        continue;
-      }
-      await sut.throughput(args.warmup, args.ignoreResult);
-      const dir = `${root}/${name}`;
-      rmSync(dir, { recursive: true, force: true });
-      await sut.profiles.start();
-      const seconds = await sut.throughput(args.n, args.ignoreResult);
-      const files = await sut.profiles.stop(dir);
-      console.log(`${sut.name} ${sut.setup}: ${args.n} tasks ${args.ignoreResult ? "(ignoreResult)" : "with results"} in ${seconds.toFixed(2)} s = ${Math.round(args.n / seconds)} tasks/s (profiling on)`);
-      for (const f of files) console.log(formatSummary(summarize(JSON.parse(readFileSync(f, "utf8")) as CpuProfile, f), args.top, args.n));
-    } finally {
-      await sut.close();
-    }
+await forEachStarted(args.redisUrl, args.db, systems, (name) => startSystem(name, args), async (sut, name) => {
+  if (!sut.profiles) {
+    console.log(`${name}: not profiled (no Node processes to profile)`);
+    return;
   }
-} finally {
-  await releaseDatabase(stats);
-  await stats.close();
-}
+  await sut.throughput(args.warmup, args.ignoreResult);
+  const dir = `${root}/${name}`;
+  rmSync(dir, { recursive: true, force: true });
+  await sut.profiles.start();
+  const seconds = await sut.throughput(args.n, args.ignoreResult);
+  const files = await sut.profiles.stop(dir);
+  console.log(`${sut.name} ${sut.setup}: ${args.n} tasks ${args.ignoreResult ? "(ignoreResult)" : "with results"} in ${seconds.toFixed(2)} s = ${Math.round(args.n / seconds)} tasks/s (profiling on)`);
+  for (const f of files) console.log(formatSummary(summarize(JSON.parse(readFileSync(f, "utf8")) as CpuProfile, f), args.top, args.n));
+});
 process.exit(0);

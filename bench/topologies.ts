@@ -10,7 +10,7 @@
  */
 import { startCeleriac } from "./celeriac/system.ts";
 import { CELERIAC_CONCURRENCY, parseArgs } from "./lib/args.ts";
-import { claimDatabase, connectStats, releaseDatabase, resetDatabase } from "./lib/redis-stats.ts";
+import { forEachStarted } from "./lib/redis-stats.ts";
 import { spread } from "./lib/stats.ts";
 
 const CANDIDATES = [
@@ -27,33 +27,22 @@ const given = argv.includes("--topology");
 const args = parseArgs(argv);
 const topologies = given ? args.topology.split("/") : CANDIDATES;
 const n = argv.includes("--n") ? args.n : 3000;
-const stats = await connectStats(args.redisUrl);
-await claimDatabase(stats, args.db);
 console.log(`celeriac topologies, ${n} tasks × ${args.reps} reps, parts: ${args.parts}`);
-try {
-  for (const topology of topologies) {
-    await resetDatabase(stats);
-    const sut = await startCeleriac({ topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency, parts: args.parts });
-    try {
-      await sut.throughput(Math.min(1000, n), false);
-      await sut.throughput(Math.min(1000, n), true);
-      const withResults: number[] = [];
-      const ignored: number[] = [];
-      for (let rep = 0; rep < args.reps; rep++) {
-        withResults.push(n / (await sut.throughput(n, false)));
-        ignored.push(n / (await sut.throughput(n, true)));
-      }
-      const f = (v: number[]) => {
-        const s = spread(v);
-        return `${s.median.toFixed(0).padStart(5)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
-      };
-      console.log(`${topology.padEnd(30)} with results ${f(withResults)} tasks/s   ignoreResult ${f(ignored)} tasks/s`);
-    } finally {
-      await sut.close();
-    }
+const start = (topology: string) =>
+  startCeleriac({ topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency, parts: args.parts });
+await forEachStarted(args.redisUrl, args.db, topologies, start, async (sut, topology) => {
+  await sut.throughput(Math.min(1000, n), false);
+  await sut.throughput(Math.min(1000, n), true);
+  const withResults: number[] = [];
+  const ignored: number[] = [];
+  for (let rep = 0; rep < args.reps; rep++) {
+    withResults.push(n / (await sut.throughput(n, false)));
+    ignored.push(n / (await sut.throughput(n, true)));
   }
-} finally {
-  await releaseDatabase(stats);
-  await stats.close();
-}
+  const f = (v: number[]) => {
+    const s = spread(v);
+    return `${s.median.toFixed(0).padStart(5)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
+  };
+  console.log(`${topology.padEnd(30)} with results ${f(withResults)} tasks/s   ignoreResult ${f(ignored)} tasks/s`);
+});
 process.exit(0);

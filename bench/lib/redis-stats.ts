@@ -154,3 +154,33 @@ export async function releaseDatabase(redis: StatsRedis): Promise<void> {
 export async function subscribedChannels(redis: StatsRedis, pattern: string): Promise<number> {
   return ((await redis.sendCommand(["PUBSUB", "CHANNELS", pattern])) as unknown[]).length;
 }
+
+/**
+ * Claim the benchmark's database on `url`, then for each of `names` in turn: empty it, start the
+ * system, run `body` on it and close it. The database is released at the end, also after an error.
+ * For the scripts that measure systems one after the other (cpu, profile, topologies).
+ */
+export async function forEachStarted<S extends { close(): Promise<void> }>(
+  url: string,
+  db: number,
+  names: readonly string[],
+  start: (name: string) => Promise<S>,
+  body: (system: S, name: string) => Promise<void>,
+): Promise<void> {
+  const stats = await connectStats(url);
+  await claimDatabase(stats, db);
+  try {
+    for (const name of names) {
+      await resetDatabase(stats);
+      const system = await start(name);
+      try {
+        await body(system, name);
+      } finally {
+        await system.close();
+      }
+    }
+  } finally {
+    await releaseDatabase(stats);
+    await stats.close();
+  }
+}
