@@ -8,7 +8,8 @@
 
 import type http from "node:http";
 import https from "node:https";
-import type { Deliver, RawDeliveryRequest, RawDeliveryResponse, ResponseHeaders } from "../broker/local/delivery.ts";
+import type { Deliver, RawDeliveryRequest, RawDeliveryResponse } from "../broker/local/delivery.ts";
+import { HeaderMap } from "../header-map.ts";
 import { nodeExchange } from "./node-exchange.ts";
 import { createNodeFetch } from "./node-fetch.ts";
 import { createSocketDeliver } from "./socket-deliver.ts";
@@ -26,21 +27,11 @@ export interface NodeDeliverOptions {
 /** A `Deliver` with a `close()` that destroys the pooled sockets. */
 export type NodeDeliver = Deliver & { close(): void };
 
-/** Node's parsed response headers as the part of `Headers` the broker reads (repeated values joined with ", "). */
-function headerView(h: NodeJS.Dict<string | string[]>): ResponseHeaders {
-  const joined = (v: string | string[]) => (Array.isArray(v) ? v.join(", ") : v);
-  return {
-    get: (name) => {
-      const v = h[name.toLowerCase()];
-      return v === undefined ? null : joined(v);
-    },
-    forEach: (cb) => {
-      for (const k of Object.keys(h)) {
-        const v = h[k];
-        if (v !== undefined) cb(joined(v), k);
-      }
-    },
-  };
+/** A response's header lines as the broker reads them, the same as over the socket client (repeated values joined with ", "). */
+function headerMap(rawHeaders: string[]): HeaderMap {
+  const headers = new HeaderMap();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) headers.append(rawHeaders[i], rawHeaders[i + 1]);
+  return headers;
 }
 
 /**
@@ -69,8 +60,9 @@ export function createNodeDeliver(options: NodeDeliverOptions = {}): NodeDeliver
       attempt.cancel = () => req.destroy(Object.assign(new Error("the broker is shutting down"), { name: "AbortError" }));
     });
     try {
+      // `ca` on the request too: a resend after a stale connection goes out without the agent.
       const res = await nodeExchange(new URL(request.url), { method: request.method, headers, agent: httpsAgent, ca: options.ca, idleTimeoutMs: request.timeoutMs, onRequest }, body ?? undefined);
-      return { status: res.status || 502, headers: headerView(res.headers), body: res.body };
+      return { status: res.status || 502, headers: headerMap(res.rawHeaders), body: res.body };
     } finally {
       // A finished request's handle must not reach the socket the pool hands to the next one.
       if (attempt) attempt.cancel = undefined;
