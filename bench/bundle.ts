@@ -186,7 +186,7 @@ async function main(): Promise<number> {
   }
   const inputs = bytesByInput(rt.metafile);
   const slimClients = Object.fromEntries(
-    ["src/backend/redis/rest-redis.ts", "src/broker/qstash-fetch.ts", "src/verify/jwt-verifier.ts", "src/slim-parts.ts"].map((f) => [f, inputs.get(f) ?? 0]),
+    ["src/backend/redis/rest-redis.ts", "src/broker/qstash-fetch.ts", "src/verify/jwt-verifier.ts", "src/config/slim-parts.ts"].map((f) => [f, inputs.get(f) ?? 0]),
   );
   line({
     name: "celeriac runtime breakdown",

@@ -21,19 +21,19 @@ export { toResponse } from "./worker/to-response.ts";
 
 export { createClient } from "./client/client.ts";
 export type { Client, DirectClientOptions, HttpClientOptions } from "./client/client.ts";
-export { AsyncResult } from "./client/async-result.ts";
-export type { GetOptions, ResultSource } from "./client/async-result.ts";
-export type { ResultView, ErrorView } from "./client/result-view.ts";
-export type { SendOptions } from "./client/send-options.ts";
-export { currentClient, setCurrentClient } from "./client/current.ts";
-export { Publisher } from "./client/publisher.ts";
+export { AsyncResult } from "./result/async-result.ts";
+export type { GetOptions, ResultSource } from "./result/async-result.ts";
+export type { ResultView, ErrorView } from "./backend/result-view.ts";
+export type { SendOptions } from "./task/send-options.ts";
+export { currentClient, setCurrentClient } from "./task/sender.ts";
+export { Publisher } from "./publish/publisher.ts";
 
 export type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "./execution/context.ts";
 export { autoretryCountdown, exponentialBackoff } from "./execution/backoff.ts";
-export { parseRate, toFlowControl } from "./execution/rate-limit.ts";
-export { consoleLogger, silentLogger, taskLogger } from "./execution/logger.ts";
-export type { Logger } from "./execution/logger.ts";
-export { setContextStorage } from "./execution/current.ts";
+export { parseRate, toFlowControl } from "./publish/flow-control.ts";
+export { consoleLogger, silentLogger, taskLogger } from "./util/logger.ts";
+export type { Logger } from "./util/logger.ts";
+export { setContextStorage } from "./current.ts";
 
 export type { Backend, ClaimInput, ClaimResult, ExceptionInfo, TaskMeta } from "./backend/backend.ts";
 export { MemoryBackend } from "./backend/memory.ts";
@@ -55,12 +55,12 @@ export * as states from "./states.ts";
 export type { State } from "./states.ts";
 export type { Duration } from "./duration.ts";
 
-export { ENV_VARIABLES, fromEnv, howToSet } from "./config.ts";
-export type { EnvConfig, EnvSource, FromEnvOptions, ProvidedParts, RuntimeName } from "./config.ts";
-export { configFromEnv } from "./env-config.ts";
-export type { EnvParts } from "./env-config.ts";
-export { OFFICIAL_PARTS } from "./config.ts";
-export { SLIM_PARTS } from "./slim-parts.ts";
+export { ENV_VARIABLES, fromEnv, howToSet } from "./config/from-env.ts";
+export type { EnvConfig, EnvSource, FromEnvOptions, ProvidedParts, RuntimeName } from "./config/from-env.ts";
+export { configFromEnv } from "./config/env-config.ts";
+export type { EnvParts } from "./config/env-config.ts";
+export { OFFICIAL_PARTS } from "./config/from-env.ts";
+export { SLIM_PARTS } from "./config/slim-parts.ts";
 export { createRestRedis } from "./backend/redis/rest-redis.ts";
 export { QStashBroker } from "./broker/qstash.ts";
 export { type BrokerFetch, QStashFetchBroker } from "./broker/qstash-fetch.ts";

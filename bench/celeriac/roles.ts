@@ -1,6 +1,6 @@
 /**
  * The three server roles of celeriac's real stack, each served over HTTP on a loopback port:
- * - `bridge`: the Redis REST bridge (`src/node/redis-rest-server.ts`) in front of redis-server;
+ * - `bridge`: the Redis REST bridge (`src/node/redis-bridge/server.ts`) in front of redis-server;
  * - `broker`: the local broker with Node's keep-alive `node:http` delivery and node:crypto signer
  *   (`nodeBrokerOptions()`), served with `@hono/node-server`;
  * - `worker`: `createWorker()` for `math_add` (and the cost-path variants in `tasks.ts`) with `RedisBackend` → `@upstash/redis` → the bridge,
@@ -15,12 +15,12 @@ import type { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import type { CommandCounts } from "../../src/backend/redis/command-counter.ts";
 import type { Broker } from "../../src/broker/broker.ts";
 import { createLocalBroker } from "../../src/broker/local/create-local-broker.ts";
-import { OFFICIAL_PARTS } from "../../src/config.ts";
-import type { EnvParts } from "../../src/env-config.ts";
-import { silentLogger } from "../../src/execution/logger.ts";
-import { nodeBrokerOptions } from "../../src/node/broker-node-options.ts";
-import { NODE_PARTS } from "../../src/node/node-parts.ts";
-import { startRedisRestBridge } from "../../src/node/redis-rest-server.ts";
+import { OFFICIAL_PARTS } from "../../src/config/from-env.ts";
+import type { EnvParts } from "../../src/config/env-config.ts";
+import { silentLogger } from "../../src/util/logger.ts";
+import { nodeBrokerOptions } from "../../src/node/broker/node-options.ts";
+import { NODE_PARTS } from "../../src/node/parts.ts";
+import { startRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
 import { createWorker } from "../../src/worker/create-worker.ts";
 import { BENCH_TASKS } from "./tasks.ts";
 

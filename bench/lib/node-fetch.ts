@@ -1,11 +1,11 @@
 /**
- * The benchmark's handles on `createNodeFetch` (src/node/node-fetch.ts, a `fetch` over node:http
+ * The benchmark's handles on `createNodeFetch` (src/node/http/node-fetch.ts, a `fetch` over node:http
  * keep-alive): `nodeHttpFetch` for measuring a hop over it, and `useNodeHttpFetch` /
  * `useGlobalFetch` to swap this process's global `fetch`, so unmodified clients that call the
  * global (`@upstash/redis`, `@upstash/qstash`) send their requests through it.
  * @module
  */
-import { createNodeFetch } from "../../src/node/node-fetch.ts";
+import { createNodeFetch } from "../../src/node/http/node-fetch.ts";
 
 /** `fetch(url, init)` over node:http / node:https keep-alive (256 sockets per origin). */
 export const nodeHttpFetch = createNodeFetch({ maxSockets: 256 });

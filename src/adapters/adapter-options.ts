@@ -4,7 +4,7 @@
  * Runtime-neutral: the adapters pass their environment in.
  * @module
  */
-import { configFromEnv, type EnvParts, type EnvSource, type ProvidedParts, type RuntimeName } from "../env-config.ts";
+import { configFromEnv, type EnvParts, type EnvSource, type ProvidedParts, type RuntimeName } from "../config/env-config.ts";
 import { createWorker, type Worker, type WorkerOptions } from "../worker/create-worker.ts";
 
 /**

@@ -9,10 +9,10 @@
  * `@upstash/redis` nor `@upstash/qstash`; pass `envParts: OFFICIAL_PARTS` for the official ones.
  * @module
  */
-import type { EnvParts, EnvSource } from "../env-config.ts";
-import { SLIM_PARTS } from "../slim-parts.ts";
+import type { EnvParts, EnvSource } from "../config/env-config.ts";
+import { SLIM_PARTS } from "../config/slim-parts.ts";
 import { ConfigError } from "../errors.ts";
-import { type ContextStorage, setContextStorage } from "../execution/current.ts";
+import { type ContextStorage, setContextStorage } from "../current.ts";
 import type { Worker } from "../worker/create-worker.ts";
 import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
 

@@ -6,8 +6,8 @@
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { OFFICIAL_PARTS } from "../config.ts";
-import { setContextStorage } from "../execution/current.ts";
+import { OFFICIAL_PARTS } from "../config/from-env.ts";
+import { setContextStorage } from "../current.ts";
 import type { Worker } from "../worker/create-worker.ts";
 import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
 

@@ -9,15 +9,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import { setContextStorage } from "../execution/current.ts";
-import { NODE_PARTS } from "../node/node-parts.ts";
+import { setContextStorage } from "../current.ts";
+import { NODE_PARTS } from "../node/parts.ts";
 import type { Worker } from "../worker/create-worker.ts";
 import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
 
-export { createNodeVerifier } from "../node/node-verifier.ts";
-export { createNodeFetch, type NodeFetchOptions } from "../node/node-fetch.ts";
-export { NODE_PARTS } from "../node/node-parts.ts";
-export { createNodeRequester, nodeRedis, type NodeRequesterOptions } from "../node/upstash-requester.ts";
+export { createNodeVerifier } from "../node/verifier.ts";
+export { createNodeFetch, type NodeFetchOptions } from "../node/http/node-fetch.ts";
+export { NODE_PARTS } from "../node/parts.ts";
+export { createNodeRequester, nodeRedis, type NodeRequesterOptions } from "../node/http/upstash-requester.ts";
 
 /** Options of {@link serveNode}. */
 export interface ServeNodeOptions extends AdapterOptions {

@@ -16,8 +16,8 @@
 import { BrokerError, ConfigError } from "../errors.ts";
 import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
 import { type QStashScheduleJson, toBrokerSchedule } from "./schedule-view.ts";
-import { HeaderMap, headerValue } from "../header-map.ts";
-import { turnBatcher } from "../turn-batcher.ts";
+import { HeaderMap, headerValue } from "../util/header-map.ts";
+import { turnBatcher } from "../util/turn-batcher.ts";
 
 /**
  * What the broker client needs of `fetch`: the global `fetch` is one, and so is a lighter call

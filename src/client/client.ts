@@ -10,11 +10,11 @@ import { BrokerError, ConfigError, TaskRevokedError } from "../errors.ts";
 import { toRegistry } from "../task/registry.ts";
 import type { AnyTask, Task, TasksByName } from "../task/task.ts";
 import { REVOKED } from "../states.ts";
-import { AsyncResult, type ResultSource } from "./async-result.ts";
-import { Publisher } from "./publisher.ts";
-import { type ResultView, toExceptionInfo, toResultView } from "./result-view.ts";
-import type { SendOptions } from "./send-options.ts";
-import { setCurrentClient } from "./current.ts";
+import { AsyncResult, type ResultSource } from "../result/async-result.ts";
+import { Publisher } from "../publish/publisher.ts";
+import { type ResultView, toExceptionInfo, toResultView } from "../backend/result-view.ts";
+import type { SendOptions } from "../task/send-options.ts";
+import { setCurrentClient } from "../task/sender.ts";
 
 /** Direct mode: a broker and a backend. */
 export interface DirectClientOptions {

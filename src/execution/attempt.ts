@@ -8,8 +8,8 @@ import { RETRY, type State } from "../states.ts";
 import type { Envelope } from "../task/envelope.ts";
 import type { AnyTask } from "../task/task.ts";
 import type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "./context.ts";
-import type { Logger } from "./logger.ts";
-import { taskLogger } from "./logger.ts";
+import type { Logger } from "../util/logger.ts";
+import { taskLogger } from "../util/logger.ts";
 import { baseMeta, errorMeta } from "./meta.ts";
 import type { WorkerRuntime } from "./runtime.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Duration } from "../duration.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../util/logger.ts";
 
 /** Celery's `self.request`. */
 export interface TaskRequest {

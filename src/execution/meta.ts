@@ -5,7 +5,7 @@
 import type { TaskMeta } from "../backend/backend.ts";
 import type { Envelope } from "../task/envelope.ts";
 import { isReady, type State } from "../states.ts";
-import { toExceptionInfo } from "../client/result-view.ts";
+import { toExceptionInfo } from "../backend/result-view.ts";
 
 /** The common part of every meta of this message. */
 export function baseMeta(env: Envelope, state: State, result: unknown, now: number, extra: Partial<TaskMeta> = {}): TaskMeta {

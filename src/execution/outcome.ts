@@ -3,7 +3,7 @@
  * place an outcome becomes an HTTP answer for the broker.
  * @module
  */
-import type { ErrorView } from "../client/result-view.ts";
+import type { ErrorView } from "../backend/result-view.ts";
 
 export type Outcome =
   /** Done (acknowledged): 200. `state` is what is stored now (or IGNORED/DUPLICATE for no write). */

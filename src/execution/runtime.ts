@@ -3,9 +3,9 @@
  * @module
  */
 import type { Backend } from "../backend/backend.ts";
-import type { Publisher } from "../client/publisher.ts";
+import type { Publisher } from "../publish/publisher.ts";
 import type { Registry } from "../task/registry.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../util/logger.ts";
 import type { Timers } from "./time-limit.ts";
 import type { Outcome } from "./outcome.ts";
 

@@ -12,8 +12,8 @@
  */
 import type { Backend } from "../backend/backend.ts";
 import type { Broker } from "../broker/broker.ts";
-import { Publisher } from "../client/publisher.ts";
-import type { Logger } from "../execution/logger.ts";
+import { Publisher } from "../publish/publisher.ts";
+import type { Logger } from "../util/logger.ts";
 import type { Registry } from "../task/registry.ts";
 import type { Schedule } from "./schedule.ts";
 

@@ -12,7 +12,7 @@
 import type { Broker, BrokerSchedule } from "../broker/broker.ts";
 import { ConfigError } from "../errors.ts";
 import type { Schedule } from "./schedule.ts";
-import { triggerBody } from "./trigger-route.ts";
+import { triggerBody } from "../worker/schedule-route.ts";
 
 /** The id prefix of every broker schedule celeriac manages. */
 export const SCHEDULE_ID_PREFIX = "celeriac.";

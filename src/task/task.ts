@@ -7,9 +7,9 @@ import { ConfigError } from "../errors.ts";
 import { type Duration, toMs } from "../duration.ts";
 import type { InferInput, InferOutput, StandardSchemaV1 } from "./standard-schema.ts";
 import type { TaskContext } from "../execution/context.ts";
-import type { SendOptions } from "../client/send-options.ts";
-import type { AsyncResult } from "../client/async-result.ts";
-import { currentClient } from "../client/current.ts";
+import type { SendOptions } from "./send-options.ts";
+import type { AsyncResult } from "../result/async-result.ts";
+import { currentClient } from "./sender.ts";
 
 /** An error class, or an error `name` string, used to match thrown errors. */
 export type ErrorMatcher = string | (abstract new (...args: never[]) => Error);

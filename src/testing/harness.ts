@@ -6,7 +6,7 @@
 import type { Backend } from "../backend/backend.ts";
 import { MemoryBackend } from "../backend/memory.ts";
 import { createClient, type Client } from "../client/client.ts";
-import { silentLogger, type Logger } from "../execution/logger.ts";
+import { silentLogger, type Logger } from "../util/logger.ts";
 import type { Timers } from "../execution/time-limit.ts";
 import { UPSTASH_MESSAGE_ID, UPSTASH_RETRIED, UPSTASH_SIGNATURE } from "../headers.ts";
 import type { Registry } from "../task/registry.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 import { ConfigError, SignatureError } from "../errors.ts";
-import { base64url, base64urlToBinary, fromBase64url, unpadded } from "./base64url.ts";
+import { base64url, base64urlToBinary, fromBase64url, unpadded } from "../util/base64url.ts";
 import { MISSING_SIGNATURE_MESSAGE, type Verifier, type VerifyInput } from "./verifier.ts";
 
 /** Options of {@link createJwtVerifier} (and of the verifiers built on {@link createJwtVerifierWith}). */

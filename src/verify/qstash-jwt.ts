@@ -6,7 +6,7 @@
  * @module
  */
 
-import { base64url } from "./base64url.ts";
+import { base64url } from "../util/base64url.ts";
 
 const encoder = new TextEncoder();
 /** base64url of `{"alg":"HS256","typ":"JWT"}`: the same for every token. */

@@ -6,10 +6,10 @@
 import { Hono } from "hono/tiny";
 import type { Backend } from "../backend/backend.ts";
 import type { Broker } from "../broker/broker.ts";
-import { Publisher } from "../client/publisher.ts";
+import { Publisher } from "../publish/publisher.ts";
 import { ConfigError } from "../errors.ts";
 import { type Duration, toMs } from "../duration.ts";
-import { consoleLogger, type Logger } from "../execution/logger.ts";
+import { consoleLogger, type Logger } from "../util/logger.ts";
 import type { WorkerRuntime } from "../execution/runtime.ts";
 import { realTimers, type Timers } from "../execution/time-limit.ts";
 import { type Registry, toRegistry } from "../task/registry.ts";
@@ -19,7 +19,7 @@ import { createApi } from "./api.ts";
 import { deliverHandler } from "./deliver.ts";
 import type { Schedule } from "../schedule/schedule.ts";
 import type { ScheduleRunner } from "../schedule/runner.ts";
-import { guardRegistry, mountSchedules, workerSchedules } from "../schedule/worker-schedules.ts";
+import { guardRegistry, mountSchedules, workerSchedules } from "./worker-schedules.ts";
 
 export interface WorkerOptions {
   /** The tasks this worker runs: an array, a module namespace (`import * as tasks`), or a registry. */

@@ -10,13 +10,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClaimInput } from "../../src/backend/backend.ts";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
-import { sha1Hex } from "../../src/backend/redis/script.ts";
+import { sha1Hex } from "../../src/backend/redis/scripts/script.ts";
 import { claimScript } from "../../src/backend/redis/scripts/claim.ts";
 import { releaseClaimScript } from "../../src/backend/redis/scripts/release-claim.ts";
 import { releaseLockScript } from "../../src/backend/redis/scripts/release-lock.ts";
 import { revokeScript } from "../../src/backend/redis/scripts/revoke.ts";
 import { storeMetaScript } from "../../src/backend/redis/scripts/store-meta.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
 import { REVOKED, STARTED, SUCCESS } from "../../src/states.ts";
 import { meta } from "./contract.ts";
 import { connectDirect, IN_CI, type NodeRedis, type PrivateRedis, REDIS_SERVER_BIN, startBridge, startPrivateRedis, upstashClient } from "./redis-env.ts";

@@ -3,7 +3,7 @@ import { BrokerError } from "../../src/errors.ts";
 import type { Broker } from "../../src/broker/broker.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
-import { useBrokerAndReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
+import { useBrokerAndReceiver, type TestBroker, type TestReceiver } from "./local/helpers.ts";
 
 let b: TestBroker;
 let r: TestReceiver;

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { PublishRequest } from "../../src/broker/broker.ts";
 import { QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
 import { BrokerError } from "../../src/errors.ts";
-import { useBrokerAndReceiver, waitFor, type TestBroker, type TestReceiver } from "./helpers.ts";
+import { useBrokerAndReceiver, waitFor, type TestBroker, type TestReceiver } from "./local/helpers.ts";
 
 let b: TestBroker;
 let r: TestReceiver;

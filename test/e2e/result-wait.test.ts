@@ -10,7 +10,7 @@ import { z } from "zod";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { createClient } from "../../src/client/client.ts";
-import { nodeRedis } from "../../src/node/upstash-requester.ts";
+import { nodeRedis } from "../../src/node/http/upstash-requester.ts";
 import { task } from "../../src/task/task.ts";
 import { requireRedis } from "../backend/redis-env.ts";
 import { type Stack, startStack } from "../support/stack.ts";

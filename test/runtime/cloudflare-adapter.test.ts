@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createCloudflareWorker, type WorkersContext, type WorkersScheduledEvent } from "../../src/adapters/cloudflare.ts";
 import { MemoryBackend } from "../../src/backend/memory.ts";
-import { silentLogger } from "../../src/execution/logger.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import { schedule } from "../../src/schedule/schedule.ts";
 import { RecordingBroker } from "../../src/testing/recording-broker.ts";
 import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";

@@ -107,7 +107,7 @@ describe("runtime-neutral core", () => {
 
   it("the core, the Workers adapter and their dependencies bundle for workerd with no Node built-in", async () => {
     const result = await build({
-      entryPoints: ["index.ts", "config.ts", "adapters/cloudflare.ts", "testing/index.ts"].map((p) => join(SRC, p)),
+      entryPoints: ["index.ts", "config/from-env.ts", "adapters/cloudflare.ts", "testing/index.ts"].map((p) => join(SRC, p)),
       bundle: true,
       write: false,
       outdir: "/nonexistent",

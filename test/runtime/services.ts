@@ -12,7 +12,7 @@ import { createLocalBroker, type LocalBroker } from "../../src/broker/local/crea
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { type Client, createClient } from "../../src/client/client.ts";
 import { createKeys } from "../../src/keys.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
 import { connectDirect, deleteByPrefix, type NodeRedis, randomPrefix, requireRedis, startBridge } from "../backend/redis-env.ts";
 import { waitFor as waitUntil } from "../support/wait.ts";
 export { freePort } from "../support/ports.ts";

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { runSchedules } from "../../src/node/schedules-command.ts";
+import { runSchedules } from "../../src/node/cli/schedules-command.ts";
 import { brokerEvents } from "../support/broker-view.ts";
 import { type ClockedStack, readyView, startClockedStack } from "../support/clocked-stack.ts";
 import * as v1 from "./fixtures/functions-v1.ts";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSchedules } from "../../src/node/schedules-command.ts";
+import { runSchedules } from "../../src/node/cli/schedules-command.ts";
 import { readCrons, writeCrons } from "../../src/schedule/wrangler-toml.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));

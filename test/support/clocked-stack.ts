@@ -4,8 +4,8 @@
  * a test calls `advance(ms)`, which then delivers whatever became due.
  */
 import type { Client as QStashClient } from "@upstash/qstash";
-import type { AsyncResult } from "../../src/client/async-result.ts";
-import type { Logger } from "../../src/execution/logger.ts";
+import type { AsyncResult } from "../../src/result/async-result.ts";
+import type { Logger } from "../../src/util/logger.ts";
 import type { AnyTask } from "../../src/task/task.ts";
 import type { WorkerOptions } from "../../src/worker/create-worker.ts";
 import { officialClient } from "./broker-view.ts";

@@ -11,12 +11,12 @@ import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import { createLocalBroker, type LocalBroker, type LocalBrokerOptions } from "../../src/broker/local/create-local-broker.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { createClient, type Client } from "../../src/client/client.ts";
-import { silentLogger } from "../../src/execution/logger.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import type { AnyTask } from "../../src/task/task.ts";
 import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
 import { createWorker, type Worker, type WorkerOptions } from "../../src/worker/create-worker.ts";
-import { nodeBrokerOptions } from "../../src/node/broker-node-options.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-rest-server.ts";
+import { nodeBrokerOptions } from "../../src/node/broker/node-options.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
 import { connectDirect, deleteByPrefix, randomPrefix, startBridge, upstashClient } from "../backend/redis-env.ts";
 
 export interface StackOptions {

@@ -13,7 +13,7 @@ import { serve } from "@hono/node-server";
 import { Redis } from "@upstash/redis";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
-import { silentLogger } from "../../src/execution/logger.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
 import { createWorker } from "../../src/worker/create-worker.ts";
 import { crashTasks } from "./crash-tasks.ts";

@@ -46,7 +46,7 @@ describe("signQStashJwt", () => {
 
 describe("createNodeSigner", () => {
   it("produces the same token bytes as the Web Crypto signer", async () => {
-    const { createNodeSigner } = await import("../../src/node/broker-signer.ts");
+    const { createNodeSigner } = await import("../../src/node/broker/signer.ts");
     const node = createNodeSigner(DEV_CURRENT);
     const web = new QStashSigner(DEV_CURRENT);
     const body = new TextEncoder().encode('{"hello":"world"}');

@@ -16,7 +16,7 @@ import { isReady } from "../../states.ts";
 import { requireTtl } from "../ttl.ts";
 import { CommandCounter } from "./command-counter.ts";
 import { decodeObject } from "./reply.ts";
-import { type LuaScript, runScript } from "./script.ts";
+import { type LuaScript, runScript } from "./scripts/script.ts";
 import { CLAIM_CODE, claimScript } from "./scripts/claim.ts";
 import { releaseClaimScript } from "./scripts/release-claim.ts";
 import { releaseLockScript } from "./scripts/release-lock.ts";

@@ -7,25 +7,25 @@
 
 import type { Hono } from "hono";
 import { QStashSigner, type TokenSigner } from "../../verify/qstash-jwt.ts";
-import { createBrokerApp, type Routes } from "./app.ts";
-import type { Deliver } from "./delivery.ts";
+import { createBrokerApp, type Routes } from "./http/app.ts";
+import type { Deliver } from "./delivery/delivery.ts";
 import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN } from "./dev-credentials.ts";
-import { BrokerEngine } from "./engine.ts";
-import { IdFactory, type Random } from "./ids.ts";
-import { MemoryStore } from "./memory-store.ts";
-import type { BrokerStore } from "./store.ts";
-import { batchRoutes } from "./routes/batch.ts";
-import { dlqRoutes } from "./routes/dlq.ts";
-import { eventRoutes } from "./routes/events.ts";
-import { keyRoutes } from "./routes/keys.ts";
-import { messageRoutes } from "./routes/messages.ts";
-import { publishRoutes } from "./routes/publish.ts";
-import { flowControlRoutes } from "./routes/flow-control.ts";
-import { queueRoutes } from "./routes/queues.ts";
-import { scheduleRoutes } from "./routes/schedules.ts";
-import { topicRoutes } from "./routes/topics.ts";
-import { installCallbacks } from "./callbacks.ts";
-import { ScheduleRunner } from "./schedule-runner.ts";
+import { BrokerEngine } from "./engine/engine.ts";
+import { IdFactory, type Random } from "./message/ids.ts";
+import { MemoryStore } from "./store/memory-store.ts";
+import type { BrokerStore } from "./store/store.ts";
+import { batchRoutes } from "./http/batch.ts";
+import { dlqRoutes } from "./http/dlq.ts";
+import { eventRoutes } from "./http/events.ts";
+import { keyRoutes } from "./http/keys.ts";
+import { messageRoutes } from "./http/messages.ts";
+import { publishRoutes } from "./http/publish-routes.ts";
+import { flowControlRoutes } from "./http/flow-control-routes.ts";
+import { queueRoutes } from "./http/queues.ts";
+import { scheduleRoutes } from "./http/schedules.ts";
+import { topicRoutes } from "./http/topics.ts";
+import { installCallbacks } from "./engine/callbacks.ts";
+import { ScheduleRunner } from "./engine/schedule-runner.ts";
 import { DirectBroker } from "./direct-broker.ts";
 
 /** Options of {@link createLocalBroker}. */

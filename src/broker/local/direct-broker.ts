@@ -7,12 +7,12 @@
 
 import type { Broker, BrokerSchedule, PublishRequest, PublishResult } from "../broker.ts";
 import { BrokerError } from "../../errors.ts";
-import { canonicalHeaderName } from "./canonical.ts";
-import { isValidName, parseDestination } from "./destination.ts";
-import type { BrokerEngine } from "./engine.ts";
-import type { PublishConfig } from "./publish-config.ts";
-import type { ScheduleRunner } from "./schedule-runner.ts";
-import { parseCron } from "./cron.ts";
+import { canonicalHeaderName } from "./message/canonical.ts";
+import { isValidName, parseDestination } from "./message/destination.ts";
+import type { BrokerEngine } from "./engine/engine.ts";
+import type { PublishConfig } from "./message/publish-config.ts";
+import type { ScheduleRunner } from "./engine/schedule-runner.ts";
+import { parseCron } from "../../util/cron-local.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -10,7 +10,7 @@
  * redis.calls (billed, on top of the EVALSHA): 2 when released (GET, DEL), else 1 (GET).
  * @module
  */
-import { LuaScript } from "../script.ts";
+import { LuaScript } from "./script.ts";
 
 export const releaseLockScript = new LuaScript(
   "release-lock",

@@ -18,7 +18,7 @@
  *   +1 when ARGV[4] is "1" and the meta was written (PUBLISH)
  * @module
  */
-import { LuaScript } from "../script.ts";
+import { LuaScript } from "./script.ts";
 import { LUA_READY, LUA_STATUS_OF } from "./lua-helpers.ts";
 
 export const revokeScript = new LuaScript(

@@ -22,7 +22,7 @@
  * @module
  */
 import { SUCCESS } from "../../../states.ts";
-import { LuaScript } from "../script.ts";
+import { LuaScript } from "./script.ts";
 import { LUA_STATUS_OF, luaString } from "./lua-helpers.ts";
 
 export const storeMetaScript = new LuaScript(

@@ -1,0 +1,38 @@
+/**
+ * The broker's HTTP surface: a Hono app serving `/v2/...`, with bearer (or `?qstash_token=`)
+ * auth and `{"error": "..."}` bodies for every failure.
+ * @module
+ */
+
+import { Hono } from "hono";
+import { hasName } from "../../../errors.ts";
+import type { BrokerEngine } from "../engine/engine.ts";
+import type { RouteContext } from "./context.ts";
+
+/** A route module. */
+export type Routes = (ctx: RouteContext) => void;
+
+/** Build the app; `token` is the bearer every request must carry. */
+export function createBrokerApp(engine: BrokerEngine, token: string, routes: readonly Routes[], ready: Promise<void>): Hono {
+  const app = new Hono();
+  app.use("/v2/*", async (c, next) => {
+    await ready;
+    const auth = c.req.header("authorization");
+    const given = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : new URL(c.req.url).searchParams.get("qstash_token");
+    if (given !== token) {
+      return c.json({ error: given ? "invalid token: use the broker's QSTASH_TOKEN" : "missing Authorization: Bearer <QSTASH_TOKEN> header (or ?qstash_token=)" }, 401);
+    }
+    await next();
+  });
+  for (const r of routes) r({ app, engine });
+  app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => {
+    if (hasName(err, "BrokerError") && typeof (err as { status?: unknown }).status === "number") {
+      return c.json({ error: err.message }, (err as unknown as { status: 400 }).status);
+    }
+    if (err instanceof SyntaxError) return c.json({ error: `malformed request: ${err.message}` }, 400);
+    engine.options.onError(err);
+    return c.json({ error: `internal broker error: ${err instanceof Error ? err.message : String(err)}` }, 500);
+  });
+  return app;
+}

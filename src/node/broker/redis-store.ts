@@ -1,0 +1,295 @@
+/**
+ * The Redis store of the local broker (node-redis, RESP2): messages survive restarts and several
+ * broker processes may share one Redis. Due messages are claimed atomically (a Lua script moves
+ * them from the due sorted set to a lease sorted set); a broker renews the leases of what it
+ * holds, and a lease that runs out (the broker died) makes the message due again. Delivery is
+ * therefore at-least-once, never lost, and never claimed twice while a lease is live.
+ *
+ * Keys under `prefix`: `due`, `lease` (ZSET), `m:<id>` (HASH meta, body), `dlq` (ZSET) +
+ * `d:<dlqId>`, `dd:<key>` (dedup, PX), `events` (LIST) + `events:seq`, `sch:due` (ZSET) +
+ * `sch:all` (SET) + `sch:<id>` (HASH) + `sch:st:<id>` (HASH), `queues` and `topics` (HASH).
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { createClient, RESP_TYPES } from "redis";
+import type { DlqEntry, EventRecord, StoredMessage } from "../../broker/local/message/message.ts";
+import type { QueueRecord, ScheduleRecord, TopicRecord } from "../../broker/local/message/records.ts";
+import type { BrokerStore, DedupStore, DlqStore, EventStore, MessageStore, RecordStore, ScheduleStore } from "../../broker/local/store/store.ts";
+import { BackendError } from "../../errors.ts";
+import { decodeDlq, decodeEvent, decodeMessage, decodeSchedule, encodeDlq, encodeEvent, encodeMessage, encodeSchedule } from "./redis-codec.ts";
+import { ADD_EVENTS } from "./scripts/add-events.ts";
+import { ADVANCE_SCHEDULE } from "./scripts/advance-schedule.ts";
+import { CLAIM_DUE } from "./scripts/claim-due.ts";
+import { DEDUP_CLAIM } from "./scripts/dedup-claim.ts";
+import { MARK_SCHEDULE_STATE } from "./scripts/mark-schedule-state.ts";
+import { REMOVE_MESSAGE } from "./scripts/remove-message.ts";
+import { RESCHEDULE } from "./scripts/reschedule.ts";
+import { INSERT_RECORD } from "./scripts/insert-record.ts";
+import { REMOVE_RECORD } from "./scripts/remove-record.ts";
+import { PUT_SCHEDULE } from "./scripts/put-schedule.ts";
+import { REMOVE_SCHEDULE } from "./scripts/remove-schedule.ts";
+
+type Arg = string | Buffer;
+type Reply = null | number | Buffer | string | Reply[];
+
+/** The narrow client surface the store uses (node-redis `sendCommand`). */
+export interface RedisCommander {
+  sendCommand(args: Arg[]): Promise<unknown>;
+}
+
+class Script {
+  readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+  async run(client: RedisCommander, keys: Arg[], args: Arg[]): Promise<Reply> {
+    try {
+      return (await client.sendCommand(["EVALSHA", this.sha, String(keys.length), ...keys, ...args])) as Reply;
+    } catch (err) {
+      if (!String((err as Error)?.message).startsWith("NOSCRIPT")) throw err;
+      return (await client.sendCommand(["EVAL", this.source, String(keys.length), ...keys, ...args])) as Reply;
+    }
+  }
+}
+
+const S = {
+  claim: new Script(CLAIM_DUE),
+  reschedule: new Script(RESCHEDULE),
+  remove: new Script(REMOVE_MESSAGE),
+  dedup: new Script(DEDUP_CLAIM),
+  events: new Script(ADD_EVENTS),
+  advance: new Script(ADVANCE_SCHEDULE),
+  mark: new Script(MARK_SCHEDULE_STATE),
+  insert: new Script(INSERT_RECORD),
+  removeRecord: new Script(REMOVE_RECORD),
+  putSchedule: new Script(PUT_SCHEDULE),
+  removeSchedule: new Script(REMOVE_SCHEDULE),
+};
+
+/** Run `fetch` for every id with bounded pipelining (node-redis pipelines commands issued together). */
+async function fetchAll<T>(ids: string[], fetch: (id: string) => Promise<T | undefined>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const r of await Promise.all(ids.slice(i, i + 500).map(fetch))) if (r !== undefined) out.push(r);
+  }
+  return out;
+}
+
+const str = (r: Reply): string => (r === null ? "" : r.toString());
+const num = (r: Reply): number | undefined => (r === null || r === undefined ? undefined : Number(r.toString()));
+
+/** Options of {@link RedisBrokerStore}. */
+export interface RedisBrokerStoreOptions {
+  /** Key prefix; default "celeriac:broker:". */
+  prefix?: string;
+  /** How long a claim lasts without renewal, ms. Default 60 000 (the broker renews every third of it). */
+  leaseMs?: number;
+  /** Delivery-log entries kept. Default 10 000. */
+  maxEvents?: number;
+}
+
+export class RedisBrokerStore implements BrokerStore {
+  readonly shared = true;
+  readonly messages: MessageStore;
+  readonly dlq: DlqStore;
+  readonly dedup: DedupStore;
+  readonly events: EventStore;
+  readonly schedules: ScheduleStore;
+  readonly queues: RecordStore<QueueRecord>;
+  readonly topics: RecordStore<TopicRecord>;
+  readonly leaseMs: number;
+  readonly #close: () => Promise<void>;
+
+  /** `client` must answer blob strings as Buffers (node-redis `withTypeMapping`), see {@link createRedisBrokerStore}. */
+  constructor(client: RedisCommander, options: RedisBrokerStoreOptions & { close?: () => Promise<void> } = {}) {
+    const p = options.prefix ?? "celeriac:broker:";
+    const leaseMs = (this.leaseMs = options.leaseMs ?? 60_000);
+    const maxEvents = options.maxEvents ?? 10_000;
+    this.#close = options.close ?? (async () => {});
+    const cmd = (...args: Arg[]) => client.sendCommand(args) as Promise<Reply>;
+    const K = { due: `${p}due`, lease: `${p}lease`, m: `${p}m:`, dlq: `${p}dlq`, d: `${p}d:`, dd: `${p}dd:`, ev: `${p}events`, evSeq: `${p}events:seq`, schDue: `${p}sch:due`, schAll: `${p}sch:all`, sch: `${p}sch:`, schSt: `${p}sch:st:`, queues: `${p}queues`, topics: `${p}topics` };
+
+    this.messages = {
+      async insert(msg) {
+        await S.insert.run(client, [K.m + msg.id, K.due], [encodeMessage(msg), Buffer.from(msg.body), String(msg.dueAt), msg.id]);
+      },
+      async get(id) {
+        const r = (await cmd("HMGET", K.m + id, "meta", "body")) as Reply[];
+        return r[0] ? decodeMessage(r[0] as Buffer, r[1] as Buffer) : undefined;
+      },
+      async claimDue(now, max) {
+        const r = (await S.claim.run(client, [K.due, K.lease], [String(now), String(max), String(now + leaseMs), K.m])) as Reply[];
+        const out: StoredMessage[] = [];
+        for (let i = 0; i + 2 < r.length; i += 3) out.push(decodeMessage(r[i + 1] as Buffer, r[i + 2] as Buffer));
+        return out;
+      },
+      async nextDueAt() {
+        const [due, lease] = (await Promise.all([cmd("ZRANGE", K.due, "0", "0", "WITHSCORES"), cmd("ZRANGE", K.lease, "0", "0", "WITHSCORES")])) as Reply[][];
+        const times = [num(due[1]), num(lease[1])].filter((t): t is number => t !== undefined);
+        return times.length ? Math.min(...times) : undefined;
+      },
+      async reschedule(msg) {
+        return (await S.reschedule.run(client, [K.due, K.lease, K.m + msg.id], [msg.id, String(msg.dueAt), encodeMessage(msg)])) === 1;
+      },
+      async remove(id) {
+        const r = (await S.remove.run(client, [K.due, K.lease, K.m + id], [id])) as Reply[] | null;
+        return r ? decodeMessage(r[0] as Buffer, r[1] as Buffer) : undefined;
+      },
+      async list() {
+        const ids = [...((await cmd("ZRANGE", K.due, "0", "-1")) as Reply[]), ...((await cmd("ZRANGE", K.lease, "0", "-1")) as Reply[])].map(str);
+        return fetchAll(ids, (id) => this.get(id));
+      },
+      renewEveryMs: Math.max(1000, Math.floor(leaseMs / 3)),
+      async renew(ids, now) {
+        if (ids.length === 0) return;
+        const args: Arg[] = ["ZADD", K.lease, "XX"];
+        for (const id of ids) args.push(String(now + leaseMs), id);
+        await client.sendCommand(args);
+      },
+      async release(msgs) {
+        for (const m of msgs) await this.reschedule(m);
+      },
+    };
+
+    this.dlq = {
+      async add(entry) {
+        await S.insert.run(client, [K.d + entry.dlqId, K.dlq], [encodeDlq(entry), Buffer.from(entry.message.body), String(entry.failedAt), entry.dlqId]);
+      },
+      async get(dlqId) {
+        const r = (await cmd("HMGET", K.d + dlqId, "meta", "body")) as Reply[];
+        return r[0] ? decodeDlq(r[0] as Buffer, r[1] as Buffer) : undefined;
+      },
+      async list() {
+        const ids = ((await cmd("ZRANGE", K.dlq, "0", "-1")) as Reply[]).map(str);
+        return fetchAll<DlqEntry>(ids, (id) => this.get(id));
+      },
+      async remove(dlqId) {
+        return (await S.removeRecord.run(client, [K.d + dlqId, K.dlq], [dlqId])) === 1;
+      },
+    };
+
+    this.dedup = {
+      async claim(key, messageId, _now, windowMs) {
+        const r = await S.dedup.run(client, [K.dd + key], [messageId, String(Math.max(1, Math.round(windowMs)))]);
+        return r ? str(r) : undefined;
+      },
+    };
+
+    // Log entries are batched: one script call per tick carries every entry added in it.
+    let pending: string[] = [];
+    let flushing: Promise<void> | undefined;
+    const flush = async (): Promise<void> => {
+      const batch = pending;
+      pending = [];
+      flushing = undefined;
+      if (batch.length) await S.events.run(client, [K.ev, K.evSeq], [String(maxEvents), ...batch]);
+    };
+    this.events = {
+      add(event: EventRecord): Promise<void> {
+        pending.push(encodeEvent(event));
+        flushing ??= Promise.resolve().then(flush);
+        return flushing;
+      },
+      async list({ before, count, filter }) {
+        await flushing;
+        const out: EventRecord[] = [];
+        const chunk = 500;
+        for (let start = 0; out.length < count; start += chunk) {
+          const items = ((await cmd("LRANGE", K.ev, String(start), String(start + chunk - 1))) as Reply[]).map(str);
+          for (const item of items) {
+            const seq = Number(item.slice(0, item.indexOf(" ")));
+            if (before !== undefined && seq >= before) continue;
+            const e = decodeEvent(item);
+            if (filter(e)) out.push(e);
+            if (out.length >= count) break;
+          }
+          if (items.length < chunk) break;
+        }
+        return out;
+      },
+    };
+
+    const getSchedule = async (id: string): Promise<ScheduleRecord | undefined> => {
+      const [fields, states] = (await Promise.all([cmd("HMGET", K.sch + id, "meta", "body"), cmd("HGETALL", K.schSt + id)])) as Reply[][];
+      if (!fields[0]) return undefined;
+      const st: Record<string, string> = {};
+      for (let i = 0; i + 1 < states.length; i += 2) st[str(states[i])] = str(states[i + 1]);
+      return decodeSchedule(fields[0] as Buffer, fields[1] as Buffer, st);
+    };
+    this.schedules = {
+      async put(s) {
+        const next = !s.isPaused && s.nextScheduleTime !== undefined ? String(s.nextScheduleTime) : "";
+        await S.putSchedule.run(client, [K.sch + s.scheduleId, K.schDue, K.schAll], [encodeSchedule(s), Buffer.from(s.body), s.scheduleId, next]);
+      },
+      get: getSchedule,
+      async list() {
+        const ids = ((await cmd("SMEMBERS", K.schAll)) as Reply[]).map(str).sort();
+        return fetchAll(ids, getSchedule);
+      },
+      async remove(id) {
+        return (await S.removeSchedule.run(client, [K.sch + id, K.schSt + id, K.schDue, K.schAll], [id])) === 1;
+      },
+      async due(now) {
+        const ids = ((await cmd("ZRANGEBYSCORE", K.schDue, "-inf", String(now))) as Reply[]).map(str);
+        return (await fetchAll(ids, getSchedule)).filter((s) => !s.isPaused);
+      },
+      async nextDueAt() {
+        const r = (await cmd("ZRANGE", K.schDue, "0", "0", "WITHSCORES")) as Reply[];
+        return num(r[1]);
+      },
+      async advance(s, from) {
+        const next = !s.isPaused && s.nextScheduleTime !== undefined ? String(s.nextScheduleTime) : "";
+        return (await S.advance.run(client, [K.schDue, K.sch + s.scheduleId], [s.scheduleId, String(from), next, encodeSchedule(s)])) === 1;
+      },
+      async setStates(id, states) {
+        const args: Arg[] = [];
+        for (const [k, v] of Object.entries(states)) args.push(k, v);
+        await cmd("DEL", K.schSt + id);
+        if (args.length) await cmd("HSET", K.schSt + id, ...args);
+      },
+      async markState(id, messageId, state) {
+        await S.mark.run(client, [K.schSt + id], [messageId, state]);
+      },
+    };
+
+    const records = <T extends { name: string }>(key: string): RecordStore<T> => ({
+      async put(record) {
+        await cmd("HSET", key, record.name, JSON.stringify(record));
+      },
+      async get(name) {
+        const r = await cmd("HGET", key, name);
+        return r ? (JSON.parse(str(r)) as T) : undefined;
+      },
+      async list() {
+        return ((await cmd("HVALS", key)) as Reply[]).map((v) => JSON.parse(str(v)) as T).sort((a, b) => (a.name < b.name ? -1 : 1));
+      },
+      async remove(name) {
+        return (await cmd("HDEL", key, name)) === 1;
+      },
+    });
+    this.queues = records<QueueRecord>(K.queues);
+    this.topics = records<TopicRecord>(K.topics);
+  }
+
+  close(): Promise<void> {
+    return this.#close();
+  }
+}
+
+/**
+ * Connect to `url` and build the store (the connection closes with the broker).
+ * @example
+ * const broker = createLocalBroker({ store: await createRedisBrokerStore({ url: "redis://127.0.0.1:6379" }) });
+ */
+export async function createRedisBrokerStore(options: RedisBrokerStoreOptions & { url: string }): Promise<RedisBrokerStore> {
+  const client = createClient({ url: options.url, RESP: 2 });
+  client.on("error", () => {}); // reconnects; failed commands surface where they are used
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new BackendError(`cannot connect to Redis at ${options.url} for the broker store: ${(err as Error).message}. Start redis-server or fix --redis.`, { cause: err });
+  }
+  const binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  return new RedisBrokerStore(binary as unknown as RedisCommander, { ...options, close: async () => void (await client.close()) });
+}

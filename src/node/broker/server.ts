@@ -1,0 +1,61 @@
+/**
+ * Serve the local broker alone on Node (what `celeriac broker` runs): node:http keep-alive
+ * delivery, the node:crypto signer, and an in-memory or Redis store.
+ * @module
+ */
+
+import { serve, type ServerType } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { createLocalBroker, type LocalBroker, type LocalBrokerOptions } from "../../broker/local/create-local-broker.ts";
+import { createNodeSigner } from "./signer.ts";
+import { createNodeDeliver } from "../http/http-deliver.ts";
+import { createRedisBrokerStore } from "./redis-store.ts";
+
+/** Options of {@link startBrokerServer}. */
+export interface BrokerServerOptions extends Omit<LocalBrokerOptions, "store" | "deliver" | "createSigner"> {
+  /** Port; default 8080 (where `QSTASH_DEV=true` clients look). 0 picks a free one. */
+  port?: number;
+  /** Interface; default 127.0.0.1. */
+  host?: string;
+  /** `redis://…`: keep messages, schedules, queues and the DLQ in Redis (survives restarts; several brokers may share it). */
+  redis?: string;
+  /** Key prefix in Redis; default "celeriac:broker:". */
+  redisPrefix?: string;
+}
+
+/** A running broker server. */
+export interface BrokerServer {
+  broker: LocalBroker;
+  /** `http://host:port` — the `QSTASH_URL`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startBrokerServer(options: BrokerServerOptions = {}): Promise<BrokerServer> {
+  const { port = 8080, host = "127.0.0.1", redis, redisPrefix, ...brokerOptions } = options;
+  const store = redis ? await createRedisBrokerStore({ url: redis, prefix: redisPrefix }) : undefined;
+  const deliver = createNodeDeliver();
+  const broker = createLocalBroker({ ...brokerOptions, store, deliver, createSigner: createNodeSigner });
+  let server: ServerType | undefined;
+  const address = await new Promise<AddressInfo>((resolve, reject) => {
+    server = serve({ fetch: broker.fetch, port, hostname: host }, (info) => resolve(info as AddressInfo));
+    server.once("error", reject);
+  }).catch(async (err: unknown) => {
+    await broker.close();
+    deliver.close();
+    throw err;
+  });
+  const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return {
+    broker,
+    url: `http://${shownHost}:${address.port}`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server!.close(() => resolve());
+      });
+      await broker.close();
+      deliver.close();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * `NODE_PARTS`: what `fromEnv` builds on Node (`serveNode`, `celeriac/node`). Node's global
+ * `fetch` (undici) measured about twice the CPU per request of `node:http` with keep-alive
+ * (bench/README.md), so on Node:
+ * - the backend is the official `@upstash/redis` client on the node:http requester
+ *   (`upstash-requester.ts`: a turn's commands share one `/pipeline` request);
+ * - the broker client is `QStashFetchBroker` on `createNodeBrokerFetch` (the socket client to an
+ *   http: broker, node:https to QStash), with publish batching on (a turn's publishes share one
+ *   `POST /v2/batch`; a lone publish is sent as usual);
+ * - deliveries are verified on node:crypto (`createNodeVerifier`: the official Receiver's checks,
+ *   about 10 µs a token instead of 80–160).
+ * @module
+ */
+import { RedisBackend } from "../backend/redis/redis-backend.ts";
+import { QStashFetchBroker } from "../broker/qstash-fetch.ts";
+import type { EnvParts } from "../config/env-config.ts";
+import { createNodeBrokerFetch } from "./http/broker-fetch.ts";
+import { createNodeVerifier } from "./verifier.ts";
+import { nodeRedis } from "./http/upstash-requester.ts";
+
+/**
+ * The parts celeriac builds from the environment on Node.
+ * @example
+ * const config = fromEnv(process.env, { envParts: NODE_PARTS });
+ */
+export const NODE_PARTS: EnvParts = {
+  backend: (v) => new RedisBackend({ redis: nodeRedis({ url: v.url, token: v.token }), resultExpiresMs: v.resultExpiresMs, prefix: v.prefix }),
+  broker: (v) => new QStashFetchBroker({ ...v, fetch: createNodeBrokerFetch(), batch: true }),
+  verifier: (v) => createNodeVerifier(v),
+};

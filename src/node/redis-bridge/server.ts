@@ -1,0 +1,127 @@
+/**
+ * Serves the Redis REST bridge over HTTP with `@hono/node-server`, in-process: used by
+ * `celeriac redis-bridge`, `celeriac dev --redis …`, the backend tests and the benchmark.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { serve } from "@hono/node-server";
+import { ConfigError } from "../../errors.ts";
+import { createRedisRestBridge, type RedisRestBridge, type RedisRestBridgeOptions } from "./bridge.ts";
+
+/** Options of {@link startRedisRestBridge}. */
+export interface StartRedisRestBridgeOptions extends Omit<RedisRestBridgeOptions, "token"> {
+  /** TCP port; `0` picks a free one. Default 8079. */
+  port?: number;
+  /** Interface to listen on. Default `127.0.0.1` (loopback only). */
+  host?: string;
+  /** The bearer token clients must send. Default: a random 32-character token (see `token` on the result). */
+  token?: string;
+}
+
+/** A running bridge. */
+export interface StartedRedisRestBridge {
+  /** Base URL for clients (`UPSTASH_REDIS_REST_URL`), e.g. `http://127.0.0.1:8079`. */
+  url: string;
+  /** The token clients must send (`UPSTASH_REDIS_REST_TOKEN`). */
+  token: string;
+  /** The port actually bound. */
+  port: number;
+  /** The underlying app and its Redis connection. */
+  bridge: RedisRestBridge;
+  /**
+   * Stops accepting requests, drops idle keep-alive connections, ends open subscription streams,
+   * waits for the requests in flight, then closes the bridge's Redis connections.
+   */
+  close(): Promise<void>;
+}
+
+/** A random bearer token, safe in URLs and env files. */
+export function generateBridgeToken(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/**
+ * Starts the bridge on `host:port` and resolves once it is listening (Redis may still be
+ * connecting: use `bridge.waitUntilReady()` to wait for it).
+ *
+ * @example
+ * ```ts
+ * const server = await startRedisRestBridge({ redisUrl: "redis://127.0.0.1:6379", port: 0 });
+ * const redis = new Redis({ url: server.url, token: server.token });
+ * await server.close();
+ * ```
+ */
+export async function startRedisRestBridge(options: StartRedisRestBridgeOptions): Promise<StartedRedisRestBridge> {
+  const token = options.token ?? generateBridgeToken();
+  const host = options.host ?? "127.0.0.1";
+  const bridge = createRedisRestBridge({ ...options, token });
+  let server: Server;
+  try {
+    server = await listen(bridge, host, options.port ?? 8079);
+  } catch (err) {
+    await bridge.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const unused = trackUnusedSockets(server);
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost(host)}:${port}`,
+    token,
+    port,
+    bridge,
+    close: () =>
+      (closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        unused.destroy();
+        // Open subscription streams would keep the server from closing; their sockets close with them.
+        bridge.closeSubscriptions();
+        await stopped;
+        await bridge.close();
+      })()),
+  };
+}
+
+/**
+ * Sockets that have not carried a request yet. `closeIdleConnections()` leaves them open, and
+ * undici (Node's fetch) opens one whenever a streaming response is aborted, such as an
+ * unsubscribed `redis.subscribe()`: the server's close would then wait for the client's 4 s
+ * keep-alive timeout.
+ */
+function trackUnusedSockets(server: Server): { destroy(): void } {
+  const unused = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    unused.add(socket);
+    socket.once("close", () => unused.delete(socket));
+  });
+  server.on("request", (request: IncomingMessage) => unused.delete(request.socket));
+  return {
+    destroy: () => {
+      for (const socket of unused) socket.destroy();
+    },
+  };
+}
+
+function listen(bridge: RedisRestBridge, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: bridge.fetch, port, hostname: host }) as Server;
+    server.once("listening", () => resolve(server));
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === "EADDRINUSE"
+          ? new ConfigError(`Port ${port} on ${host} is already in use: pick another port for the Redis REST bridge (--port).`)
+          : err,
+      );
+    });
+  });
+}
+
+/** The host part of a client URL: wildcard addresses become loopback, IPv6 gets brackets. */
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}

@@ -1,0 +1,63 @@
+/** `celeriac redis-bridge`: the printed settings work with the official client; bad flags are explained. */
+import { Redis } from "@upstash/redis";
+import { afterAll, describe, expect, it } from "vitest";
+import { REDIS_BRIDGE_USAGE, redisBridgeCommand } from "../../../src/node/cli/redis-bridge-command.ts";
+import { REDIS_URL, deleteKeys, eventually, keyPrefix, requireRedis } from "./fixtures.ts";
+
+const hasRedis = await requireRedis();
+const p = keyPrefix("bridge-command");
+afterAll(async () => {
+  if (hasRedis) await deleteKeys(p);
+});
+
+/** Starts the command; resolves with its printed UPSTASH_* settings and a way to stop it. */
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stop = new AbortController();
+  const done = redisBridgeCommand(argv, { signal: stop.signal, out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
+  await eventually(async () => out.length >= 2, 5000, "the UPSTASH_* lines");
+  const settings = Object.fromEntries(out.map((line) => line.split(/=(.*)/s).slice(0, 2)));
+  return { settings, err, stop: () => (stop.abort(), done) };
+}
+
+describe.skipIf(!hasRedis)("celeriac redis-bridge", () => {
+  it("prints UPSTASH_REDIS_REST_URL and _TOKEN that the official client can use, then stops on abort", async () => {
+    const bridge = await run(["--redis", REDIS_URL, "--port", "0", "--token", "cli-secret"]);
+    expect(bridge.settings.UPSTASH_REDIS_REST_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(bridge.settings.UPSTASH_REDIS_REST_TOKEN).toBe("cli-secret");
+    const redis = new Redis({
+      url: bridge.settings.UPSTASH_REDIS_REST_URL,
+      token: bridge.settings.UPSTASH_REDIS_REST_TOKEN,
+      enableTelemetry: false,
+      retry: { retries: 0 },
+    });
+    expect(await redis.set(`${p}k`, { via: "cli" })).toBe("OK");
+    expect(await redis.get(`${p}k`)).toEqual({ via: "cli" });
+    await eventually(async () => bridge.err.some((l) => l.includes("ready")), 5000, "the ready message");
+    await bridge.stop();
+    await expect(redis.get(`${p}k`)).rejects.toThrow();
+  });
+
+  it("generates a token when none is given", async () => {
+    const bridge = await run(["--port", "0"]);
+    try {
+      expect(bridge.settings.UPSTASH_REDIS_REST_TOKEN).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    } finally {
+      await bridge.stop();
+    }
+  });
+});
+
+describe("celeriac redis-bridge arguments", () => {
+  it("explains a bad port, Redis URL or unknown flag, and prints usage on --help", async () => {
+    await expect(redisBridgeCommand(["--port", "http"], { env: {} })).rejects.toThrow(/--port must be an integer/);
+    await expect(redisBridgeCommand(["--nope"], { env: {} })).rejects.toThrow(/Unknown option '--nope'[\s\S]*Usage: celeriac redis-bridge/);
+    await expect(redisBridgeCommand(["--redis", "http://127.0.0.1:6379", "--port", "0"], { env: {} })).rejects.toThrow(
+      /Redis URL "http:\/\/127.0.0.1:6379\/" is not usable .*use redis:\/\//,
+    );
+    const out: string[] = [];
+    await redisBridgeCommand(["--help"], { out: (l) => out.push(l) });
+    expect(out).toEqual([REDIS_BRIDGE_USAGE]);
+  });
+});
