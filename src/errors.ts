@@ -203,6 +203,14 @@ export class EnvelopeError extends CeleriacError {
   }
 }
 
+/** The retry message of a task could not be published: the delivery must be redelivered. */
+export class RepublishFailed extends CeleriacError {
+  constructor(cause: unknown) {
+    super(`Could not publish the retry: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.name = "RepublishFailed";
+  }
+}
+
 /** True when `err` is an Error (or error-like) whose `name` is one of `names`. */
 export function hasName(err: unknown, ...names: string[]): boolean {
   return typeof err === "object" && err !== null && names.includes((err as { name?: unknown }).name as string);

@@ -25,10 +25,11 @@ export { AsyncResult } from "./result/async-result.ts";
 export type { GetOptions, ResultSource } from "./result/async-result.ts";
 export type { ResultView, ErrorView } from "./backend/result-view.ts";
 export type { SendOptions } from "./task/send-options.ts";
-export { currentClient, setCurrentClient } from "./task/sender.ts";
+export { currentSender, setCurrentSender } from "./task/sender.ts";
+export type { Sender } from "./task/sender.ts";
 export { Publisher } from "./publish/publisher.ts";
 
-export type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "./execution/context.ts";
+export type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "./task/context.ts";
 export { autoretryCountdown, exponentialBackoff } from "./execution/backoff.ts";
 export { parseRate, toFlowControl } from "./publish/flow-control.ts";
 export { consoleLogger, silentLogger, taskLogger } from "./util/logger.ts";

@@ -6,15 +6,15 @@
  */
 import type { Backend } from "../backend/backend.ts";
 import type { Broker } from "../broker/broker.ts";
-import { BrokerError, ConfigError, TaskRevokedError } from "../errors.ts";
+import { BrokerError, ConfigError } from "../errors.ts";
 import { toRegistry } from "../task/registry.ts";
 import type { AnyTask, Task, TasksByName } from "../task/task.ts";
-import { REVOKED } from "../states.ts";
 import { AsyncResult, type ResultSource } from "../result/async-result.ts";
 import { Publisher } from "../publish/publisher.ts";
-import { type ResultView, toExceptionInfo, toResultView } from "../backend/result-view.ts";
+import { type ResultView, toResultView } from "../backend/result-view.ts";
+import { revokeDirect } from "../publish/revoke.ts";
 import type { SendOptions } from "../task/send-options.ts";
-import { setCurrentClient } from "../task/sender.ts";
+import { type Sender, setCurrentSender } from "../task/sender.ts";
 
 /** Direct mode: a broker and a backend. */
 export interface DirectClientOptions {
@@ -72,7 +72,7 @@ type TypedSend<M> = {
 /** Create a client in direct mode (`broker` + `backend`) or HTTP mode (`url` + `token`). */
 export function createClient<M = unknown>(options: DirectClientOptions | HttpClientOptions): Client<M> {
   const client = "broker" in options ? directClient(options) : httpClient(options);
-  if (options.setAsCurrent ?? true) setCurrentClient(client);
+  if (options.setAsCurrent ?? true) setCurrentSender(client as Sender);
   return client as Client<M>;
 }
 
@@ -99,23 +99,6 @@ function directClient(o: DirectClientOptions): Client {
     result: (id) => new AsyncResult(id, source, { now }),
     revoke: (id, opts) => source.revoke(id, opts),
   } as Client;
-}
-
-/**
- * Revoke in direct mode: tombstone + REVOKED state, and cancel the pending message when known.
- * The tombstone lives `ttlMs`, and at least `ttlMs` past `runsUntilMs` (the message's expiry or
- * eta, when known), so a message delayed past the result TTL is still refused when it arrives.
- */
-export async function revokeDirect(
-  backend: Backend, broker: Broker, id: string, ttlMs: number, now: () => number, messageId?: string, runsUntilMs?: number,
-): Promise<void> {
-  const { info, traceback } = toExceptionInfo(new TaskRevokedError("revoked"));
-  const at = now();
-  const tombstoneMs = runsUntilMs !== undefined && Number.isFinite(runsUntilMs) ? Math.max(ttlMs, runsUntilMs - at + ttlMs) : ttlMs;
-  await backend.revoke(id, {
-    task_id: id, status: REVOKED, result: info, traceback, children: [], date_done: new Date(at).toISOString(),
-  }, tombstoneMs, "revoked");
-  if (messageId) await broker.cancel(messageId).catch(() => false);
 }
 
 function httpClient(o: HttpClientOptions): Client {

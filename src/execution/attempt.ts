@@ -2,24 +2,16 @@
  * One running attempt of a task: implements the task context (`ctx`) on top of the runtime.
  * @module
  */
-import { LockNotAcquiredError, MaxRetriesExceededError, Retry, TaskRevokedError } from "../errors.ts";
+import { LockNotAcquiredError, MaxRetriesExceededError, RepublishFailed, Retry, TaskRevokedError } from "../errors.ts";
 import { toMs } from "../duration.ts";
 import { RETRY, type State } from "../states.ts";
 import type { Envelope } from "../task/envelope.ts";
 import type { AnyTask } from "../task/task.ts";
-import type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "./context.ts";
+import type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "../task/context.ts";
 import type { Logger } from "../util/logger.ts";
 import { taskLogger } from "../util/logger.ts";
 import { baseMeta, errorMeta } from "./meta.ts";
 import type { WorkerRuntime } from "./runtime.ts";
-
-/** Raised when the retry message could not be published: the delivery must be redelivered. */
-export class RepublishFailed extends Error {
-  constructor(cause: unknown) {
-    super(`Could not publish the retry: ${(cause as Error)?.message ?? cause}`, { cause });
-    this.name = "RepublishFailed";
-  }
-}
 
 const LOCK_TIMEOUT_S = 600; // Celery cookbook's LOCK_EXPIRE
 

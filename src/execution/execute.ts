@@ -5,13 +5,13 @@
  * @module
  */
 import type { TaskMeta } from "../backend/backend.ts";
-import { hasName, InputValidationError, Reject, TaskRevokedError, WorkerLostError } from "../errors.ts";
+import { hasName, InputValidationError, Reject, RepublishFailed, TaskRevokedError, WorkerLostError } from "../errors.ts";
 import { FAILURE, isReady, REVOKED, STARTED, SUCCESS } from "../states.ts";
 import type { Envelope } from "../task/envelope.ts";
 import { validate } from "../task/standard-schema.ts";
 import { type AnyTask, matchesError } from "../task/task.ts";
 import { toResultView } from "../backend/result-view.ts";
-import { Attempt, RepublishFailed } from "./attempt.ts";
+import { Attempt } from "./attempt.ts";
 import { autoretryCountdown } from "./backoff.ts";
 import { runInTask } from "../current.ts";
 import { baseMeta, errorMeta } from "./meta.ts";

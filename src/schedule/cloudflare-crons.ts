@@ -13,7 +13,7 @@
  *   Europe/Berlin → `0,30 0,1 * * *`: four invocations a day, one of which publishes.
  * @module
  */
-import { CronClock } from "./cron.ts";
+import { CronClock } from "../util/cron.ts";
 import type { Schedule } from "./schedule.ts";
 
 const DAY_MS = 86_400_000;

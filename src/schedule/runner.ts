@@ -9,6 +9,11 @@ import { fireTick, type FireDeps, type FireResult } from "./fire.ts";
 import type { Schedule } from "./schedule.ts";
 import { triggerCron } from "./cloudflare-crons.ts";
 
+/** The body of a broker schedule for schedule `name` (what `POST /schedules/:name` accepts). */
+export function triggerBody(name: string): string {
+  return JSON.stringify({ celeriac: "schedule", v: 1, name });
+}
+
 /** A Workers cron event (`scheduled(event)`): the UTC cron that fired and its scheduled time. */
 export interface CronEvent {
   cron: string;

@@ -8,7 +8,7 @@ import { type Duration, toMs } from "../duration.ts";
 import { ConfigError } from "../errors.ts";
 import type { AnyTask, Task } from "../task/task.ts";
 import { isTask } from "../task/registry.ts";
-import { compileCron, type CronClock, normalizeCron } from "./cron.ts";
+import { compileCron, type CronClock, normalizeCron } from "../util/cron.ts";
 
 /**
  * What happens when a tick comes while the previous run of the same schedule still runs:

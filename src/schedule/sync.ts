@@ -12,7 +12,7 @@
 import type { Broker, BrokerSchedule } from "../broker/broker.ts";
 import { ConfigError } from "../errors.ts";
 import type { Schedule } from "./schedule.ts";
-import { triggerBody } from "../worker/schedule-route.ts";
+import { triggerBody } from "./runner.ts";
 
 /** The id prefix of every broker schedule celeriac manages. */
 export const SCHEDULE_ID_PREFIX = "celeriac.";

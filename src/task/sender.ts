@@ -1,20 +1,26 @@
 /**
- * The current client (Celery's `current_app`): what `task.delay()` and `task.applyAsync()` use.
- * `createClient()` makes itself current unless told not to.
+ * The sender port: what `task.delay()` and `task.applyAsync()` send through (Celery's
+ * `current_app`). `createClient()` makes itself the current sender unless told not to.
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import type { Client } from "../client/client.ts";
+import type { AsyncResult } from "../result/async-result.ts";
+import type { SendOptions } from "./send-options.ts";
 
-let current: Client | undefined;
-
-/** Make `client` the one `delay()`/`applyAsync()` send through. */
-export function setCurrentClient(client: Client | undefined): void {
-  current = client;
+/** Anything that sends a task by name: a client, or a worker's own publisher inside a task. */
+export interface Sender {
+  send(name: string, input?: unknown, options?: SendOptions): Promise<AsyncResult<unknown>>;
 }
 
-/** The current client, or a clear error when none was created. */
-export function currentClient(): Client {
+let current: Sender | undefined;
+
+/** Make `sender` the one `delay()`/`applyAsync()` send through (`undefined` clears it). */
+export function setCurrentSender(sender: Sender | undefined): void {
+  current = sender;
+}
+
+/** The current sender, or a clear error when there is none. */
+export function currentSender(): Sender {
   if (!current) {
     throw new ConfigError("No client to send through: call createClient(...) first (it becomes the current client), or use client.send(name, input).");
   }

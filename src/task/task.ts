@@ -6,10 +6,10 @@
 import { ConfigError } from "../errors.ts";
 import { type Duration, toMs } from "../duration.ts";
 import type { InferInput, InferOutput, StandardSchemaV1 } from "./standard-schema.ts";
-import type { TaskContext } from "../execution/context.ts";
+import type { TaskContext } from "./context.ts";
 import type { SendOptions } from "./send-options.ts";
 import type { AsyncResult } from "../result/async-result.ts";
-import { currentClient } from "./sender.ts";
+import { currentSender } from "./sender.ts";
 
 /** An error class, or an error `name` string, used to match thrown errors. */
 export type ErrorMatcher = string | (abstract new (...args: never[]) => Error);
@@ -175,8 +175,8 @@ export function task<const N extends string, S extends StandardSchemaV1, O, OS e
     cache,
     rateLimitKey,
     handler,
-    delay: (value: unknown) => currentClient().send(name, value),
-    applyAsync: (value: unknown, sendOptions?: SendOptions) => currentClient().send(name, value, sendOptions),
+    delay: (value: unknown) => currentSender().send(name, value),
+    applyAsync: (value: unknown, sendOptions?: SendOptions) => currentSender().send(name, value, sendOptions),
   };
   return definition as never;
 }

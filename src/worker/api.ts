@@ -7,7 +7,7 @@
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { AUTHORIZATION } from "../headers.ts";
-import { revokeDirect } from "../client/client.ts";
+import { revokeDirect } from "../publish/revoke.ts";
 import { toResultView } from "../backend/result-view.ts";
 import type { WorkerRuntime } from "../execution/runtime.ts";
 import type { Broker } from "../broker/broker.ts";

@@ -13,7 +13,7 @@
 import type { Backend, TaskMeta } from "../backend/backend.ts";
 import { hasName, TaskRevokedError } from "../errors.ts";
 import { toExceptionInfo } from "../backend/result-view.ts";
-import type { TaskContext } from "../execution/context.ts";
+import type { TaskContext } from "../task/context.ts";
 import type { Logger } from "../util/logger.ts";
 import { REVOKED } from "../states.ts";
 import { Registry } from "../task/registry.ts";

@@ -12,12 +12,7 @@ import type { Outcome } from "../execution/outcome.ts";
 import type { Verifier } from "../verify/verifier.ts";
 import { readVerifiedBody } from "./verified-body.ts";
 import { toResponse } from "./to-response.ts";
-import type { ScheduleRunner } from "../schedule/runner.ts";
-
-/** The body of a broker schedule for schedule `name`. */
-export function triggerBody(name: string): string {
-  return JSON.stringify({ celeriac: "schedule", v: 1, name });
-}
+import { type ScheduleRunner, triggerBody } from "../schedule/runner.ts";
 
 export interface TriggerRouteOptions {
   runner: ScheduleRunner;

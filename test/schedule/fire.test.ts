@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseEnvelope, task } from "../../src/index.ts";
 import { schedule } from "../../src/schedule/schedule.ts";
-import { triggerBody } from "../../src/worker/schedule-route.ts";
+import { triggerBody } from "../../src/schedule/runner.ts";
 import { wranglerCrons } from "../../src/schedule/cloudflare-crons.ts";
 import { createTestHarness } from "../../src/testing/index.ts";
 

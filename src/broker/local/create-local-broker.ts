@@ -25,7 +25,7 @@ import { queueRoutes } from "./http/queues.ts";
 import { scheduleRoutes } from "./http/schedules.ts";
 import { topicRoutes } from "./http/topics.ts";
 import { installCallbacks } from "./engine/callbacks.ts";
-import { ScheduleRunner } from "./engine/schedule-runner.ts";
+import { BrokerScheduleFirer } from "./engine/schedule-firer.ts";
 import { DirectBroker } from "./direct-broker.ts";
 
 /** Options of {@link createLocalBroker}. */
@@ -113,7 +113,7 @@ export function createLocalBroker(options: LocalBrokerOptions = {}): LocalBroker
     retryDelayScale: options.retryDelayScale ?? 1,
     onError: options.onError ?? ((err) => console.error("[celeriac broker]", err)),
   });
-  const runner = new ScheduleRunner(engine);
+  const runner = new BrokerScheduleFirer(engine);
   installCallbacks(engine);
   const ready = engine.start();
   const app = createBrokerApp(engine, token, [...ROUTES, (ctx) => scheduleRoutes(ctx, runner)], ready);

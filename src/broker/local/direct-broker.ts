@@ -11,8 +11,8 @@ import { canonicalHeaderName } from "./message/canonical.ts";
 import { isValidName, parseDestination } from "./message/destination.ts";
 import type { BrokerEngine } from "./engine/engine.ts";
 import type { PublishConfig } from "./message/publish-config.ts";
-import type { ScheduleRunner } from "./engine/schedule-runner.ts";
-import { parseCron } from "../../util/cron-local.ts";
+import type { BrokerScheduleFirer } from "./engine/schedule-firer.ts";
+import { parseCron } from "./message/cron.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -25,10 +25,10 @@ function headersOf(extra: Record<string, string> | undefined): Record<string, st
 
 export class DirectBroker implements Broker {
   readonly #engine: BrokerEngine;
-  readonly #runner: ScheduleRunner;
+  readonly #runner: BrokerScheduleFirer;
   readonly #ready: Promise<void>;
 
-  constructor(engine: BrokerEngine, runner: ScheduleRunner, ready: Promise<void>) {
+  constructor(engine: BrokerEngine, runner: BrokerScheduleFirer, ready: Promise<void>) {
     this.#engine = engine;
     this.#runner = runner;
     this.#ready = ready;

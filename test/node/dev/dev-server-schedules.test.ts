@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_TOKEN } from "../../../src/broker/local/dev-credentials.ts";
 import { silentLogger } from "../../../src/util/logger.ts";
 import { type DevServer, startDevServer } from "../../../src/node/dev/dev-server.ts";
-import { triggerBody } from "../../../src/worker/schedule-route.ts";
+import { triggerBody } from "../../../src/schedule/runner.ts";
 import { QStashBroker } from "../../../src/broker/qstash.ts";
 import * as v1 from "../../schedule/fixtures/functions-v1.ts";
 import { runs } from "../../schedule/fixtures/report-task.ts";

@@ -38,7 +38,7 @@ export interface EngineOptions {
 }
 
 /** What a publish answered. */
-export interface PublishResult {
+export interface MessagePublished {
   messageId: string;
   url?: string;
   deduplicated?: boolean;
@@ -155,7 +155,7 @@ export class BrokerEngine {
   }
 
   /** Publish to one URL: dedup, store, log CREATED, wake the loop. */
-  async publishToUrl(url: string, config: PublishConfig, body: Uint8Array, origin: MessageOrigin = {}): Promise<PublishResult> {
+  async publishToUrl(url: string, config: PublishConfig, body: Uint8Array, origin: MessageOrigin = {}): Promise<MessagePublished> {
     const msg = this.createMessage(url, config, body, origin);
     let dedupKey = config.deduplicationId;
     if (!dedupKey && config.contentBasedDeduplication) dedupKey = await contentDedupKey(origin.destination ?? url, config, body);

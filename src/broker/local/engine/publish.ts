@@ -6,7 +6,7 @@
 
 import { BrokerError } from "../../../errors.ts";
 import type { Destination } from "../message/destination.ts";
-import type { BrokerEngine, MessageOrigin, PublishResult } from "./engine.ts";
+import type { BrokerEngine, MessageOrigin, MessagePublished } from "./engine.ts";
 import type { PublishConfig } from "../message/publish-config.ts";
 
 /** Publish `body` to `destination`; a URL group answers one result per endpoint. */
@@ -16,13 +16,13 @@ export async function publishTo(
   config: PublishConfig,
   body: Uint8Array,
   origin: MessageOrigin = {},
-): Promise<PublishResult | PublishResult[]> {
+): Promise<MessagePublished | MessagePublished[]> {
   if (destination.kind === "url") return engine.publishToUrl(destination.url, config, body, origin);
   const topic = await engine.store.topics.get(destination.name);
   if (!topic || topic.endpoints.length === 0) {
     throw new BrokerError(`url group "${destination.name}" not found: add endpoints with POST /v2/topics/${destination.name}/endpoints, or publish to an http(s) URL`, { status: 404 });
   }
-  const results: PublishResult[] = [];
+  const results: MessagePublished[] = [];
   for (const endpoint of topic.endpoints) {
     const r = await engine.publishToUrl(endpoint.url, config, body, {
       ...origin,

@@ -6,7 +6,7 @@
 
 import { BrokerError } from "../../../errors.ts";
 import { isValidName, parseDestination } from "../message/destination.ts";
-import type { PublishResult } from "../engine/engine.ts";
+import type { MessagePublished } from "../engine/engine.ts";
 import { HeaderMap, headerValue } from "../../../util/header-map.ts";
 import { parsePublishConfig } from "../message/publish-config.ts";
 import { publishTo } from "../engine/publish.ts";
@@ -44,7 +44,7 @@ export function batchRoutes({ app, engine }: RouteContext): void {
       throw new BrokerError("invalid batch: the body must be a JSON array of {destination, headers, body, queue}", { status: 400 });
     }
     if (!Array.isArray(items)) throw new BrokerError("invalid batch: the body must be a JSON array", { status: 400 });
-    const results: (PublishResult | PublishResult[] | { error: string })[] = [];
+    const results: (MessagePublished | MessagePublished[] | { error: string })[] = [];
     for (const raw of items as BatchItem[]) {
       try {
         if (typeof raw !== "object" || raw === null || typeof raw.destination !== "string") {

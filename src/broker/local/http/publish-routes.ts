@@ -5,14 +5,14 @@
 
 import { BrokerError } from "../../../errors.ts";
 import { isValidName, parseDestination, rawTarget } from "../message/destination.ts";
-import type { PublishResult } from "../engine/engine.ts";
+import type { MessagePublished } from "../engine/engine.ts";
 import { parsePublishConfig } from "../message/publish-config.ts";
 import { publishTo } from "../engine/publish.ts";
 import type { Context } from "hono";
 import { type RouteContext, requestHeaders } from "./context.ts";
 
 /** The answer: an object for a URL, an array for a URL group; 202 when deduplicated. */
-export function publishResponse(c: Context, result: PublishResult | PublishResult[]): Response {
+export function publishResponse(c: Context, result: MessagePublished | MessagePublished[]): Response {
   const dedup = Array.isArray(result) ? result.length > 0 && result.every((r) => r.deduplicated) : result.deduplicated;
   return c.json(result, dedup ? 202 : 201);
 }

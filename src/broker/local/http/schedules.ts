@@ -6,11 +6,11 @@
 
 import { BrokerError } from "../../../errors.ts";
 import { headerMap } from "../message/canonical.ts";
-import { parseCron } from "../../../util/cron-local.ts";
+import { parseCron } from "../message/cron.ts";
 import { isValidName, parseDestination, rawTarget } from "../message/destination.ts";
 import { parsePublishConfig } from "../message/publish-config.ts";
 import type { ScheduleRecord } from "../message/records.ts";
-import type { ScheduleRunner } from "../engine/schedule-runner.ts";
+import type { BrokerScheduleFirer } from "../engine/schedule-firer.ts";
 import { putBody } from "./wire.ts";
 import { type RouteContext, requestHeaders } from "./context.ts";
 
@@ -45,7 +45,7 @@ export function scheduleJson(s: ScheduleRecord): Record<string, unknown> {
   return out;
 }
 
-export function scheduleRoutes({ app, engine }: RouteContext, runner: ScheduleRunner): void {
+export function scheduleRoutes({ app, engine }: RouteContext, runner: BrokerScheduleFirer): void {
   const find = async (id: string): Promise<ScheduleRecord> => {
     const s = await engine.store.schedules.get(id);
     if (!s) throw new BrokerError(`schedule "${id}" not found`, { status: 404 });

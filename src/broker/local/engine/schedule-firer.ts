@@ -6,14 +6,14 @@
  * @module
  */
 
-import { nextCronTime } from "../../../util/cron-local.ts";
+import { nextCronTime } from "../message/cron.ts";
 import { parseDestination } from "../message/destination.ts";
 import type { BrokerEngine } from "./engine.ts";
 import type { MessageState, StoredMessage } from "../message/message.ts";
 import { publishTo } from "./publish.ts";
 import type { ScheduleRecord } from "../message/records.ts";
 
-export class ScheduleRunner {
+export class BrokerScheduleFirer {
   readonly #engine: BrokerEngine;
   /** Cached earliest trigger (so the scheduler's frequent ticks cost nothing). */
   #nextAt: number | undefined;

@@ -1,7 +1,7 @@
 /**
- * Cron evaluation for schedules, on `croner` (5-field patterns, IANA time zones, DST). One rule
- * everywhere: a schedule's ticks are exactly the instants croner enumerates for its pattern in
- * its zone. In a spring-forward gap a fixed-time job ("30 2 * * *") runs at the first valid time
+ * Cron evaluation on `croner`, for schedules and the local broker (5-field patterns, IANA time
+ * zones, DST). One rule everywhere: a schedule's ticks are exactly the instants croner enumerates
+ * for its pattern in its zone. In a spring-forward gap a fixed-time job ("30 2 * * *") runs at the first valid time
  * after the gap; when a time repeats (fall back) it runs once; interval jobs ("0 * * * *") skip
  * the missing hour and run in both repeated ones. Every engine asks this module, so brokers whose
  * cron reads DST differently cannot make a schedule run twice or at another instant.
