@@ -29,7 +29,7 @@ export function sourceFiles(root: string, dir = ""): string[] {
 export function fileImports(root: string): FileImport[] {
   const edges: FileImport[] = [];
   for (const from of sourceFiles(root)) {
-    const text = readFileSync(join(root, from), "utf8");
+    const text = readFileSync(join(root, from), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
     for (const m of text.matchAll(SPECIFIER)) {
       const spec = m[1] ?? m[2] ?? m[3]!;
       edges.push({ from, to: normalize(join(dirname(from), spec)).split("\\").join("/") });
