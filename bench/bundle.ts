@@ -119,7 +119,7 @@ async function main(): Promise<number> {
   const official: Target = {
     name: "celeriac runtime (official clients)",
     what: "createCloudflareWorker({ tasks: [], envParts: OFFICIAL_PARTS }): the same with RedisBackend over @upstash/redis, QStashBroker and the Receiver verifier over @upstash/qstash (jose); not budgeted",
-    source: `import { createCloudflareWorker } from "./src/adapters/cloudflare.ts";\nimport { OFFICIAL_PARTS } from "./src/config.ts";\nexport default createCloudflareWorker({ tasks: [], envParts: OFFICIAL_PARTS });\n`,
+    source: `import { createCloudflareWorker } from "./src/adapters/cloudflare.ts";\nimport { OFFICIAL_PARTS } from "./src/config/index.ts";\nexport default createCloudflareWorker({ tasks: [], envParts: OFFICIAL_PARTS });\n`,
     resolveDir: ROOT,
   };
   const example: Target = {

@@ -10,12 +10,10 @@
 import { createHash, createHmac } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import { createClient } from "redis";
-import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY } from "../src/broker/local/dev-credentials.ts";
-import { createNodeSigner } from "../src/node/broker/signer.ts";
-import { createNodeVerifier } from "../src/node/verifier.ts";
-import { createJwtVerifier } from "../src/verify/jwt-verifier.ts";
-import { createQStashVerifier } from "../src/verify/qstash-verifier.ts";
-import type { Verifier } from "../src/verify/verifier.ts";
+import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY } from "../src/broker/local/index.ts";
+import { createNodeSigner, createNodeVerifier } from "../src/adapters/node.ts";
+import { createJwtVerifier, createQStashVerifier } from "../src/qstash.ts";
+import type { Verifier } from "../src/index.ts";
 import { startCeleriacStack } from "./celeriac/stack.ts";
 import { parseArgs } from "./lib/args.ts";
 import { nodeHttpFetch } from "./lib/node-fetch.ts";

@@ -13,8 +13,7 @@
  * @module
  */
 import { add } from "../functions/tasks/math.ts";
-import type { AsyncResult } from "../src/result/async-result.ts";
-import type { SendOptions } from "../src/task/send-options.ts";
+import type { AsyncResult, SendOptions } from "../src/index.ts";
 import { startCeleriacStack } from "./celeriac/stack.ts";
 import { addAcksLate, addTrackStarted } from "./celeriac/tasks.ts";
 import { CELERIAC_CONCURRENCY, parseArgs } from "./lib/args.ts";

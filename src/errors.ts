@@ -1,6 +1,12 @@
 /**
- * The error hierarchy. Every error sets `name`, so it is recognisable across bundles
- * (`err.name === "Retry"`) without `instanceof`. Messages say what failed and what to do.
+ * celeriac/errors: the error hierarchy, every class of it (the root `celeriac` re-exports the ones
+ * a task throws or a caller catches). Every error sets `name`, so it is recognisable across
+ * bundles (`err.name === "Retry"`, or `hasName(err, "Retry")`) without `instanceof`. Messages say
+ * what failed and what to do.
+ *
+ * @example
+ * import { ConfigError, hasName } from "celeriac/errors";
+ * if (hasName(err, "ConfigError")) console.error(err.message);
  * @module
  */
 
@@ -163,8 +169,8 @@ export class SyncSubtaskError extends CeleriacError {
 
 /** Missing or invalid configuration. The message names every problem and how to fix it. */
 export class ConfigError extends CeleriacError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "ConfigError";
   }
 }

@@ -1,68 +1,64 @@
 /**
- * celeriac: Celery's task model for the edge. Define named, typed tasks; serve them as one Hono
- * app; a QStash-compatible broker pushes each message with a signed request; results, claims,
- * locks and idempotency keys live in (Upstash) Redis.
+ * celeriac: Celery's task model for the edge. Define named, typed tasks (`task`, `schedule`);
+ * serve them as one Hono app (`createWorker`, or a runtime adapter: `celeriac/cloudflare`,
+ * `celeriac/deno`, `celeriac/node`); send them and read their results (`createClient`,
+ * `AsyncResult`); steer them with Celery's control-flow errors (`Retry`, `Reject`, `Ignore`).
+ * A QStash-compatible broker pushes each message with a signed request; results, claims, locks
+ * and idempotency keys live in (Upstash) Redis.
+ *
+ * The rest lives on subpaths named for what they are: `celeriac/errors` (every error class),
+ * `celeriac/redis` and `celeriac/qstash` (the production clients), `celeriac/broker` (the local
+ * QStash-compatible broker), `celeriac/config` (the environment and the parts built from it),
+ * `celeriac/schedules` (schedule engines), `celeriac/redis-bridge` (Node), `celeriac/testing`.
  *
  * @example
- * import { task, createWorker } from "celeriac";
+ * import { task } from "celeriac";
+ * import * as z from "zod";
  * export const add = task({ name: "math_add", input: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) => a + b);
  * @module
  */
-export { task, matchesError } from "./task/task.ts";
-export type { AnyTask, CacheOptions, ErrorMatcher, ResolvedTaskOptions, Task, TaskHandler, TaskHooks, TaskOptions } from "./task/task.ts";
-export { isTask, Registry, toRegistry } from "./task/registry.ts";
-export { ENVELOPE_VERSION, parseEnvelope, serializeEnvelope } from "./task/envelope.ts";
-export type { Envelope } from "./task/envelope.ts";
-export type { StandardSchemaV1 } from "./task/standard-schema.ts";
 
+// define
+export { task } from "./task/task.ts";
+export type { AnyTask, CacheOptions, ErrorMatcher, ResolvedTaskOptions, Task, TaskHandler, TaskHooks, TaskOptions, TasksByName } from "./task/task.ts";
+export type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "./task/context.ts";
+export type { StandardSchemaV1 } from "./task/standard-schema.ts";
+export { schedule } from "./schedule/schedule.ts";
+export type { MisfirePolicy, OverlapPolicy, Schedule, ScheduleOptions } from "./schedule/schedule.ts";
+
+// serve
 export { createWorker } from "./worker/create-worker.ts";
 export type { Worker, WorkerOptions } from "./worker/create-worker.ts";
-export { toResponse } from "./worker/to-response.ts";
-
-export { createClient } from "./client/client.ts";
-export type { Client, DirectClientOptions, HttpClientOptions } from "./client/client.ts";
-export { AsyncResult } from "./result/async-result.ts";
-export type { GetOptions, ResultSource } from "./result/async-result.ts";
-export type { ResultView, ErrorView } from "./backend/result-view.ts";
-export type { SendOptions } from "./task/send-options.ts";
-export { currentSender, setCurrentSender } from "./task/sender.ts";
-export type { Sender } from "./task/sender.ts";
-export { Publisher } from "./publish/publisher.ts";
-
-export type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "./task/context.ts";
-export { autoretryCountdown, exponentialBackoff } from "./execution/backoff.ts";
-export { parseRate, toFlowControl } from "./publish/flow-control.ts";
-export { consoleLogger, silentLogger, taskLogger } from "./util/logger.ts";
-export type { Logger } from "./util/logger.ts";
-export { setContextStorage } from "./current.ts";
-
+export { fromEnv } from "./config/from-env.ts";
+export type { EnvConfig, EnvSource, FromEnvOptions, RuntimeName } from "./config/from-env.ts";
 export type { Backend, ClaimInput, ClaimResult, ExceptionInfo, TaskMeta } from "./backend/backend.ts";
-export { MemoryBackend } from "./backend/memory.ts";
-export { RedisBackend } from "./backend/redis/redis-backend.ts";
 export type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker/broker.ts";
-export type { Verifier } from "./verify/verifier.ts";
-export { collectSchedules, isSchedule, schedule } from "./schedule/schedule.ts";
-export type { MisfirePolicy, OverlapPolicy, Schedule, ScheduleOptions } from "./schedule/schedule.ts";
-export { ScheduleRunner } from "./schedule/runner.ts";
-export type { CronEvent } from "./schedule/runner.ts";
-export type { FireResult } from "./schedule/fire.ts";
-export { syncSchedules } from "./schedule/sync.ts";
-export type { SyncReport } from "./schedule/sync.ts";
-export { wranglerCrons } from "./schedule/cloudflare-crons.ts";
-export { createQStashVerifier } from "./verify/qstash-verifier.ts";
-
-export * from "./errors.ts";
-export * as states from "./states.ts";
-export type { State } from "./states.ts";
+export type { Verifier, VerifyInput } from "./verify/verifier.ts";
+export type { Logger } from "./util/logger.ts";
+export type { Timers } from "./execution/time-limit.ts";
 export type { Duration } from "./duration.ts";
 
-export { ENV_VARIABLES, fromEnv, howToSet } from "./config/from-env.ts";
-export type { EnvConfig, EnvSource, FromEnvOptions, ProvidedParts, RuntimeName } from "./config/from-env.ts";
-export { configFromEnv } from "./config/env-config.ts";
-export type { EnvParts } from "./config/env-config.ts";
-export { OFFICIAL_PARTS } from "./config/from-env.ts";
-export { SLIM_PARTS } from "./config/slim-parts.ts";
-export { createRestRedis } from "./backend/redis/rest-redis.ts";
-export { QStashBroker } from "./broker/qstash.ts";
-export { type BrokerFetch, QStashFetchBroker } from "./broker/qstash-fetch.ts";
-export { createJwtVerifier } from "./verify/jwt-verifier.ts";
+// send, results
+export { createClient } from "./client/client.ts";
+export type { Client, DirectClientOptions, HttpClientOptions } from "./client/client.ts";
+export type { SendOptions } from "./task/send-options.ts";
+export { AsyncResult } from "./result/async-result.ts";
+export type { GetOptions, ResultSource } from "./result/async-result.ts";
+export type { ErrorView, ResultView } from "./backend/result-view.ts";
+
+// states
+export * as states from "./states.ts";
+export type { State } from "./states.ts";
+
+// errors a task throws or a caller catches (every error class: celeriac/errors)
+export {
+  CeleriacError,
+  Ignore,
+  LockNotAcquiredError,
+  MaxRetriesExceededError,
+  Reject,
+  ResultTimeoutError,
+  Retry,
+  SoftTimeLimitExceeded,
+  TaskError,
+} from "./errors.ts";

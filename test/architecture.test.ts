@@ -1,26 +1,76 @@
 /**
  * The layout holds: the folders of src/ import each other one way (no cycles, type-only imports
  * included), no folder holds more than 15 files directly, and no two exported things share a name.
+ * The public surface holds: functions/, bench/ and the real-stack tests reach src/ only through
+ * the package's entry points, which package.json and deno.json declare alike; the root exports at
+ * most 25 runtime values; only `celeriac/redis-bridge` needs the optional peers (`redis`, `tsx`).
  * `npx tsx scripts/arch.ts` prints the folder graph these checks read.
  */
 import { readFileSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cycleEdges, fileImports, folderCycles, folderGraph, folderOf, sourceFiles } from "./support/import-graph.ts";
+import { cycleEdges, fileImports, folderCycles, folderGraph, folderOf, relativeSpecifiers, sourceFiles } from "./support/import-graph.ts";
 
+const ROOT = new URL("../", import.meta.url).pathname;
 const SRC = new URL("../src/", import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { exports: Record<string, unknown> };
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  exports: Record<string, unknown>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+};
+const deno = JSON.parse(readFileSync(new URL("../deno.json", import.meta.url), "utf8")) as { exports: Record<string, string> };
+
+/** Folders whose code uses celeriac as a user does: only through the entry points. */
+const PUBLIC_ONLY = ["functions", "bench", "test/e2e", "test/runtime", "test/support"];
+/** The subpaths that may need an optional peer dependency at load time. */
+const NEEDS_OPTIONAL_PEERS = new Set(["./redis-bridge"]);
+
+/** The source file (relative to src/) behind a package.json or deno.json export path. */
+function sourceOf(path: string): string | undefined {
+  const m = /^\.\/(?:src|dist)\/(.+?)(?:\.d)?\.(?:ts|js)$/.exec(path);
+  return m ? `${m[1]}.ts` : undefined;
+}
+
+/** Subpath → the source files package.json's conditions point at. */
+function packageEntries(): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const visit = (subpath: string, value: unknown): void => {
+    if (typeof value === "string") {
+      const file = sourceOf(value);
+      if (file) out.set(subpath, new Set([...(out.get(subpath) ?? []), file]));
+    } else if (value && typeof value === "object") Object.values(value).forEach((v) => visit(subpath, v));
+  };
+  for (const [subpath, value] of Object.entries(pkg.exports)) visit(subpath, value);
+  return out;
+}
 
 /** The package's entry points (the front door imports every room; nothing inside imports it). */
 function entryFiles(): Set<string> {
-  const out = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (typeof value === "string") {
-      const m = /^\.\/(?:src|dist)\/(.+)\.(?:ts|js|d\.ts)$/.exec(value);
-      if (m) out.add(`${m[1]}.ts`);
-    } else if (value && typeof value === "object") Object.values(value).forEach(visit);
+  return new Set([...packageEntries().values()].flatMap((files) => [...files]));
+}
+
+/** Static imports and re-exports of a source text (type-only included, `import()` excluded): relative and bare specifiers. */
+function staticSpecifiers(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  return [...code.matchAll(/(?:^|[\s;])(?:import|export)\b[^;()]*?\bfrom\s*["']([^"']+)["']|^import\s+["']([^"']+)["']/gm)].map((m) => m[1] ?? m[2]!);
+}
+
+/** The bare packages a src/ file needs at load time, through its static imports (depth-first over src/). */
+function packagesLoadedBy(entry: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of staticSpecifiers(readFileSync(SRC + file, "utf8"))) {
+      if (spec.startsWith(".")) visit(normalize(join(dirname(file), spec)));
+      else if (!spec.startsWith("node:")) {
+        const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
+        if (!found.has(name)) found.set(name, file);
+      }
+    }
   };
-  visit(pkg.exports);
-  return out;
+  visit(entry);
+  return found;
 }
 
 describe("the layout of src/", () => {
@@ -47,5 +97,47 @@ describe("the layout of src/", () => {
     }
     const shared = [...homes].filter(([, files]) => files.length > 1);
     expect(shared).toEqual([]);
+  });
+});
+
+describe("the public surface", () => {
+  it("is all that functions/, bench/ and the real-stack tests import from src/", () => {
+    const entries = entryFiles();
+    const past: string[] = [];
+    for (const dir of PUBLIC_ONLY) {
+      for (const file of sourceFiles(ROOT + dir)) {
+        for (const spec of relativeSpecifiers(readFileSync(join(ROOT, dir, file), "utf8"))) {
+          const target = relative(SRC, join(ROOT, dir, dirname(file), spec)).split("\\").join("/");
+          if (!target.startsWith("..") && !entries.has(target)) past.push(`${dir}/${file} → src/${target}`);
+        }
+      }
+    }
+    expect(past).toEqual([]);
+  });
+
+  it("is declared alike in package.json and deno.json, every entry file with a @module line", () => {
+    const fromPackage = Object.fromEntries([...packageEntries()].map(([subpath, files]) => [subpath, [...files]]));
+    const fromDeno = Object.fromEntries(Object.entries(deno.exports).map(([subpath, path]) => [subpath, [sourceOf(path)]]));
+    expect(fromPackage).toEqual(fromDeno);
+    const undocumented = [...entryFiles()].filter((file) => !/^\/\*\*[\s\S]*?@module[\s\S]*?\*\//.test(readFileSync(SRC + file, "utf8")));
+    expect(undocumented).toEqual([]);
+  });
+
+  it("exports at most 25 runtime values from the root", async () => {
+    const root = await import("../src/index.ts");
+    expect(Object.keys(root).length).toBeLessThanOrEqual(25);
+  });
+
+  it("needs the optional peer dependencies (redis, tsx) only in celeriac/redis-bridge", () => {
+    const optional = Object.keys(pkg.peerDependenciesMeta ?? {}).filter((name) => pkg.peerDependenciesMeta![name]!.optional);
+    expect(optional.sort()).toEqual(["redis", "tsx"]);
+    const loads: string[] = [];
+    for (const [subpath, files] of packageEntries()) {
+      if (NEEDS_OPTIONAL_PEERS.has(subpath)) continue;
+      for (const file of files) {
+        for (const [name, via] of packagesLoadedBy(file)) if (optional.includes(name)) loads.push(`${subpath} loads ${name} (src/${via})`);
+      }
+    }
+    expect(loads).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { Agent as NodeHttpAgent, request as nodeHttpRequest } from "node:http";
 import { Worker } from "bullmq";
 import { Hono } from "hono";
 import { z } from "zod";
-import { createNodeDeliver } from "../../src/node/http/http-deliver.ts";
+import { createNodeDeliver } from "../../src/adapters/node.ts";
 import { serveOn } from "../celeriac/roles.ts";
 import type { HttpClient } from "../lib/args.ts";
 import { QUEUE, useNodeRedis } from "./connection.ts";

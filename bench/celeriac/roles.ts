@@ -11,17 +11,12 @@
  * @module
  */
 import { serve, type ServerType } from "@hono/node-server";
-import type { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
-import type { CommandCounts } from "../../src/backend/redis/command-counter.ts";
-import type { Broker } from "../../src/broker/broker.ts";
-import { createLocalBroker } from "../../src/broker/local/create-local-broker.ts";
-import { OFFICIAL_PARTS } from "../../src/config/from-env.ts";
-import type { EnvParts } from "../../src/config/env-config.ts";
-import { silentLogger } from "../../src/util/logger.ts";
-import { nodeBrokerOptions } from "../../src/node/broker/node-options.ts";
-import { NODE_PARTS } from "../../src/node/parts.ts";
-import { startRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
-import { createWorker } from "../../src/worker/create-worker.ts";
+import type { CommandCounts, RedisBackend } from "../../src/backend/redis/index.ts";
+import { type Broker, createWorker } from "../../src/index.ts";
+import { createLocalBroker } from "../../src/broker/local/index.ts";
+import { type EnvParts, OFFICIAL_PARTS, silentLogger } from "../../src/config/index.ts";
+import { NODE_PARTS, nodeBrokerOptions } from "../../src/adapters/node.ts";
+import { startRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { BENCH_TASKS } from "./tasks.ts";
 
 export type Role = "bridge" | "broker" | "worker";

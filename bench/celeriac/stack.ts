@@ -11,9 +11,8 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import type { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
-import type { CommandCounts } from "../../src/backend/redis/command-counter.ts";
-import { type Client, createClient } from "../../src/client/client.ts";
+import type { CommandCounts, RedisBackend } from "../../src/backend/redis/index.ts";
+import { type Client, createClient } from "../../src/index.ts";
 import { type Child, startChild } from "../lib/child.ts";
 import { startProfile, stopProfile } from "../lib/cpu-profile.ts";
 import { BENCH_TASKS } from "./tasks.ts";

@@ -5,7 +5,7 @@
  * global (`@upstash/redis`, `@upstash/qstash`) send their requests through it.
  * @module
  */
-import { createNodeFetch } from "../../src/node/http/node-fetch.ts";
+import { createNodeFetch } from "../../src/adapters/node.ts";
 
 /** `fetch(url, init)` over node:http / node:https keep-alive (256 sockets per origin). */
 export const nodeHttpFetch = createNodeFetch({ maxSockets: 256 });

@@ -1,23 +1,36 @@
 /**
- * Node adapter: `serveNode({ tasks })` serves the worker with `@hono/node-server`, configured from
- * `process.env` with `NODE_PARTS` (load a file with `node --env-file=.env`); the running task is
- * tracked with `AsyncLocalStorage`. Also exported, to build clients by hand: `nodeRedis` /
- * `createNodeRequester` (the official `@upstash/redis` on node:http keep-alive), `createNodeFetch`
- * and `createNodeVerifier` (`Upstash-Signature` checks on node:crypto).
+ * celeriac/node: the Node adapter. `serveNode({ tasks })` serves the worker with
+ * `@hono/node-server`, configured from `process.env` with `NODE_PARTS` (load a file with
+ * `node --env-file=.env`); the running task is tracked with `AsyncLocalStorage`. Also here, to
+ * build the parts by hand: `nodeRedis` / `createNodeRequester` (the official `@upstash/redis` on
+ * node:http keep-alive), `createNodeFetch`, `createNodeVerifier` (`Upstash-Signature` checks on
+ * node:crypto); and the local broker on Node: `startBrokerServer` (what `celeriac broker` runs),
+ * `nodeBrokerOptions` (keep-alive delivery and the node:crypto signer for `createLocalBroker`).
+ * Needs neither `redis` nor `tsx` (a broker with `redis: "redis://…"` loads `redis` then).
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
+import type { Server } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
+import { serve } from "@hono/node-server";
 import { setContextStorage } from "../current.ts";
 import { NODE_PARTS } from "../node/parts.ts";
 import type { Worker } from "../worker/create-worker.ts";
 import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
 
-export { createNodeVerifier } from "../node/verifier.ts";
-export { createNodeFetch, type NodeFetchOptions } from "../node/http/node-fetch.ts";
 export { NODE_PARTS } from "../node/parts.ts";
-export { createNodeRequester, nodeRedis, type NodeRequesterOptions } from "../node/http/upstash-requester.ts";
+export { createNodeVerifier } from "../node/verifier.ts";
+export { createNodeFetch } from "../node/http/node-fetch.ts";
+export type { NodeFetch, NodeFetchOptions } from "../node/http/node-fetch.ts";
+export { createNodeRequester, nodeRedis } from "../node/http/upstash-requester.ts";
+export type { NodeRequester, NodeRequesterOptions } from "../node/http/upstash-requester.ts";
+export { startBrokerServer } from "../node/broker/server.ts";
+export type { BrokerServer, BrokerServerOptions } from "../node/broker/server.ts";
+export { nodeBrokerOptions } from "../node/broker/node-options.ts";
+export { createNodeSigner } from "../node/broker/signer.ts";
+export { createNodeDeliver } from "../node/http/http-deliver.ts";
+export type { NodeDeliver, NodeDeliverOptions } from "../node/http/http-deliver.ts";
 
 /** Options of {@link serveNode}. */
 export interface ServeNodeOptions extends AdapterOptions {
@@ -33,9 +46,12 @@ export interface ServeNodeOptions extends AdapterOptions {
 export interface NodeWorkerServer {
   /** `http://<hostname>:<port>` (`localhost` when listening on all interfaces). */
   url: string;
+  /** The port actually bound. */
   port: number;
+  /** The worker served (its Hono `app`, `fetch`, runtime). */
   worker: Worker;
-  server: ServerType;
+  /** The listening server (`@hono/node-server`'s `ServerType`, spelled out with node:http's types). */
+  server: Server | Http2Server | Http2SecureServer;
   /** Stop accepting connections and close idle ones. */
   close(): Promise<void>;
 }
@@ -45,13 +61,13 @@ export interface NodeWorkerServer {
  * @example
  * import { serveNode } from "celeriac/node";
  * import * as tasks from "./functions/index.ts";
- * const { url } = await serveNode({ tasks }); // node --env-file=.env --import tsx main.ts
+ * const { url } = await serveNode({ tasks }); // node --env-file=.env main.js (or --import tsx main.ts)
  */
 export async function serveNode(options: ServeNodeOptions): Promise<NodeWorkerServer> {
   const { port, hostname, env = process.env, ...workerOptions } = options;
   setContextStorage(new AsyncLocalStorage());
   const worker = workerFromEnv(workerOptions, env, "node", NODE_PARTS);
-  const server = await new Promise<ServerType>((resolve, reject) => {
+  const server = await new Promise<NodeWorkerServer["server"]>((resolve, reject) => {
     const s = serve({ fetch: worker.fetch, hostname, port: port ?? (Number(env.PORT) || 8787) }, () => resolve(s));
     s.once("error", reject);
   });

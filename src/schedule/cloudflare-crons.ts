@@ -24,7 +24,7 @@ const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
 const cache = new WeakMap<Schedule, string>();
 
 /** The UTC cron line that triggers `s` on Cloudflare. */
-export function triggerCron(s: Schedule, from = Date.now()): string {
+export function triggerCron(s: Schedule, from: number = Date.now()): string {
   let line = cache.get(s);
   if (line === undefined) {
     line = s.tz === "UTC" || s.tz === "Etc/UTC" ? utcLine(s.cron) : zonedLine(s, from);
@@ -34,7 +34,7 @@ export function triggerCron(s: Schedule, from = Date.now()): string {
 }
 
 /** The distinct trigger lines of `schedules`, sorted (what `[triggers] crons` must list). */
-export function wranglerCrons(schedules: Iterable<Schedule>, from = Date.now()): string[] {
+export function wranglerCrons(schedules: Iterable<Schedule>, from: number = Date.now()): string[] {
   return [...new Set([...schedules].map((s) => triggerCron(s, from)))].sort();
 }
 

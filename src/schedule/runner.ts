@@ -55,7 +55,7 @@ export class ScheduleRunner {
    * A broker (QStash, the local broker) fired schedule `name` now: publish the tick it stands
    * for (the nearest tick, allowing a broker a few seconds early).
    */
-  async fire(name: string, firedAt = this.#deps.now()): Promise<FireResult | undefined> {
+  async fire(name: string, firedAt: number = this.#deps.now()): Promise<FireResult | undefined> {
     const s = this.#byName.get(name);
     if (!s) return undefined;
     const tick = s.clock.nearest(firedAt, EARLY_MS);
@@ -85,7 +85,7 @@ export class ScheduleRunner {
   }
 
   /** Publish tick `tick` (epoch ms) of `name` as if fired at `firedAt` (tests, manual runs). */
-  async fireTick(name: string, tick: number, firedAt = this.#deps.now()): Promise<FireResult> {
+  async fireTick(name: string, tick: number, firedAt: number = this.#deps.now()): Promise<FireResult> {
     const s = this.#byName.get(name);
     if (!s) throw new ConfigError(`No schedule named "${name}" (known: ${[...this.#byName.keys()].join(", ") || "none"}).`);
     return await fireTick(this.#deps, s, tick, firedAt);

@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import type { TaskMeta } from "../../src/backend/backend.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { FAILURE, REVOKED, SUCCESS } from "../../src/states.ts";
 import { meta } from "./contract.ts";
 import { connectDirect, eventually, IN_CI, type NodeRedis, REDIS_URL, requireRedis, startBridge, upstashClient } from "./redis-env.ts";

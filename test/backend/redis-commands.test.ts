@@ -16,7 +16,7 @@ import { releaseClaimScript } from "../../src/backend/redis/scripts/release-clai
 import { releaseLockScript } from "../../src/backend/redis/scripts/release-lock.ts";
 import { revokeScript } from "../../src/backend/redis/scripts/revoke.ts";
 import { storeMetaScript } from "../../src/backend/redis/scripts/store-meta.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { REVOKED, STARTED, SUCCESS } from "../../src/states.ts";
 import { meta } from "./contract.ts";
 import { connectDirect, IN_CI, type NodeRedis, type PrivateRedis, REDIS_SERVER_BIN, startBridge, startPrivateRedis, upstashClient } from "./redis-env.ts";

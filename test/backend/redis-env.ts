@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { Redis } from "@upstash/redis";
 import { createClient } from "redis";
-import { startRedisRestBridge, type StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
+import { startRedisRestBridge, type StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { waitFor } from "../support/wait.ts";
 import { freePort } from "../support/ports.ts";
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
 import { createRestRedis } from "../../src/backend/redis/rest-redis.ts";
 import { isNoScript } from "../../src/backend/redis/scripts/script.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { STARTED } from "../../src/states.ts";
 import { meta } from "./contract.ts";
 import { connectDirect, deleteByPrefix, IN_CI, type NodeRedis, type PrivateRedis, randomPrefix, REDIS_SERVER_BIN, requireRedis, startBridge, startPrivateRedis } from "./redis-env.ts";

@@ -1,7 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { createClient } from "../../src/index.ts";
-import { RecordingBroker } from "../../src/testing/index.ts";
-import { MemoryBackend } from "../../src/backend/memory.ts";
+import { MemoryBackend, RecordingBroker } from "../../src/testing/index.ts";
 import type * as functions from "../../functions/index.ts";
 
 describe("send by name, typed from the tasks module's type", () => {

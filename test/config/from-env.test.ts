@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryBackend } from "../../src/backend/memory.ts";
+import { MemoryBackend } from "../../src/testing/index.ts";
 import { ENV_VARIABLES, fromEnv, type RuntimeName } from "../../src/config/from-env.ts";
 import { ConfigError } from "../../src/errors.ts";
 

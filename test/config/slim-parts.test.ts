@@ -6,13 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { createCloudflareWorker, type WorkersContext } from "../../src/adapters/cloudflare.ts";
-import { MemoryBackend } from "../../src/backend/memory.ts";
-import type { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
-import { QStashBroker } from "../../src/broker/qstash.ts";
-import { QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
+import { MemoryBackend, RecordingBroker } from "../../src/testing/index.ts";
+import type { RedisBackend } from "../../src/backend/redis/index.ts";
+import { createJwtVerifier, QStashBroker, QStashFetchBroker } from "../../src/qstash.ts";
 import { type EnvParts, fromEnv, OFFICIAL_PARTS, SLIM_PARTS } from "../../src/config/from-env.ts";
-import { RecordingBroker } from "../../src/testing/recording-broker.ts";
-import { createJwtVerifier } from "../../src/verify/jwt-verifier.ts";
 import * as tasks from "../../functions/index.ts";
 
 const FULL = {

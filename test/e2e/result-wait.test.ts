@@ -7,11 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
-import { QStashBroker } from "../../src/broker/qstash.ts";
-import { createClient } from "../../src/client/client.ts";
-import { nodeRedis } from "../../src/node/http/upstash-requester.ts";
-import { task } from "../../src/task/task.ts";
+import { RedisBackend } from "../../src/backend/redis/index.ts";
+import { QStashBroker } from "../../src/qstash.ts";
+import { createClient, task } from "../../src/index.ts";
+import { nodeRedis } from "../../src/adapters/node.ts";
 import { requireRedis } from "../backend/redis-env.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 import { waitFor } from "../support/wait.ts";

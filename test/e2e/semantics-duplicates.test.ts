@@ -6,16 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
-import { createLocalBroker, type LocalBroker } from "../../src/broker/local/create-local-broker.ts";
-import { QStashBroker } from "../../src/broker/qstash.ts";
-import { silentLogger } from "../../src/util/logger.ts";
-import { UPSTASH_MESSAGE_ID, UPSTASH_RETRIED, UPSTASH_SIGNATURE } from "../../src/headers.ts";
-import { ENVELOPE_VERSION, serializeEnvelope, task } from "../../src/index.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
-import { signQStashJwt } from "../../src/verify/qstash-jwt.ts";
-import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
-import { createWorker } from "../../src/worker/create-worker.ts";
+import { RedisBackend } from "../../src/backend/redis/index.ts";
+import { createLocalBroker, type LocalBroker } from "../../src/broker/local/index.ts";
+import { createQStashVerifier, QStashBroker, signQStashJwt } from "../../src/qstash.ts";
+import { silentLogger } from "../../src/config/index.ts";
+import { createWorker, task } from "../../src/index.ts";
+import { ENVELOPE_VERSION, serializeEnvelope } from "../../src/testing/index.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { connectDirect, deleteByPrefix, randomPrefix, requireRedis, startBridge, upstashClient } from "../backend/redis-env.ts";
 import { closeServer, serveOn } from "../support/stack.ts";
 import { waitFor } from "../support/wait.ts";
@@ -85,7 +82,8 @@ describe.runIf(redisUp)("the same message delivered 50 times concurrently over H
       parentId: null, rootId: id, groupId: null, ignoreResult: false, argsrepr: null, idempotencyKey: null, sentAt: new Date().toISOString(),
     });
     const signature = await signQStashJwt({ key: broker.keys.current, url: `${servers[0].url}/tasks/sd_once`, body, nowSec: Date.now() / 1000 });
-    const headers = { "content-type": "application/json", [UPSTASH_SIGNATURE]: signature, [UPSTASH_MESSAGE_ID]: "msg_duplicated", [UPSTASH_RETRIED]: "0" };
+    // The headers of one QStash delivery, as the broker sends them.
+    const headers = { "content-type": "application/json", "Upstash-Signature": signature, "Upstash-Message-Id": "msg_duplicated", "Upstash-Retried": "0" };
 
     const answers = await Promise.all(
       Array.from({ length: DELIVERIES }, async (_, i) => {

@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { Broker } from "../../src/broker/broker.ts";
-import { QStashBroker } from "../../src/broker/qstash.ts";
-import { Ignore, Reject, task } from "../../src/index.ts";
+import { type Broker, Ignore, Reject, task } from "../../src/index.ts";
+import { QStashBroker } from "../../src/qstash.ts";
 import { requireRedis } from "../backend/redis-env.ts";
 import { brokerEvents, createdMessages, dlqFor } from "../support/broker-view.ts";
 import { type ClockedStack, readyView, startClockedStack } from "../support/clocked-stack.ts";

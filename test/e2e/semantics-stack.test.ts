@@ -7,8 +7,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { LockNotAcquiredError, setContextStorage, task } from "../../src/index.ts";
-import { type CurrentTask } from "../../src/current.ts";
+import { LockNotAcquiredError, task } from "../../src/index.ts";
+import { type CurrentTask, setContextStorage } from "../../src/config/index.ts";
 import { connectDirect, keysByPrefix, requireRedis } from "../backend/redis-env.ts";
 import { createdMessages } from "../support/broker-view.ts";
 import { type ClockedStack, readyView, startClockedStack } from "../support/clocked-stack.ts";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { autoretryCountdown, exponentialBackoff, task } from "../../src/index.ts";
+import { autoretryCountdown, exponentialBackoff } from "../../src/execution/backoff.ts";
+import { task } from "../../src/index.ts";
 import { createTestHarness } from "../../src/testing/index.ts";
 
 // Celery's get_exponential_backoff_interval with retry_backoff_max=600, written out by hand.

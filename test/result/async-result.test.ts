@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { AsyncResult, type ResultSource } from "../../src/result/async-result.ts";
-import type { ResultView } from "../../src/backend/result-view.ts";
+import type { ResultView } from "../../src/index.ts";
 import { PENDING, SUCCESS } from "../../src/states.ts";
 import { waitFor } from "../support/wait.ts";
 

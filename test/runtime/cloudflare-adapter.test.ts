@@ -1,12 +1,10 @@
 /** The Workers adapter in-process: lazy build once per isolate, overrides, and the cron hook. */
 import { describe, expect, it, vi } from "vitest";
 import { createCloudflareWorker, type WorkersContext, type WorkersScheduledEvent } from "../../src/adapters/cloudflare.ts";
-import { MemoryBackend } from "../../src/backend/memory.ts";
-import { silentLogger } from "../../src/util/logger.ts";
-import { schedule } from "../../src/schedule/schedule.ts";
-import { RecordingBroker } from "../../src/testing/recording-broker.ts";
-import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
-import type { Worker } from "../../src/worker/create-worker.ts";
+import { MemoryBackend, RecordingBroker } from "../../src/testing/index.ts";
+import { silentLogger } from "../../src/config/index.ts";
+import { schedule, type Worker } from "../../src/index.ts";
+import { createQStashVerifier } from "../../src/qstash.ts";
 import * as tasks from "../../functions/index.ts";
 
 const ctx: WorkersContext = { waitUntil() {}, passThroughOnException() {} };

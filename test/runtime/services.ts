@@ -7,12 +7,11 @@
 import { expect } from "vitest";
 import { serve, type ServerType } from "@hono/node-server";
 import { Redis } from "@upstash/redis";
-import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
-import { createLocalBroker, type LocalBroker } from "../../src/broker/local/create-local-broker.ts";
-import { QStashBroker } from "../../src/broker/qstash.ts";
-import { type Client, createClient } from "../../src/client/client.ts";
-import { createKeys } from "../../src/keys.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
+import { RedisBackend } from "../../src/backend/redis/index.ts";
+import { createLocalBroker, type LocalBroker } from "../../src/broker/local/index.ts";
+import { QStashBroker } from "../../src/qstash.ts";
+import { type Client, createClient } from "../../src/index.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { connectDirect, deleteByPrefix, type NodeRedis, randomPrefix, requireRedis, startBridge } from "../backend/redis-env.ts";
 import { waitFor as waitUntil } from "../support/wait.ts";
 export { freePort } from "../support/ports.ts";
@@ -122,7 +121,8 @@ export async function runSmoke(services: Services, selfUrl: string, env: Record<
   const view = (await (await fetch(`${selfUrl}/api/results/${id}`, { headers: { authorization: `Bearer ${env.CELERIAC_API_TOKEN}` } })).json()) as { state: string };
 
   const direct2 = await connectDirect();
-  const stored = await direct2.get(createKeys(services.prefix).result(id));
+  // Celery's result key under CELERIAC_KEY_PREFIX (Celery's global_keyprefix, to which a `_` is appended).
+  const stored = await direct2.get(`${services.prefix}_celery-task-meta-${id}`);
   await direct2.close();
   return { direct, viaApi, apiState: view.state, stored };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConfigError, task } from "../../src/index.ts";
+import { ConfigError } from "../../src/errors.ts";
+import { task } from "../../src/index.ts";
 import { schedule } from "../../src/schedule/schedule.ts";
 
 const iso = (ms: number[]) => ms.map((t) => new Date(t).toISOString());

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseEnvelope, task } from "../../src/index.ts";
+import { task } from "../../src/index.ts";
 import { schedule } from "../../src/schedule/schedule.ts";
 import { triggerBody } from "../../src/schedule/runner.ts";
 import { wranglerCrons } from "../../src/schedule/cloudflare-crons.ts";
-import { createTestHarness } from "../../src/testing/index.ts";
+import { createTestHarness, parseEnvelope } from "../../src/testing/index.ts";
 
 const at = (s: string) => Date.parse(s);
 const MIN = 60_000;

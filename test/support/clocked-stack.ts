@@ -4,10 +4,7 @@
  * a test calls `advance(ms)`, which then delivers whatever became due.
  */
 import type { Client as QStashClient } from "@upstash/qstash";
-import type { AsyncResult } from "../../src/result/async-result.ts";
-import type { Logger } from "../../src/util/logger.ts";
-import type { AnyTask } from "../../src/task/task.ts";
-import type { WorkerOptions } from "../../src/worker/create-worker.ts";
+import type { AnyTask, AsyncResult, Logger, WorkerOptions } from "../../src/index.ts";
 import { officialClient } from "./broker-view.ts";
 import { type Stack, startStack } from "./stack.ts";
 import { VirtualClock } from "./virtual-clock.ts";

@@ -6,8 +6,7 @@
  */
 import { appendFileSync } from "node:fs";
 import { z } from "zod";
-import { type AnyTask, task } from "../../src/index.ts";
-import type { TaskContext } from "../../src/task/context.ts";
+import { type AnyTask, task, type TaskContext } from "../../src/index.ts";
 
 /** Hard time limit of the crash tasks: with `leaseMargin: 0` it is the whole lease. */
 export const CRASH_TIME_LIMIT_SEC = 2;

@@ -25,13 +25,17 @@ export function sourceFiles(root: string, dir = ""): string[] {
   return out.sort();
 }
 
+/** The relative specifiers (`./x.ts`, `../y/z.ts`) a source text imports or re-exports, type-only and dynamic ones included; comments skipped. */
+export function relativeSpecifiers(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  return [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
 /** The relative imports of each file under `root`. */
 export function fileImports(root: string): FileImport[] {
   const edges: FileImport[] = [];
   for (const from of sourceFiles(root)) {
-    const text = readFileSync(join(root, from), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-    for (const m of text.matchAll(SPECIFIER)) {
-      const spec = m[1] ?? m[2] ?? m[3]!;
+    for (const spec of relativeSpecifiers(readFileSync(join(root, from), "utf8"))) {
       edges.push({ from, to: normalize(join(dirname(from), spec)).split("\\").join("/") });
     }
   }

@@ -5,18 +5,14 @@
  * HTTP mode (worker API).
  */
 import { serve, type ServerType } from "@hono/node-server";
-import type { Backend } from "../../src/backend/backend.ts";
-import { MemoryBackend } from "../../src/backend/memory.ts";
-import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
-import { createLocalBroker, type LocalBroker, type LocalBrokerOptions } from "../../src/broker/local/create-local-broker.ts";
-import { QStashBroker } from "../../src/broker/qstash.ts";
-import { createClient, type Client } from "../../src/client/client.ts";
-import { silentLogger } from "../../src/util/logger.ts";
-import type { AnyTask } from "../../src/task/task.ts";
-import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
-import { createWorker, type Worker, type WorkerOptions } from "../../src/worker/create-worker.ts";
-import { nodeBrokerOptions } from "../../src/node/broker/node-options.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/server.ts";
+import { type AnyTask, type Backend, type Client, createClient, createWorker, type Worker, type WorkerOptions } from "../../src/index.ts";
+import { MemoryBackend } from "../../src/testing/index.ts";
+import { RedisBackend } from "../../src/backend/redis/index.ts";
+import { createLocalBroker, type LocalBroker, type LocalBrokerOptions } from "../../src/broker/local/index.ts";
+import { createQStashVerifier, QStashBroker } from "../../src/qstash.ts";
+import { silentLogger } from "../../src/config/index.ts";
+import { nodeBrokerOptions } from "../../src/adapters/node.ts";
+import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { connectDirect, deleteByPrefix, randomPrefix, startBridge, upstashClient } from "../backend/redis-env.ts";
 
 export interface StackOptions {

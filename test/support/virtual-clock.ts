@@ -2,7 +2,7 @@
  * One virtual clock shared by the local broker (`now`) and the worker (`now`, `timers`), so
  * broker delays, leases, expiry and time limits all move together and only when a test says so.
  */
-import type { Timers } from "../../src/execution/time-limit.ts";
+import type { Timers } from "../../src/index.ts";
 
 interface Pending {
   at: number;

@@ -11,11 +11,10 @@
 import { createInterface } from "node:readline";
 import { serve } from "@hono/node-server";
 import { Redis } from "@upstash/redis";
-import { RedisBackend } from "../../src/backend/redis/redis-backend.ts";
-import { QStashBroker } from "../../src/broker/qstash.ts";
-import { silentLogger } from "../../src/util/logger.ts";
-import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
-import { createWorker } from "../../src/worker/create-worker.ts";
+import { RedisBackend } from "../../src/backend/redis/index.ts";
+import { createQStashVerifier, QStashBroker } from "../../src/qstash.ts";
+import { silentLogger } from "../../src/config/index.ts";
+import { createWorker } from "../../src/index.ts";
 import { crashTasks } from "./crash-tasks.ts";
 
 function need(name: string): string {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SignatureError } from "../../src/errors.ts";
-import { createNodeVerifier } from "../../src/node/verifier.ts";
+import { createNodeVerifier } from "../../src/adapters/node.ts";
 import { createJwtVerifier } from "../../src/verify/jwt-verifier.ts";
 import { createQStashVerifier } from "../../src/verify/qstash-verifier.ts";
 import { signQStashJwt } from "../../src/verify/qstash-jwt.ts";

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { task } from "../../src/index.ts";
-import { createTestHarness, TEST_SIGNING_KEYS } from "../../src/testing/index.ts";
-import { serializeEnvelope } from "../../src/task/envelope.ts";
+import { createTestHarness, serializeEnvelope, TEST_SIGNING_KEYS } from "../../src/testing/index.ts";
 
 class HttpError extends Error {
   constructor(message: string) {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { task } from "../../src/index.ts";
-import { schedule } from "../../src/schedule/schedule.ts";
+import { schedule, task } from "../../src/index.ts";
 import { createTestHarness, type TestHarness } from "../../src/testing/index.ts";
 
 const T0 = Date.parse("2026-03-29T00:00:00Z");

@@ -70,7 +70,7 @@ export class RedisBackend implements Backend {
   /** The keys this backend reads and writes. */
   readonly keys: Keys;
   /** Billed Redis commands since creation or the last `commands.reset()`. */
-  readonly commands = new CommandCounter();
+  readonly commands: CommandCounter = new CommandCounter();
   readonly #redis: BackendRedis;
   readonly #publish: boolean;
   readonly #subscribeTimeoutMs: number;

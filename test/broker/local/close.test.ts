@@ -11,7 +11,7 @@ import { Client } from "@upstash/qstash";
 import { serve } from "@hono/node-server";
 import { createLocalBroker } from "../../../src/broker/local/create-local-broker.ts";
 import { MemoryStore } from "../../../src/broker/local/store/memory-store.ts";
-import { createNodeDeliver } from "../../../src/node/http/http-deliver.ts";
+import { createNodeDeliver } from "../../../src/adapters/node.ts";
 import { waitFor } from "../../support/wait.ts";
 
 describe("local broker close() with a delivery in flight", () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNodeSigner } from "../../../src/node/broker/signer.ts";
-import { createNodeDeliver } from "../../../src/node/http/http-deliver.ts";
+import { createNodeDeliver, createNodeSigner } from "../../../src/adapters/node.ts";
 import { startBroker, startReceiver, waitFor, type TestBroker, type TestReceiver } from "./helpers.ts";
 import { waitFor as waitUntil } from "../../support/wait.ts";
 

@@ -2,7 +2,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Client } from "@upstash/qstash";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLocalBroker, type LocalBroker } from "../../../src/broker/local/create-local-broker.ts";
+import { createLocalBroker, type LocalBroker } from "../../../src/broker/local/index.ts";
 import { createRedisBrokerStore } from "../../../src/node/broker/redis-store.ts";
 import { cleanup, randomPrefix, redisAvailable, REDIS_URL } from "./redis-helpers.ts";
 import { manualClock, startReceiver, waitFor, type TestReceiver } from "../../broker/local/helpers.ts";

@@ -10,7 +10,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeRedis } from "../../../src/node/http/upstash-requester.ts";
-import type { StartedRedisRestBridge } from "../../../src/node/redis-bridge/server.ts";
+import type { StartedRedisRestBridge } from "../../../src/node/redis-bridge/index.ts";
 import { connectDirect, deleteByPrefix, type NodeRedis, randomPrefix, requireRedis, startBridge } from "../../backend/redis-env.ts";
 import { freePort } from "../../support/ports.ts";
 import { waitFor } from "../../support/wait.ts";

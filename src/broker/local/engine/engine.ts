@@ -78,7 +78,7 @@ export class BrokerEngine {
   #seq = 0;
   readonly #keys: SigningKeys;
   /** Claimed messages this process holds (in flight, parked or ready). */
-  readonly held = new Map<string, StoredMessage>();
+  readonly held: Map<string, StoredMessage> = new Map();
   /** Recently delivered messages, still readable for a grace period (QStash removes them "shortly after"). */
   readonly #recent = new RecentMessages();
 

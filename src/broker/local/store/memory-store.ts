@@ -174,14 +174,14 @@ export interface MemoryStoreOptions {
 
 /** The default store: fast, process-local, lost on restart. */
 export class MemoryStore implements BrokerStore {
-  readonly messages = new MemoryMessages();
-  readonly dlq = new MemoryDlq();
-  readonly dedup = new MemoryDedup();
+  readonly messages: MessageStore = new MemoryMessages();
+  readonly dlq: DlqStore = new MemoryDlq();
+  readonly dedup: DedupStore = new MemoryDedup();
   readonly events: EventStore;
-  readonly schedules = new MemorySchedules();
-  readonly queues = new MemoryRecords<QueueRecord>();
-  readonly topics = new MemoryRecords<TopicRecord>();
-  readonly shared = false;
+  readonly schedules: ScheduleStore = new MemorySchedules();
+  readonly queues: RecordStore<QueueRecord> = new MemoryRecords<QueueRecord>();
+  readonly topics: RecordStore<TopicRecord> = new MemoryRecords<TopicRecord>();
+  readonly shared: boolean = false;
   constructor(options: MemoryStoreOptions = {}) {
     this.events = new MemoryEvents(options.maxEvents ?? 10_000);
   }
