@@ -7,11 +7,14 @@
 import { configFromEnv, type EnvParts, type EnvSource, type ProvidedParts, type RuntimeName } from "../config/env-config.ts";
 import { createWorker, type Worker, type WorkerOptions } from "../worker/create-worker.ts";
 
+/** Every property of `T` optional, `undefined` allowed (so `exactOptionalPropertyTypes` users may pass a maybe-undefined value). */
+type OptionalParts<T> = { [K in keyof T]?: T[K] | undefined };
+
 /**
  * Options of every adapter: `tasks`, and optionally any other worker option. A part given here
  * (say `backend`) wins over the environment, and its variables are then not required.
  */
-export interface AdapterOptions extends Partial<Omit<WorkerOptions, "tasks">> {
+export interface AdapterOptions extends OptionalParts<Omit<WorkerOptions, "tasks">> {
   /** The tasks to serve: an array, a module namespace (`import * as tasks`), or a registry. */
   tasks: WorkerOptions["tasks"];
 }

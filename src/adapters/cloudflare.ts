@@ -41,19 +41,19 @@ export interface CloudflareWorkerOptions extends AdapterOptions {
    * the worker has no schedules). Given, it replaces the default (call
    * `worker.schedules?.onCron(event)` yourself to keep it).
    */
-  onScheduled?: ScheduledHandler;
+  onScheduled?: ScheduledHandler | undefined;
   /**
    * An `AsyncLocalStorage` to track the running task (enables the in-task guards such as
    * "never call `result.get()` inside a task"). Needs the `nodejs_als` or `nodejs_compat`
    * compatibility flag: `new AsyncLocalStorage()` from `node:async_hooks`. Default: none.
    */
-  contextStorage?: ContextStorage;
+  contextStorage?: ContextStorage | undefined;
   /**
    * How the backend, broker and verifier are built from `env`. Default `SLIM_PARTS` (fetch-only
    * clients, the smallest bundle); `OFFICIAL_PARTS` (src/config.ts) uses
    * `@upstash/redis` and `@upstash/qstash`, about 35 KB gzip more.
    */
-  envParts?: EnvParts;
+  envParts?: EnvParts | undefined;
 }
 
 /** The Worker's module entry shape. */

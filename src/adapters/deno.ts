@@ -36,13 +36,13 @@ export interface DenoWorkerOptions extends AdapterOptions {
 /** Options of {@link serveDeno}. */
 export interface ServeDenoOptions extends DenoWorkerOptions {
   /** Default: the `PORT` variable, else 8000 (Deno's). `0` picks a free port. */
-  port?: number;
+  port?: number | undefined;
   /** Default `0.0.0.0` (Deno's). */
-  hostname?: string;
+  hostname?: string | undefined;
   /** Stops the server when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called once listening. Default: Deno's "Listening on …" line. */
-  onListen?: (addr: { hostname: string; port: number }) => void;
+  onListen?: ((addr: { hostname: string; port: number }) => void) | undefined;
 }
 
 function deno(): DenoNamespace {

@@ -35,9 +35,9 @@ export type { NodeDeliver, NodeDeliverOptions } from "../node/http/http-deliver.
 /** Options of {@link serveNode}. */
 export interface ServeNodeOptions extends AdapterOptions {
   /** Default: the `PORT` variable, else 8787. `0` picks a free port. */
-  port?: number;
+  port?: number | undefined;
   /** Interface to listen on. Default: all interfaces (Node's default). */
-  hostname?: string;
+  hostname?: string | undefined;
   /** Environment to read. Default `process.env`. */
   env?: Record<string, string | undefined>;
 }

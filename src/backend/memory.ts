@@ -13,14 +13,14 @@ import { requireTtl } from "./ttl.ts";
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {
   /** Key prefix, as for `RedisBackend` (default `""`). */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * The clock (epoch ms) used by methods whose port signature has no `now`, and for TTL expiry
    * there. Methods that take `now` (`claim`, `acquireLock`) use it instead. Default `Date.now`.
    */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Default result TTL callers can read back, in ms (default 1 day, Celery's `result_expires`). */
-  resultExpiresMs?: number;
+  resultExpiresMs?: number | undefined;
 }
 
 interface Entry {

@@ -30,16 +30,16 @@ export interface QStashFetchBrokerOptions {
   /** `QSTASH_TOKEN`. */
   token: string;
   /** `QSTASH_URL`; default `https://qstash.upstash.io`. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Retries of a call whose `fetch` throws (network errors, not deliveries). Default 3. */
-  networkRetries?: number;
+  networkRetries?: number | undefined;
   /** The `fetch` to call (any {@link BrokerFetch}). Default the global `fetch`. */
-  fetch?: BrokerFetch;
+  fetch?: BrokerFetch | undefined;
   /**
    * Send the publishes made in one event-loop turn as one `POST /v2/batch` of at most
    * `maxMessages` (default 100) each. Default off: every publish is its own request.
    */
-  batch?: boolean | { maxMessages?: number };
+  batch?: boolean | { maxMessages?: number } | undefined;
 }
 
 type Published = { messageId: string; deduplicated?: boolean };

@@ -15,9 +15,9 @@ export interface QStashBrokerOptions {
   /** `QSTASH_TOKEN`. */
   token: string;
   /** `QSTASH_URL`; default `https://qstash.upstash.io`. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Retries of the client's own HTTP call on network errors (not deliveries). Default 3. */
-  networkRetries?: number;
+  networkRetries?: number | undefined;
 }
 
 type ClientFlowControl = { key: string; parallelism?: number; rate?: number; period?: number };

@@ -23,12 +23,13 @@ export interface DirectClientOptions {
   /** The worker's public base URL (the broker delivers to `<workerUrl>/tasks/<name>`). */
   workerUrl: string;
   /** Known tasks, so their options (rate limit, time limit, expiry) shape the messages. */
-  tasks?: Iterable<AnyTask> | Record<string, unknown>;
+  tasks?: Iterable<AnyTask> | Record<string, unknown> | undefined;
   /** Result TTL for revoke tombstones. Default 1 day. */
-  resultExpiresMs?: number;
+  resultExpiresMs?: number | undefined;
   /** Become the current client (`task.delay()`). Default true. */
-  setAsCurrent?: boolean;
-  now?: () => number;
+  setAsCurrent?: boolean | undefined;
+  /** Clock (epoch ms). Default `Date.now`. */
+  now?: (() => number) | undefined;
 }
 
 /** HTTP mode: a worker URL and its API token. */
@@ -38,9 +39,9 @@ export interface HttpClientOptions {
   /** The worker's `CELERIAC_API_TOKEN`. */
   token: string;
   /** Become the current client. Default true. */
-  setAsCurrent?: boolean;
+  setAsCurrent?: boolean | undefined;
   /** Custom fetch (tests, proxies). */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 type Names<M> = keyof TasksByName<M> & string;

@@ -24,7 +24,7 @@ export type EnvSource = Readonly<Record<string, string | undefined>>;
 export type EnvConfig = Omit<WorkerOptions, "tasks"> & { backend: Backend; broker: Broker; verifier: Verifier; publicUrl: string };
 
 /** The parts of the configuration a caller may supply itself; their variables are then not read. */
-export type ProvidedParts = Partial<Pick<WorkerOptions, "backend" | "broker" | "verifier" | "publicUrl" | "apiToken" | "resultExpires">>;
+export type ProvidedParts = { [K in "backend" | "broker" | "verifier" | "publicUrl" | "apiToken" | "resultExpires"]?: WorkerOptions[K] | undefined };
 
 /** The validated variables one part is built from. */
 export interface BackendVariables {
@@ -92,9 +92,9 @@ const DEFAULT_RESULT_EXPIRES_MS = 86_400_000;
 /** Options of {@link configFromEnv}. */
 export interface ConfigFromEnvOptions {
   /** Which runtime's advice the error gives (`wrangler secret put`, `--env-file`, …). Default `"node"`. */
-  runtime?: RuntimeName;
+  runtime?: RuntimeName | undefined;
   /** Parts already configured in code: their variables are neither read nor required. Default none. */
-  provided?: ProvidedParts;
+  provided?: ProvidedParts | undefined;
 }
 
 /**

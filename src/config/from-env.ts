@@ -34,9 +34,9 @@ export interface FromEnvOptions extends ConfigFromEnvOptions {
    * `@upstash/redis` and `@upstash/qstash` ones ({@link OFFICIAL_PARTS}). Default false; the
    * Workers adapter uses the slim parts by default. `envParts` wins when given.
    */
-  slim?: boolean;
+  slim?: boolean | undefined;
   /** The factories that turn the variables into parts. Default {@link OFFICIAL_PARTS} (or {@link SLIM_PARTS} with `slim`). */
-  envParts?: EnvParts;
+  envParts?: EnvParts | undefined;
 }
 
 /** The official clients: `RedisBackend` over `@upstash/redis`, `QStashBroker` and the `Receiver`-based verifier over `@upstash/qstash`. */

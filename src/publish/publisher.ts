@@ -19,12 +19,13 @@ export interface PublisherOptions {
   /** The worker's public base URL: the broker delivers to `<workerUrl>/tasks/<name>`. */
   workerUrl: string;
   /** Needed for `idempotencyKey`. */
-  backend?: Backend;
+  backend?: Backend | undefined;
   /** Known tasks: their options (rate limit, time limit, default expiry) shape the message. */
-  registry?: Registry;
-  now?: () => number;
+  registry?: Registry | undefined;
+  /** Clock (epoch ms). Default `Date.now`. */
+  now?: (() => number) | undefined;
   /** How long an idempotency key keeps returning the same id. Default 1 day. */
-  idempotencyTtlMs?: number;
+  idempotencyTtlMs?: number | undefined;
 }
 
 /** What a publish produced. */

@@ -33,24 +33,24 @@ function noop(): void {}
 /** Options of `get()`. */
 export interface GetOptions {
   /** Give up after this many ms with `ResultTimeoutError`. Default: wait forever. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * First polling interval in ms (grows ×1.5 up to 1 s, so a quick task is seen within a few ms
    * and a long one costs about one read a second). A handle from a send less than 1 ms old waits
    * until it is 1 ms old before its first read (a message just sent has not run yet). Default 1.
    */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
   /** Re-raise a FAILURE/REVOKED as an error. Default true. */
-  propagate?: boolean;
+  propagate?: boolean | undefined;
   /**
    * Once the task has taken more than 50 ms, listen for its result (Redis pub/sub, in direct mode
    * with a client that can subscribe) and wake up as soon as the worker stores it, instead of up
    * to a polling interval later; polling goes on, from 250 ms up to every 5 s, in case a message
    * is lost. Default true.
    */
-  listen?: boolean;
+  listen?: boolean | undefined;
   /** Allow `get()` inside a running task (deadlock risk). Default false. */
-  disableSyncSubtasks?: boolean;
+  disableSyncSubtasks?: boolean | undefined;
 }
 
 /** A handle on one task's result. */

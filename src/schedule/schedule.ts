@@ -39,21 +39,21 @@ export interface ScheduleOptions<T extends AnyTask | string = AnyTask | string> 
   /** The task to run: a task object, or its name (send by name, seed advice). */
   task: T;
   /** The task's input for every run. Default `{}`. */
-  input?: InputOf<T>;
+  input?: InputOf<T> | undefined;
   /** IANA time zone the cron is read in (DST handled). Default `"UTC"`. */
-  tz?: string;
+  tz?: string | undefined;
   /** Overlapping runs. Default `"skip"`. */
-  overlap?: OverlapPolicy;
+  overlap?: OverlapPolicy | undefined;
   /** Late ticks. Default `"runOnce"`. */
-  misfire?: MisfirePolicy;
+  misfire?: MisfirePolicy | undefined;
   /** How late a firing may be and still count as on time. Default 5 minutes. */
-  misfireGrace?: Duration;
+  misfireGrace?: Duration | undefined;
   /** Delay each run by a random duration up to this (spreads load). Default 0. */
-  jitter?: Duration;
+  jitter?: Duration | undefined;
   /** How long the `skip` lock lives if the worker dies without releasing it. Default the task's `timeLimit` + 30 s, else 15 min. */
-  lockTimeout?: Duration;
+  lockTimeout?: Duration | undefined;
   /** One line for listings. */
-  description?: string;
+  description?: string | undefined;
 }
 
 /** A defined schedule (the result of {@link schedule}). */

@@ -59,7 +59,7 @@ export interface SyncReport {
 
 export interface SyncOptions {
   /** Compute and report the diff without changing anything. Default false. */
-  dryRun?: boolean;
+  dryRun?: boolean | undefined;
 }
 
 /** Make the broker's `celeriac.*` schedules for `workerUrl` match `schedules`. */

@@ -36,21 +36,21 @@ export interface TaskRequest {
 /** Options of `ctx.retry()` (Celery's `Task.retry`). */
 export interface RetryOptions {
   /** Seconds until the next attempt. Default: the task's `defaultRetryDelay` (180 s). */
-  countdown?: number;
+  countdown?: number | undefined;
   /** Earliest time of the next attempt (wins over countdown). */
-  eta?: Date | string | number;
+  eta?: Date | string | number | undefined;
   /** Override the task's max retries for this execution. */
-  maxRetries?: number | null;
+  maxRetries?: number | null | undefined;
   /** The error that caused the retry; re-raised when retries are exhausted. */
-  exc?: unknown;
+  exc?: unknown | undefined;
 }
 
 /** Options of `ctx.lock()` (Django's `cache.lock`). */
 export interface LockOptions {
   /** The lock expires after this even if never released (the worker died). Default 600 s. */
-  timeout?: Duration;
+  timeout?: Duration | undefined;
   /** Keep trying this long before `LockNotAcquiredError`. Default 0 (one try). */
-  blockingTimeout?: Duration;
+  blockingTimeout?: Duration | undefined;
 }
 
 /** A held lock. */

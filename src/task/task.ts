@@ -40,53 +40,53 @@ export interface TaskOptions<S extends StandardSchemaV1, OS extends StandardSche
   /** The input schema (zod or any Standard Schema); invalid input is a non-retryable FAILURE. */
   input: S;
   /** Optional output schema, checked before SUCCESS is stored. */
-  output?: OS;
+  output?: OS | undefined;
   /** One line for dashboards and `GET /api/tasks`. */
-  description?: string;
+  description?: string | undefined;
   /** Default queue. Default `"default"`. */
-  queue?: string;
+  queue?: string | undefined;
   /** Store no result at all. Default false. */
-  ignoreResult?: boolean;
+  ignoreResult?: boolean | undefined;
   /** Store STARTED when an attempt starts. Default false. */
-  trackStarted?: boolean;
+  trackStarted?: boolean | undefined;
   /** At-least-once: a lost attempt is redelivered (the task must be idempotent). Default false (ack early). */
-  acksLate?: boolean;
+  acksLate?: boolean | undefined;
   /** Retries allowed; `null` retries forever. Default 3. */
-  maxRetries?: number | null;
+  maxRetries?: number | null | undefined;
   /** Delay of `ctx.retry()` without countdown/eta, and of autoretry without backoff. Default 180 s. */
-  defaultRetryDelay?: Duration;
+  defaultRetryDelay?: Duration | undefined;
   /** Errors that retry the task automatically. Default none. */
-  autoretryFor?: readonly ErrorMatcher[];
+  autoretryFor?: readonly ErrorMatcher[] | undefined;
   /** Errors never autoretried (wins over `autoretryFor`). Default none. */
-  dontAutoretryFor?: readonly ErrorMatcher[];
+  dontAutoretryFor?: readonly ErrorMatcher[] | undefined;
   /** Options for autoretries (`countdown`, `maxRetries`). */
-  retryKwargs?: { countdown?: number; maxRetries?: number | null };
+  retryKwargs?: { countdown?: number; maxRetries?: number | null } | undefined;
   /** Exponential backoff for autoretries: `true` (factor 1) or a factor in seconds. Default false. */
-  retryBackoff?: boolean | number;
+  retryBackoff?: boolean | number | undefined;
   /** Cap of the backoff, in seconds. Default 600. */
-  retryBackoffMax?: number;
+  retryBackoffMax?: number | undefined;
   /** Full jitter on the backoff. Default true. */
-  retryJitter?: boolean;
+  retryJitter?: boolean | undefined;
   /** Hard time limit: the attempt is abandoned and FAILURE `TimeLimitExceeded` stored. Default none. */
-  timeLimit?: Duration;
+  timeLimit?: Duration | undefined;
   /** Soft time limit: `ctx.signal` aborts and `SoftTimeLimitExceeded` is raised in the task. Default none. */
-  softTimeLimit?: Duration;
+  softTimeLimit?: Duration | undefined;
   /** Global rate limit, Celery's syntax: `"100/m"`, `"10/s"`, `"2/h"`, or a number per second. Default none. */
-  rateLimit?: string | number;
+  rateLimit?: string | number | undefined;
   /** Rate-limit per key derived from the input (e.g. per customer). Default: one key per task. */
-  rateLimitKey?: (input: InferOutput<S>) => string;
+  rateLimitKey?: ((input: InferOutput<S>) => string) | undefined;
   /** Default expiry of a message after it is sent. Default none. */
-  expires?: Duration;
+  expires?: Duration | undefined;
   /** Expected errors: stored as FAILURE but logged at info without a stack. */
-  throws?: readonly ErrorMatcher[];
+  throws?: readonly ErrorMatcher[] | undefined;
   /** Memoize SUCCESS results by a key derived from the input. */
-  cache?: CacheOptions<InferOutput<S>>;
+  cache?: CacheOptions<InferOutput<S>> | undefined;
   /** Final failures are answered 489 so the broker keeps the message in its DLQ. Default true. */
-  deadLetter?: boolean;
+  deadLetter?: boolean | undefined;
   /** `AsyncResult.get()` inside this task throws (deadlock guard). Default true. */
-  disableSyncSubtasks?: boolean;
+  disableSyncSubtasks?: boolean | undefined;
   /** Extra broker delivery retries for infrastructure failures (not task retries). Default 3. */
-  deliveryRetries?: number;
+  deliveryRetries?: number | undefined;
 }
 
 /** The handler: receives the validated input and the task context (Celery's bound `self`). */

@@ -19,23 +19,37 @@ import { RecordingBroker, type RecordedMessage } from "./recording-broker.ts";
 /** Signing keys used by the harness (test-only values). */
 export const TEST_SIGNING_KEYS = { current: "sig_testcurrent000000000000000", next: "sig_testnext000000000000000000" } as const;
 
+/** Options of {@link createTestHarness}. */
 export interface TestHarnessOptions {
+  /** The tasks to serve: an array, a module namespace (`import * as tasks`), or a registry. */
   tasks: Registry | Iterable<AnyTask> | Record<string, unknown>;
-  backend?: Backend;
-  now?: () => number;
-  random?: () => number;
-  timers?: Timers;
-  logger?: Logger;
-  apiToken?: string;
+  /** Where results live. Default a new `MemoryBackend` on the harness clock. */
+  backend?: Backend | undefined;
+  /** Clock (epoch ms). Default `Date.now`. */
+  now?: (() => number) | undefined;
+  /** Randomness for jitter. Default `Math.random`. */
+  random?: (() => number) | undefined;
+  /** `setTimeout`/`clearTimeout` for the time limits. Default the global ones. */
+  timers?: Timers | undefined;
+  /** Where the worker logs. Default `silentLogger`. */
+  logger?: Logger | undefined;
+  /** Bearer token of the worker's publish/results API. Default none (the API is off). */
+  apiToken?: string | undefined;
   /** The worker's URL as the broker sees it. Default `http://worker.test`. */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
 }
 
+/** A worker in memory, its parts, and helpers to deliver what it published. */
 export interface TestHarness {
+  /** The worker under test (`worker.app.request()` drives it). */
   worker: Worker;
+  /** The backend the worker writes results to. */
   backend: Backend;
+  /** What the worker and `client` published, to `take()` and deliver. */
   broker: RecordingBroker;
+  /** A client on the same broker and backend (not the current client). */
   client: Client;
+  /** The worker's URL as the broker sees it. */
   publicUrl: string;
   /** POST a signed delivery of `message` (as recorded) to the worker. */
   deliver(message: Pick<RecordedMessage, "url" | "body"> & { messageId?: string }, options?: { retried?: number; signature?: string | null }): Promise<Response>;
@@ -45,6 +59,14 @@ export interface TestHarness {
   sign(url: string, body: string, key?: string, nowSec?: number): Promise<string>;
 }
 
+/**
+ * A worker on a recording broker and an in-memory backend, with signed deliveries.
+ * @example
+ * const h = createTestHarness({ tasks: [add] });
+ * const r = await h.client.send(add, { a: 2, b: 3 });
+ * await h.drain();
+ * await r.get(); // 5
+ */
 export function createTestHarness(o: TestHarnessOptions): TestHarness {
   const now = o.now ?? Date.now;
   const backend = o.backend ?? new MemoryBackend({ clock: now });

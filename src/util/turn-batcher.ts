@@ -15,13 +15,13 @@ const afterTurn: (fn: () => void) => unknown = globalThis.setImmediate ?? ((fn) 
 /** Options of {@link turnBatcher}. */
 export interface TurnBatcherOptions {
   /** Chunks being sent at once (a chunk counts until the promise `flush` returned settles); more items wait for one to finish. Default: no limit. */
-  maxInFlight?: number;
+  maxInFlight?: number | undefined;
   /**
    * With `maxInFlight`: a chunk still being sent after this many ms stops holding its place, so
    * one request that hangs (a connection that died silently) cannot stall every later item.
    * Default: it holds its place until it settles.
    */
-  releaseAfterMs?: number;
+  releaseAfterMs?: number | undefined;
 }
 
 /**

@@ -22,9 +22,9 @@ export interface JwtVerifierOptions {
   /** `QSTASH_NEXT_SIGNING_KEY` (`sig_…`), accepted too so key rotation never drops deliveries. */
   nextSigningKey: string;
   /** Seconds of clock skew tolerated on `exp`/`nbf`. Default 0 (as the official Receiver). */
-  clockToleranceSec?: number;
+  clockToleranceSec?: number | undefined;
   /** The current time in epoch ms. Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /**

@@ -107,9 +107,9 @@ export interface SignQStashJwtOptions {
   /** Issue time in unix seconds (`iat`); `exp` is 300 s later. */
   nowSec: number;
   /** Token id; default a random `jwt_…`. */
-  jti?: string;
+  jti?: string | undefined;
   /** The `nbf` claim; default 0 (QStash's current behaviour). */
-  notBeforeSec?: number;
+  notBeforeSec?: number | undefined;
 }
 
 /**

@@ -15,7 +15,7 @@ export interface QStashVerifierOptions {
   /** `QSTASH_NEXT_SIGNING_KEY` (`sig_…`), accepted too so key rotation never drops deliveries. */
   nextSigningKey: string;
   /** Seconds of clock skew tolerated on `exp`/`nbf`. Default 0 (the Receiver's default). */
-  clockToleranceSec?: number;
+  clockToleranceSec?: number | undefined;
 }
 
 /**

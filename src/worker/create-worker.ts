@@ -32,27 +32,29 @@ export interface WorkerOptions {
   /** The worker's public base URL (`CELERIAC_URL`): where the broker delivers, and the signature's URL. */
   publicUrl: string;
   /** Bearer token of the publish/results API (`CELERIAC_API_TOKEN`). Without it the API is off. */
-  apiToken?: string;
+  apiToken?: string | undefined;
   /** How long results live. Default 1 day (Celery's `result_expires`). */
-  resultExpires?: Duration;
+  resultExpires?: Duration | undefined;
   /** Largest accepted body. Default 1 MiB (QStash's message limit). */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Shown in `ctx.request.hostname` and STARTED metas. Default `"celeriac"`. */
-  hostname?: string;
-  logger?: Logger;
+  hostname?: string | undefined;
+  /** Where the worker and its tasks log (`ctx.log`). Default `consoleLogger("info")`. */
+  logger?: Logger | undefined;
   /** Clock (epoch ms). Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Randomness for jitter. Default `Math.random`. */
-  random?: () => number;
-  timers?: Timers;
+  random?: (() => number) | undefined;
+  /** `setTimeout`/`clearTimeout` for the time limits (a virtual clock in tests). Default the global ones. */
+  timers?: Timers | undefined;
   /** Lease of attempts without a time limit. Default 15 min. */
-  defaultLease?: Duration;
+  defaultLease?: Duration | undefined;
   /** How long a duplicate delivery waits for the running one. Default 10 s. */
-  duplicateWait?: Duration;
+  duplicateWait?: Duration | undefined;
   /** Added to the time limit to make an attempt's lease (how long a silent attempt counts as alive). Default 30 s. */
-  leaseMargin?: Duration;
+  leaseMargin?: Duration | undefined;
   /** Cron schedules (`schedule()`) this worker fires and guards. Default: those exported beside the tasks when `tasks` is a module namespace. */
-  schedules?: Iterable<Schedule>;
+  schedules?: Iterable<Schedule> | undefined;
 }
 
 /** A worker: the Hono app plus the runtime, for adapters and tests. */

@@ -1,55 +1,103 @@
 /**
- * The published package: `npm pack` (prepack builds dist/), the tarball installed offline into a
- * fresh project (versions and integrities from this repo's lockfile: scripts/consumer-lock.mjs),
- * then used as a user would: Node without a loader, tsc (NodeNext, strictest flags, no
- * skipLibCheck), Deno, and a wrangler bundle of a Worker importing celeriac/cloudflare.
+ * The published package, used as a user would: `npm pack` (its `prepack` builds dist/), the
+ * tarball installed into a new project without network access (`npm ci --offline`: versions and
+ * integrities come from this repo's lockfile, the packages from the local npm cache; see
+ * scripts/consumer-lock.mjs), then (1) plain Node without a loader runs a worker that the local
+ * broker feeds, (2) tsc checks a user's code under NodeNext and the strictest flags, with celeriac's
+ * own declarations checked too, (3) Deno runs a program from node_modules, (4) wrangler bundles a
+ * Worker. Fixtures: test/package/fixture/.
  */
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "../..");
 const BIN = join(ROOT, "node_modules/.bin");
+const timings: Record<string, number> = {};
 let work: string;
 let app: string;
+let tarball: string;
 
-function run(cmd: string, args: string[], cwd = app, env: Record<string, string> = {}): string {
-  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000, env: { ...process.env, ...env } });
+/** Run a program (asynchronously: a synchronous child would stall vitest's worker); its stdout, or a rejection with its stderr. */
+async function run(cmd: string, args: string[], cwd = app, env: Record<string, string> = {}): Promise<string> {
+  try {
+    return (await promisify(execFile)(cmd, args, { cwd, encoding: "utf8", timeout: 120_000, maxBuffer: 64 << 20, env: { ...process.env, ...env } })).stdout;
+  } catch (err) {
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+    throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}:\n${stdout ?? ""}${stderr ?? ""}`, { cause: err });
+  }
 }
 
-beforeAll(() => {
+async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[step] = Math.round(performance.now() - start);
+  }
+}
+
+/** The last line of a program's output, as JSON. */
+const lastJson = (out: string): Record<string, unknown> => JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
+
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "celeriac-pack-"));
-  run("npm", ["pack", "--silent", "--pack-destination", work], ROOT);
-  const tgz = join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);
+  await timed("npm pack (build included)", () => run("npm", ["pack", "--silent", "--pack-destination", work], ROOT));
+  tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);
   app = join(work, "app");
-  run(process.execPath, [join(ROOT, "scripts/consumer-lock.mjs"), app, tgz, "zod", "@types/node"], ROOT);
+  await run(process.execPath, [join(ROOT, "scripts/consumer-lock.mjs"), app, tarball, "zod", "@types/node"], ROOT);
   cpSync(join(ROOT, "test/package/fixture"), app, { recursive: true });
-  run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--loglevel=error"]);
-}, 180_000);
-afterAll(() => { if (work) rmSync(work, { recursive: true, force: true }); });
+  await timed("npm ci --offline", () => run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--loglevel=error"]));
+}, 240_000);
+
+afterAll(() => {
+  console.info(`package test timings (ms): ${JSON.stringify(timings)}`);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 describe("the packed package", () => {
-  it("ships dist with .js specifiers in its declarations", () => {
+  it("ships the build, the sources, README and LICENSE, and no tests", async () => {
+    const files = (await run("tar", ["-tzf", tarball], work)).split("\n").filter(Boolean);
+    for (const file of ["package/dist/index.js", "package/dist/index.d.ts", "package/dist/index.d.ts.map", "package/src/index.ts", "package/README.md", "package/LICENSE", "package/bin/celeriac.mjs"]) {
+      expect(files).toContain(file);
+    }
+    expect(files.filter((f) => /^package\/(test|bench|functions|scripts)\//.test(f))).toEqual([]);
     const dts = readFileSync(join(app, "node_modules/celeriac/dist/index.d.ts"), "utf8");
     expect(dts).toMatch(/from "\.\/task\/task\.js"/);
     expect(dts).not.toMatch(/^(import|export)[^\n]*from "\.[^"]*\.ts"/m);
   });
-  it("runs on plain Node (celeriac, celeriac/node)", () => {
-    expect(JSON.parse(run(process.execPath, ["app.mjs"]).trim().split("\n").at(-1)!)).toMatchObject({ state: "SUCCESS", result: 5 });
+
+  it("installs without the optional peers (redis, tsx) and without esbuild", () => {
+    for (const name of ["redis", "@redis/client", "tsx", "esbuild"]) expect(existsSync(join(app, "node_modules", name)), name).toBe(false);
+    expect(existsSync(join(app, "node_modules/hono"))).toBe(true);
   });
-  it("type-checks under NodeNext + strict + exactOptionalPropertyTypes + noUncheckedIndexedAccess", () => {
-    run(join(BIN, "tsc"), ["-p", "."]);
-  }, 60_000);
-  it("runs on Deno from node_modules", () => {
+
+  it("runs on plain Node: a task pushed by the local broker to serveNode reaches SUCCESS", async () => {
+    const out = lastJson(await timed("node app.mjs", () => run(process.execPath, ["app.mjs"])));
+    expect(out).toMatchObject({ state: "SUCCESS", SUCCESS: "SUCCESS", direct: 5, viaApi: 42 });
+    expect(out.withoutRedis).toContain("npm install redis");
+  });
+
+  it("type-checks a user's code under NodeNext + strict + exactOptionalPropertyTypes + noUncheckedIndexedAccess, wrong names and inputs included", async () => {
+    const user = readFileSync(join(app, "user.ts"), "utf8");
+    expect(user.match(/@ts-expect-error/g)?.length).toBeGreaterThanOrEqual(3);
+    await timed("tsc -p .", () => run(join(BIN, "tsc"), ["-p", "."]));
+  }, 90_000);
+
+  it("runs on Deno from node_modules", async () => {
     const deno = (createRequire(join(ROOT, "package.json"))("deno/install_api.cjs") as { runInstall(): string }).runInstall();
-    const out = run(deno, ["run", "--allow-net", "--allow-env", "--allow-read", "--cached-only", "--no-prompt", "deno-app.ts"]);
-    expect(JSON.parse(out.trim().split("\n").at(-1)!)).toMatchObject({ runtime: "deno", result: 5 });
+    const out = await timed("deno run", () => run(deno, ["run", "--allow-net", "--allow-env", "--allow-read", "--cached-only", "--no-prompt", "deno-app.ts"]));
+    expect(lastJson(out)).toMatchObject({ runtime: "deno", state: "SUCCESS", result: 5 });
   }, 60_000);
-  it("bundles a Worker importing celeriac/cloudflare with wrangler", () => {
-    run(join(BIN, "wrangler"), ["deploy", "--dry-run", "--outdir", "out"], app, { WRANGLER_SEND_METRICS: "false" });
-    expect(readFileSync(join(app, "out/worker.js"), "utf8").length).toBeGreaterThan(10_000);
-  }, 60_000);
+
+  it("bundles a user's Worker importing celeriac/cloudflare with wrangler", async () => {
+    await timed("wrangler deploy --dry-run", () => run(join(BIN, "wrangler"), ["deploy", "--dry-run", "--outdir", "out"], app, { WRANGLER_SEND_METRICS: "false" }));
+    const bundle = readFileSync(join(app, "out/worker.js"), "utf8");
+    expect(bundle).toContain("math_add");
+    expect(bundle).not.toMatch(/node_modules\/(redis|@redis|tsx)\//);
+  }, 90_000);
 });

@@ -34,7 +34,7 @@ export interface RedisBackendOptions {
    * Global key prefix (default `""`, so results land at Celery's `celery-task-meta-<id>`).
    * Applied as Celery applies `global_keyprefix`: a `_` is appended unless it ends in `: _ - .`.
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Result TTL in ms (Celery's `result_expires`; 1 day is Celery's default). Required and > 0:
    * a result key without a TTL is never deleted, Celery's most reported backend leak.
@@ -46,14 +46,14 @@ export interface RedisBackendOptions {
    * Python Celery's) wakes up at once instead of at its next poll. Costs one billed command per
    * READY result. Default true; `false` saves that command when nobody waits with `get()`.
    */
-  publishResults?: boolean;
+  publishResults?: boolean | undefined;
   /** How long `watch()` waits for the server to confirm a subscription before giving up (get() then polls). Default 2000 ms. */
-  subscribeTimeoutMs?: number;
+  subscribeTimeoutMs?: number | undefined;
   /**
    * Most results listened for at once; each is one open SSE connection. Beyond it, `get()` polls
    * (cheaper when many results are awaited together). Default 16.
    */
-  maxWatches?: number;
+  maxWatches?: number | undefined;
 }
 
 /**

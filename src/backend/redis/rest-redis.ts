@@ -21,11 +21,11 @@ export interface RestRedisOptions {
   /** `UPSTASH_REDIS_REST_TOKEN`. */
   token: string;
   /** The `fetch` to call. Default the global `fetch`. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /** Retries of a request whose `fetch` throws (network errors; HTTP errors are never retried). Default 5, as the official client. */
-  retries?: number;
+  retries?: number | undefined;
   /** Send back the `upstash-sync-token` of the last response, so reads see earlier writes on replicas. Default true. */
-  readYourWrites?: boolean;
+  readYourWrites?: boolean | undefined;
 }
 
 /** A Redis error reply or a failed REST call; `name` is `UpstashError`, as the official client's. */

@@ -31,33 +31,33 @@ import { DirectBroker } from "./direct-broker.ts";
 /** Options of {@link createLocalBroker}. */
 export interface LocalBrokerOptions {
   /** Bearer token clients must send (`QSTASH_TOKEN`). Default: the public dev token. */
-  token?: string;
+  token?: string | undefined;
   /** Key that signs deliveries. Default: the public dev current key. */
-  currentSigningKey?: string;
+  currentSigningKey?: string | undefined;
   /** Key published as `next` (after rotation it signs). Default: the public dev next key. */
-  nextSigningKey?: string;
+  nextSigningKey?: string | undefined;
   /** The clock in ms. Default `Date.now`. When injected, no timers run: drive time with `advance()` / `runDue()`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Randomness in [0, 1) for ids. Default `crypto.getRandomValues`. */
-  random?: Random;
+  random?: Random | undefined;
   /** Sends one delivery. Default global `fetch`; Node passes `createNodeDeliver()` (keep-alive node:http, ~2× faster). */
-  deliver?: Deliver;
+  deliver?: Deliver | undefined;
   /** Makes the token signer for a key. Default Web Crypto (`QStashSigner`); Node passes `createNodeSigner` (same bytes, synchronous, several times faster). */
-  createSigner?: (key: string) => TokenSigner;
+  createSigner?: ((key: string) => TokenSigner) | undefined;
   /** Where state lives. Default a new `MemoryStore`. */
-  store?: BrokerStore;
+  store?: BrokerStore | undefined;
   /** Deliveries in flight at once. Default 64. */
-  maxConcurrency?: number;
+  maxConcurrency?: number | undefined;
   /** Retries when `Upstash-Retries` is absent. Default 3 (QStash's). */
-  defaultRetries?: number;
+  defaultRetries?: number | undefined;
   /** Per-attempt HTTP timeout when `Upstash-Timeout` is absent, ms. Default 900 000 (15 min, QStash free plan). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Deduplication window, ms. Default 600 000 (10 min, QStash docs). */
-  dedupWindowMs?: number;
+  dedupWindowMs?: number | undefined;
   /** Multiplies every retry delay (e.g. 0.001 in tests). Default 1. */
-  retryDelayScale?: number;
+  retryDelayScale?: number | undefined;
   /** Unexpected internal errors (never thrown at callers). Default `console.error`. */
-  onError?: (err: unknown) => void;
+  onError?: ((err: unknown) => void) | undefined;
 }
 
 /** A running local broker. */

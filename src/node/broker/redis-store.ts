@@ -82,11 +82,11 @@ const num = (r: Reply): number | undefined => (r === null || r === undefined ? u
 /** Options of {@link RedisBrokerStore}. */
 export interface RedisBrokerStoreOptions {
   /** Key prefix; default "celeriac:broker:". */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How long a claim lasts without renewal, ms. Default 60 000 (the broker renews every third of it). */
-  leaseMs?: number;
+  leaseMs?: number | undefined;
   /** Delivery-log entries kept. Default 10 000. */
-  maxEvents?: number;
+  maxEvents?: number | undefined;
 }
 
 export class RedisBrokerStore implements BrokerStore {

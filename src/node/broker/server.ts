@@ -15,13 +15,13 @@ import { createNodeDeliver } from "../http/http-deliver.ts";
 /** Options of {@link startBrokerServer}. */
 export interface BrokerServerOptions extends Omit<LocalBrokerOptions, "store" | "deliver" | "createSigner"> {
   /** Port; default 8080 (where `QSTASH_DEV=true` clients look). 0 picks a free one. */
-  port?: number;
+  port?: number | undefined;
   /** Interface; default 127.0.0.1. */
-  host?: string;
+  host?: string | undefined;
   /** `redis://…`: keep messages, schedules, queues and the DLQ in Redis (survives restarts; several brokers may share it). */
-  redis?: string;
+  redis?: string | undefined;
   /** Key prefix in Redis; default "celeriac:broker:". */
-  redisPrefix?: string;
+  redisPrefix?: string | undefined;
 }
 
 /** The Redis store, loaded on demand: it needs `redis` (node-redis), an optional peer dependency. */

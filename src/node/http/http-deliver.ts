@@ -17,11 +17,11 @@ import { createSocketDeliver } from "./socket-deliver.ts";
 /** Options of {@link createNodeDeliver}. */
 export interface NodeDeliverOptions {
   /** Sockets per origin. Default 256 (the broker's own concurrency limit is the real bound). */
-  maxSockets?: number;
+  maxSockets?: number | undefined;
   /** Idle sockets kept per origin. Default 64. */
-  maxFreeSockets?: number;
+  maxFreeSockets?: number | undefined;
   /** Extra trusted CA certificates (PEM) for https destinations, e.g. a private CA. Default: Node's bundled roots. */
-  ca?: string | Buffer | (string | Buffer)[];
+  ca?: string | Buffer | (string | Buffer)[] | undefined;
 }
 
 /** A `Deliver` with a `close()` that destroys the pooled sockets. */

@@ -25,9 +25,9 @@ export interface ExchangeOptions extends https.RequestOptions {
    * Abandon the exchange when its socket has been idle this many ms, rejecting with a
    * `TimeoutError`. Infinity or absent: no time limit (node:http takes only a finite `timeout`).
    */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
   /** Called with each request sent (the first and, after a stale socket, the one sent again), e.g. to keep a handle that can destroy it. */
-  onRequest?: (req: http.ClientRequest) => void;
+  onRequest?: ((req: http.ClientRequest) => void) | undefined;
 }
 
 /** What a write to a socket the server already closed fails with. */

@@ -14,9 +14,9 @@ import { nodeExchange, type NodeResponse } from "./node-exchange.ts";
 /** Options of {@link createNodeFetch}. */
 export interface NodeFetchOptions {
   /** Sockets per origin, in use at once and kept idle for reuse. Default 256. */
-  maxSockets?: number;
+  maxSockets?: number | undefined;
   /** Extra trusted CA certificates (PEM) for https, e.g. a private CA. Default: Node's bundled roots. */
-  ca?: string | Buffer | (string | Buffer)[];
+  ca?: string | Buffer | (string | Buffer)[] | undefined;
 }
 
 /** A `fetch` that owns keep-alive sockets; `close()` destroys them. */

@@ -17,9 +17,9 @@ import { requestHead, ResponseReader } from "./http1-wire.ts";
 /** Options of {@link createSocketDeliver}. */
 export interface SocketDeliverOptions {
   /** Connections per origin; requests beyond wait for one. Default 256. */
-  maxSockets?: number;
+  maxSockets?: number | undefined;
   /** Idle connections kept per origin. Default 64. */
-  maxFreeSockets?: number;
+  maxFreeSockets?: number | undefined;
 }
 
 /** Sends raw deliveries to `http:` URLs; `close()` destroys every pooled connection. */

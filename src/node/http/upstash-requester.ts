@@ -43,15 +43,15 @@ export interface NodeRequesterOptions {
   /** `UPSTASH_REDIS_REST_TOKEN`. */
   token: string;
   /** Retries of a request that failed on the network (HTTP errors are answers, never retried). Default 5, as the official client. */
-  retries?: number;
+  retries?: number | undefined;
   /** Milliseconds to wait before retry `n` (0-based). Default `Math.exp(n) * 50`, as the official client. */
-  backoff?: (retry: number) => number;
+  backoff?: ((retry: number) => number) | undefined;
   /** Echo the `upstash-sync-token` of the last response, so reads see earlier writes on replicas. Default true. */
-  readYourWrites?: boolean;
+  readYourWrites?: boolean | undefined;
   /** Most commands sent in one `/pipeline` request. Default 500. */
-  maxBatch?: number;
+  maxBatch?: number | undefined;
   /** Most sockets open to the server at once. Default 64. */
-  maxSockets?: number;
+  maxSockets?: number | undefined;
   /**
    * Requests of batched commands in flight at once; commands issued while that many are out wait
    * and go together in one `/pipeline` as soon as one returns (an idle client sends at once).
@@ -59,7 +59,7 @@ export interface NodeRequesterOptions {
    * bench/: about 10% less CPU per task in a busy worker than with no limit). A request out for
    * over a second stops counting, so one that hangs does not hold the others. Default 1.
    */
-  maxInFlight?: number;
+  maxInFlight?: number | undefined;
 }
 
 /** A `Requester` for `new Redis(requester)`, with `close()` to drop its idle sockets. */

@@ -32,14 +32,14 @@ export interface RedisRestBridgeOptions extends RedisConnectionOptions {
   /** The bearer token clients must send (`UPSTASH_REDIS_REST_TOKEN`). Required, non-empty. */
   token: string;
   /** Largest accepted request body, in bytes. Default 10 MiB (Upstash's limit). */
-  maxRequestBytes?: number;
+  maxRequestBytes?: number | undefined;
   /**
    * Fail a command (HTTP 503) when Redis has not answered it within this many ms. Default 0: no
    * per-command timer (it costs ~20 µs per command); a dead Redis is detected by the socket.
    */
-  commandTimeoutMs?: number;
+  commandTimeoutMs?: number | undefined;
   /** Interval of the keep-alive comment on open `/subscribe` streams, in ms; 0 turns it off. Default 30000. */
-  subscriptionHeartbeatMs?: number;
+  subscriptionHeartbeatMs?: number | undefined;
 }
 
 /** The bridge: a Hono app (serve `bridge.fetch`) plus control of its Redis connection. */

@@ -27,15 +27,15 @@ export interface BridgeRedisClient {
 /** How to reach Redis: a URL (the bridge owns the client) or a client you own. */
 export interface RedisConnectionOptions {
   /** Redis URL, e.g. `redis://127.0.0.1:6379` or `rediss://:password@host:6380/0`. */
-  redisUrl?: string;
+  redisUrl?: string | undefined;
   /** An already-connected node-redis client created with `RESP: 2`; used instead of `redisUrl`, never closed by the bridge. */
-  client?: BridgeRedisClient;
+  client?: BridgeRedisClient | undefined;
   /** How long a request waits for a connection that is being (re)established. Default 5000 ms. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** Upper bound of the reconnect backoff (50 ms doubling). Default 2000 ms. */
-  maxReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number | undefined;
   /** Receives connection events ("lost", "restored"), one line each. Default: silent. */
-  log?: (message: string) => void;
+  log?: ((message: string) => void) | undefined;
 }
 
 type Waiter = (event: "ready" | "error" | "timeout", err?: unknown) => boolean;

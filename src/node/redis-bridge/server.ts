@@ -13,11 +13,11 @@ import { createRedisRestBridge, type RedisRestBridge, type RedisRestBridgeOption
 /** Options of {@link startRedisRestBridge}. */
 export interface StartRedisRestBridgeOptions extends Omit<RedisRestBridgeOptions, "token"> {
   /** TCP port; `0` picks a free one. Default 8079. */
-  port?: number;
+  port?: number | undefined;
   /** Interface to listen on. Default `127.0.0.1` (loopback only). */
-  host?: string;
+  host?: string | undefined;
   /** The bearer token clients must send. Default: a random 32-character token (see `token` on the result). */
-  token?: string;
+  token?: string | undefined;
 }
 
 /** A running bridge. */

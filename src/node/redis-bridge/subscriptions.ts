@@ -25,9 +25,9 @@ import type { MessageListener, RedisSubscriber, SubscriptionKind } from "./subsc
 /** Options of {@link SubscriptionStreams}. */
 export interface SubscriptionStreamsOptions {
   /** Interval of the keep-alive comment on every open stream, in ms; 0 turns it off. Default 30000. */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /** How long a new stream waits for Redis to confirm its subscription before failing, in ms. Default 5000. */
-  confirmTimeoutMs?: number;
+  confirmTimeoutMs?: number | undefined;
 }
 
 /** A stream whose client has this many bytes not yet read is ended (it falls ever further behind). */

@@ -32,7 +32,7 @@ export interface SchedulerOptions {
   /** Arm real timers for future work. False with an injected clock: tests drive time. */
   timers: boolean;
   /** With a shared store, also wake this often (ms) to find work other processes added. */
-  pollMs?: number;
+  pollMs?: number | undefined;
 }
 
 const MAX_TIMER_MS = 2_147_000_000;

@@ -169,7 +169,7 @@ class MemoryRecords<T extends { name: string }> implements RecordStore<T> {
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /** Delivery-log entries kept. Default 10 000. */
-  maxEvents?: number;
+  maxEvents?: number | undefined;
 }
 
 /** The default store: fast, process-local, lost on restart. */
