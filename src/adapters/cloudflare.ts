@@ -1,5 +1,5 @@
 /**
- * Cloudflare Workers adapter: `export default createCloudflareWorker({ tasks })` is a complete
+ * celeriac/cloudflare, the Cloudflare Workers adapter: `export default createCloudflareWorker({ tasks })` is a complete
  * Worker. The worker app is built once per isolate, on the first event, from the `env` bindings
  * (`[vars]` and secrets) as `fromEnv` does; a missing variable answers 500 with the list of what
  * to set. Cron triggers publish the worker's due schedules.
@@ -50,7 +50,7 @@ export interface CloudflareWorkerOptions extends AdapterOptions {
   contextStorage?: ContextStorage | undefined;
   /**
    * How the backend, broker and verifier are built from `env`. Default `SLIM_PARTS` (fetch-only
-   * clients, the smallest bundle); `OFFICIAL_PARTS` (src/config.ts) uses
+   * clients, the smallest bundle); `OFFICIAL_PARTS` (from `celeriac/config`) uses
    * `@upstash/redis` and `@upstash/qstash`, about 35 KB gzip more.
    */
   envParts?: EnvParts | undefined;

@@ -1,5 +1,5 @@
 /**
- * Deno adapter: `serveDeno({ tasks })` serves the worker with `Deno.serve`; for `deno serve`,
+ * celeriac/deno, the Deno adapter: `serveDeno({ tasks })` serves the worker with `Deno.serve`; for `deno serve`,
  * `export default createDenoWorker({ tasks })`. Configuration comes from `Deno.env` through
  * `fromEnv` (run with `--allow-env`, and `--env-file=.env` to load a file); the running task is
  * tracked with `AsyncLocalStorage`.

@@ -3,7 +3,7 @@
  * Deno's and Node's environment): every variable, how to set it on each runtime, and
  * `configFromEnv`, which validates them all at once (ONE error naming every missing or invalid
  * variable) and builds the parts with the factories it is given. Imports no client library, so
- * a bundle holds only the factories it passes (`fromEnv` in config.ts defaults to the official
+ * a bundle holds only the factories it passes (`fromEnv` in from-env.ts defaults to the official
  * ones; the Workers adapter passes the slim ones).
  * @module
  */

@@ -4,7 +4,7 @@
  * integrities come from this repo's lockfile, the packages from the local npm cache; see
  * scripts/consumer-lock.mjs), then (1) plain Node without a loader runs a worker that the local
  * broker feeds, (2) tsc checks a user's code under NodeNext and the strictest flags, with celeriac's
- * own declarations checked too, (3) Deno runs a program from node_modules, (4) wrangler bundles a
+ * own declarations checked too, and a Worker's code without Node's types, (3) Deno runs a program from node_modules, (4) wrangler bundles a
  * Worker. Fixtures: test/package/fixture/.
  */
 import { execFile } from "node:child_process";
@@ -86,6 +86,10 @@ describe("the packed package", () => {
     const user = readFileSync(join(app, "user.ts"), "utf8");
     expect(user.match(/@ts-expect-error/g)?.length).toBeGreaterThanOrEqual(3);
     await timed("tsc -p .", () => run(join(BIN, "tsc"), ["-p", "."]));
+  }, 90_000);
+
+  it("type-checks a Worker with no Node types (Bundler resolution, DOM lib, types: [])", async () => {
+    await timed("tsc -p tsconfig.worker.json", () => run(join(BIN, "tsc"), ["-p", "tsconfig.worker.json"]));
   }, 90_000);
 
   it("runs on Deno from node_modules", async () => {
