@@ -62,7 +62,7 @@ export function signingInput(claims: TokenClaims): string {
 
 /**
  * What the broker signs with. The default is Web Crypto ({@link QStashSigner}); a runtime may
- * pass a faster one (Node: `createNodeSigner` in src/node/broker-signer.ts) producing the same bytes.
+ * pass a faster one (Node: `createNodeSigner` in src/node/broker/signer.ts) producing the same bytes.
  */
 export interface TokenSigner {
   readonly key: string;

@@ -5,8 +5,8 @@
  */
 
 import { Receiver } from "@upstash/qstash";
-import { ConfigError, SignatureError } from "../errors.ts";
-import { MISSING_SIGNATURE_MESSAGE, type Verifier, type VerifyInput } from "./verifier.ts";
+import { SignatureError } from "../errors.ts";
+import { MISSING_SIGNATURE_MESSAGE, refusedSignature, requireSigningKeys, type Verifier, type VerifyInput } from "./verifier.ts";
 
 /** Options of {@link createQStashVerifier}. */
 export interface QStashVerifierOptions {
@@ -23,13 +23,11 @@ export interface QStashVerifierOptions {
  * checked against the token's `sub`, so a token replayed to another endpoint fails.
  * @example
  * const verifier = createQStashVerifier({ currentSigningKey: env.QSTASH_CURRENT_SIGNING_KEY, nextSigningKey: env.QSTASH_NEXT_SIGNING_KEY });
- * await verifier.verify({ signature: req.headers.get("Upstash-Signature"), body: await req.text(), url: req.url });
+ * // signature: the request's Upstash-Signature header (null when absent)
+ * await verifier.verify({ signature, body: await req.text(), url: req.url });
  */
 export function createQStashVerifier(options: QStashVerifierOptions): Verifier {
-  const missing = (["currentSigningKey", "nextSigningKey"] as const).filter((k) => !options[k]);
-  if (missing.length) {
-    throw new ConfigError(`QStash verifier needs ${missing.join(" and ")}: set QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY (the local broker prints them).`);
-  }
+  requireSigningKeys(options);
   // devMode false: the configured keys are the truth even when QSTASH_DEV is set in the environment.
   const receiver = new Receiver({ currentSigningKey: options.currentSigningKey, nextSigningKey: options.nextSigningKey, devMode: false });
   const clockTolerance = options.clockToleranceSec ?? 0;
@@ -39,11 +37,7 @@ export function createQStashVerifier(options: QStashVerifierOptions): Verifier {
       try {
         await receiver.verify({ signature: input.signature, body: input.body, url: input.url, clockTolerance });
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new SignatureError(
-          `invalid Upstash-Signature for ${input.url}: ${reason}. The token must be signed with QSTASH_CURRENT_SIGNING_KEY or QSTASH_NEXT_SIGNING_KEY, be unexpired, name this URL, and hash the exact raw body.`,
-          { cause: err },
-        );
+        throw refusedSignature(input.url, err);
       }
     },
   };

@@ -3,6 +3,9 @@
  * @module
  */
 
+import { ConfigError, SignatureError } from "../errors.ts";
+import { UPSTASH_SIGNATURE } from "../headers.ts";
+
 /** What a verifier needs from a delivery: the raw `Upstash-Signature`, the exact body text and the URL it was sent to. */
 export interface VerifyInput {
   /** The `Upstash-Signature` header, or null when absent. */
@@ -19,4 +22,21 @@ export interface Verifier {
 }
 
 /** The message for a delivery without a signature. */
-export const MISSING_SIGNATURE_MESSAGE = "missing Upstash-Signature header: requests to /tasks/* must come from the broker";
+export const MISSING_SIGNATURE_MESSAGE = `missing ${UPSTASH_SIGNATURE} header: requests to /tasks/* must come from the broker`;
+
+/** Throws a ConfigError naming each signing key missing from `options`, and where to set it. */
+export function requireSigningKeys(options: { currentSigningKey: string; nextSigningKey: string }): void {
+  const missing = (["currentSigningKey", "nextSigningKey"] as const).filter((k) => !options[k]);
+  if (missing.length) {
+    throw new ConfigError(`QStash verifier needs ${missing.join(" and ")}: set QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY (the local broker prints them).`);
+  }
+}
+
+/** The SignatureError for a delivery to `url` whose token was refused with `err`: the reason, then what a valid token needs. */
+export function refusedSignature(url: string, err: unknown): SignatureError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new SignatureError(
+    `invalid ${UPSTASH_SIGNATURE} for ${url}: ${reason}. The token must be signed with QSTASH_CURRENT_SIGNING_KEY or QSTASH_NEXT_SIGNING_KEY, be unexpired, name this URL, and hash the exact raw body.`,
+    { cause: err },
+  );
+}

@@ -45,10 +45,11 @@ function withHeader(token: string, header: Record<string, unknown>): string {
   return [Buffer.from(JSON.stringify(header)).toString("base64url"), ...token.split(".").slice(1)].join(".");
 }
 
-/** A token with hand-made claims (for iss / body / nbf cases the signer never produces). */
-async function customToken(key: string, claims: Record<string, unknown>): Promise<string> {
+/** A token with hand-made claims (for iss / body / nbf cases the signer never produces); a string is signed as the payload text. */
+async function customToken(key: string, claims: Record<string, unknown> | string): Promise<string> {
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
-  const input = `${b64(new TextEncoder().encode(JSON.stringify({ alg: "HS256", typ: "JWT" })))}.${b64(new TextEncoder().encode(JSON.stringify(claims)))}`;
+  const payload = typeof claims === "string" ? claims : JSON.stringify(claims);
+  const input = `${b64(new TextEncoder().encode(JSON.stringify({ alg: "HS256", typ: "JWT" })))}.${b64(new TextEncoder().encode(payload))}`;
   const k = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return `${input}.${b64(new Uint8Array(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(input))))}`;
 }
@@ -221,6 +222,8 @@ describe("every verifier", () => {
       issuer: { signature: await customToken(CURRENT, { ...liveClaims(), iss: "upstash" }), body: BODY, url: URL_ },
       "no issuer": { signature: await customToken(CURRENT, { ...liveClaims(), iss: undefined }), body: BODY, url: URL_ },
       "exp not a number": { signature: await customToken(CURRENT, { ...liveClaims(), exp: "soon" }), body: BODY, url: URL_ },
+      "claims not JSON": { signature: await customToken(CURRENT, "not json"), body: BODY, url: URL_ },
+      "claims not an object": { signature: await customToken(CURRENT, "[1]"), body: BODY, url: URL_ },
     });
   });
 });
