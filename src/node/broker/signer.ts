@@ -1,6 +1,10 @@
 /**
  * A synchronous `TokenSigner` on node:crypto: the same tokens byte for byte as the Web Crypto
  * signer, without a thread-pool round trip per HMAC and hash (the broker's hottest path).
+ *
+ * Why our own (a measured reason): `node --import tsx bench/jwt.ts` measured a delivery's body
+ * hash and token at 8–13 µs of CPU here, against 42–101 µs with Hono's `sign` (Web Crypto, with
+ * this body hash) and 58–128 µs with `QStashSigner` (bench/README.md).
  * @module
  */
 
