@@ -7,10 +7,10 @@
  *
  * The token is read by Hono's JWT utilities ({@link readToken}: `decode` and `isTokenHeader`;
  * three parts, base64url JSON, `alg` HS256, `typ` "JWT" or absent, no `crit`) and its HMAC
- * checked with one Web Crypto `verify`. The checks are written once, in
- * {@link createJwtVerifierWith}, with the reader, the HMAC and the hash plugged in
- * ({@link JwtCrypto}); `createNodeVerifier` (src/node/verifier.ts) plugs in Buffer and
- * node:crypto. `test/verify/qstash-verifier.test.ts` runs one suite against both and the Receiver.
+ * checked with one Web Crypto `verify`. The reading and the checks are written once, in
+ * {@link createJwtVerifierWith}, with only the HMAC and the hash plugged in ({@link JwtCrypto}):
+ * Web Crypto here, node:crypto in `createNodeVerifier` (src/node/verifier.ts).
+ * `test/verify/qstash-verifier.test.ts` runs one suite against both and the Receiver.
  * One difference QStash never meets: a `typ` header other than "JWT" is refused (jose ignores it).
  *
  * Why not Hono's whole `verify`: it brings Hono's JWS module (every algorithm and key format),
@@ -37,18 +37,15 @@ export interface JwtVerifierOptions {
 }
 
 /**
- * What a runtime plugs in under the shared checks, bound to the two signing keys: how the token
- * is read, the HMAC and the hash. `verifyHmac` and `sha256Base64url` may answer synchronously
- * (node:crypto) or with a promise (Web Crypto).
+ * The cryptography under the shared checks, bound to the two signing keys. Either method may
+ * answer synchronously (node:crypto) or with a promise (Web Crypto).
  */
 export interface JwtCrypto {
-  /** The token taken apart, its header checked ({@link readToken} is Hono's); throws a SignatureError in jose's words. */
-  readToken(token: string): JwtParts;
   /**
    * Whether `signature` is the HMAC-SHA256 of `data` (UTF-8) under key 0 (current) or 1 (next).
    * Must compare in constant time.
    */
-  verifyHmac(key: 0 | 1, data: string, signature: Uint8Array): boolean | Promise<boolean>;
+  verifyHmac(key: 0 | 1, data: string, signature: Uint8Array<ArrayBuffer>): boolean | Promise<boolean>;
   /** The unpadded base64url SHA-256 of `body`'s UTF-8 bytes. */
   sha256Base64url(body: string): string | Promise<string>;
 }
@@ -58,7 +55,7 @@ export interface JwtParts {
   /** `header.payload`: what the signature signs. */
   data: string;
   /** The signature's bytes, or undefined when that part is not base64url. */
-  signature: Uint8Array | undefined;
+  signature: Uint8Array<ArrayBuffer> | undefined;
   /** The decoded payload, or undefined when it is not JSON (reported once the signature verifies, as jose does). */
   payload: unknown;
 }
@@ -73,7 +70,7 @@ const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 
 /**
  * The token read by Hono's `decode`, with the header checked by its `isTokenHeader`; a
- * SignatureError in jose's words otherwise.
+ * SignatureError in jose's words otherwise. Every verifier built here reads tokens with it.
  */
 export function readToken(token: string): JwtParts {
   let header: unknown;
@@ -135,7 +132,7 @@ export function createJwtVerifierWith(options: JwtVerifierOptions, makeCrypto: J
   };
 
   const check = async (token: string, input: VerifyInput): Promise<void> => {
-    const parts = keyed.readToken(token);
+    const parts = readToken(token);
     const nowSec = Math.floor(now() / 1000);
     let claims: Claims;
     try {
@@ -169,9 +166,8 @@ const encoder = new TextEncoder();
 const webCrypto: JwtCryptoFactory = (keys) => {
   const imported = keys.map((k) => crypto.subtle.importKey("raw", encoder.encode(k), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]));
   return {
-    readToken,
     async verifyHmac(key, data, signature) {
-      return crypto.subtle.verify("HMAC", await imported[key], signature as Uint8Array<ArrayBuffer>, encoder.encode(data));
+      return crypto.subtle.verify("HMAC", await imported[key], signature, encoder.encode(data));
     },
     async sha256Base64url(body) {
       return encodeBase64Url(await crypto.subtle.digest("SHA-256", encoder.encode(body))).replace(PADDING, "");

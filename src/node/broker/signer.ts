@@ -3,8 +3,8 @@
  * signer, without a thread-pool round trip per HMAC and hash (the broker's hottest path).
  *
  * Why our own (a measured reason): `node --import tsx bench/jwt.ts` measured a delivery's body
- * hash and token at 8–13 µs of CPU here, against 42–101 µs with Hono's `sign` (Web Crypto, with
- * this body hash) and 58–128 µs with `QStashSigner` (bench/README.md).
+ * hash and token at 8–19 µs of CPU here, against 42–116 µs with Hono's `sign` (Web Crypto, with
+ * this body hash; 3–12 × run for run) and 58–158 µs with `QStashSigner` (bench/README.md).
  * @module
  */
 
