@@ -2,9 +2,9 @@
  * celeriac/qstash: the production broker and verifiers, QStash's. `QStashBroker` publishes with
  * the official `@upstash/qstash` client, `QStashFetchBroker` speaks the same v2 API on `fetch`
  * alone (smaller bundles); `createQStashVerifier` checks `Upstash-Signature` with the official
- * `Receiver`, `createJwtVerifier` does the same checks on Web Crypto alone; `signQStashJwt` signs
- * a delivery as QStash (and the local broker) does. All of them work against QStash and against
- * the local broker (`celeriac/broker`) alike.
+ * `Receiver`, `createJwtVerifier` does the same checks on Hono's JWT utilities and Web Crypto;
+ * `signQStashJwt` signs a delivery as QStash (and the local broker) does. All of them work against
+ * QStash and against the local broker (`celeriac/broker`) alike.
  *
  * @example
  * import { createQStashVerifier, QStashBroker } from "celeriac/qstash";

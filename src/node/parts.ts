@@ -8,7 +8,7 @@
  *   http: broker, node:https to QStash), with publish batching on (a turn's publishes share one
  *   `POST /v2/batch`; a lone publish is sent as usual);
  * - deliveries are verified on node:crypto (`createNodeVerifier`: the official Receiver's checks,
- *   10–16 µs of CPU a token instead of 51–113 with the Receiver, `bench/jwt.ts`).
+ *   10–18 µs of CPU a token instead of 51–113 with the Receiver, `bench/jwt.ts`).
  * @module
  */
 import { RedisBackend } from "../backend/redis/redis-backend.ts";

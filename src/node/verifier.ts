@@ -6,11 +6,11 @@
  * (`test/verify/qstash-verifier.test.ts`).
  *
  * Why node:crypto and not Hono's `verify` (a measured reason): `node --import tsx bench/jwt.ts`
- * measured a delivery's token at 10–16 µs of CPU here, against 64–220 µs with Hono's `verify`
+ * measured a delivery's token at 10–18 µs of CPU here, against 64–220 µs with Hono's `verify`
  * and 51–113 µs with the official Receiver (both on Web Crypto, each call a thread-pool job on
- * Node): 4–16 × run for run. The token reader is Hono's: a Buffer reader measured 7–10 µs for
- * the whole check, ≈1.5 × faster, within the 2 × that would justify a second reader of our own
- * (bench/README.md).
+ * Node): 4–16 × run for run. The token reader is Hono's: a Buffer reader of our own measured
+ * 6.5–6.9 µs for the whole check against 11.3–11.5 (interleaved A/B in one process), 1.7 ×,
+ * within the 2 × that would justify it (bench/README.md).
  * @module
  */
 

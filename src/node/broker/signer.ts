@@ -4,7 +4,7 @@
  *
  * Why our own (a measured reason): `node --import tsx bench/jwt.ts` measured a delivery's body
  * hash and token at 8–19 µs of CPU here, against 42–116 µs with Hono's `sign` (Web Crypto, with
- * this body hash; 3–12 × run for run) and 58–158 µs with `QStashSigner` (bench/README.md).
+ * this body hash): 3–12 × run for run (bench/README.md).
  * @module
  */
 
