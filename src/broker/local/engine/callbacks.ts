@@ -7,6 +7,7 @@
  * @module
  */
 
+import { CONTENT_TYPE, UPSTASH_RETRIES, UPSTASH_RETRY_DELAY, UPSTASH_TIMEOUT } from "../../../headers.ts";
 import { base64 } from "../../../util/base64url.ts";
 import type { AttemptOutcome } from "../delivery/delivery.ts";
 import type { BrokerEngine } from "./engine.ts";
@@ -63,10 +64,10 @@ async function send(
 ): Promise<void> {
   const headers = new Headers(settings);
   const config = parsePublishConfig(headers);
-  if (!headers.has("upstash-retries")) config.retries = source.maxRetries;
-  if (!headers.has("upstash-timeout") && source.timeoutMs !== undefined) config.timeoutMs = source.timeoutMs;
-  if (!headers.has("upstash-retry-delay") && source.retryDelay) config.retryDelay = source.retryDelay;
-  config.headers["Content-Type"] ??= "application/json";
+  if (!headers.has(UPSTASH_RETRIES)) config.retries = source.maxRetries;
+  if (!headers.has(UPSTASH_TIMEOUT) && source.timeoutMs !== undefined) config.timeoutMs = source.timeoutMs;
+  if (!headers.has(UPSTASH_RETRY_DELAY) && source.retryDelay) config.retryDelay = source.retryDelay;
+  config.headers[CONTENT_TYPE] ??= "application/json";
   const msg = engine.createMessage(url, config, encoder.encode(JSON.stringify(payload)));
   msg.callbackOf = { kind, sourceMessageId: source.id };
   await engine.enqueue(msg);
