@@ -12,7 +12,7 @@ import { base64 } from "../../../util/base64url.ts";
 import type { AttemptOutcome } from "../delivery/delivery.ts";
 import type { BrokerEngine } from "./engine.ts";
 import { headerMap } from "../message/canonical.ts";
-import type { StoredMessage } from "../message/message.ts";
+import { MESSAGE_CANCELED, MESSAGE_FAILED, type StoredMessage } from "../message/message.ts";
 import { parsePublishConfig } from "../message/publish-config.ts";
 
 const encoder = new TextEncoder();
@@ -45,10 +45,10 @@ export function callbackPayload(msg: StoredMessage, outcome: AttemptOutcome, ret
 /** Wire callbacks into `engine`. */
 export function installCallbacks(engine: BrokerEngine): void {
   engine.afterAttempt.push(async (msg, outcome, final, info) => {
-    if (msg.callback && final !== "CANCELED") {
+    if (msg.callback && final !== MESSAGE_CANCELED) {
       await send(engine, msg, "callback", msg.callback, msg.callbackHeaders, callbackPayload(msg, outcome, info.retried));
     }
-    if (msg.failureCallback && final === "FAILED") {
+    if (msg.failureCallback && final === MESSAGE_FAILED) {
       await send(engine, msg, "failureCallback", msg.failureCallback, msg.failureCallbackHeaders, callbackPayload(msg, outcome, info.retried, info.dlqId));
     }
   });
