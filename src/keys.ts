@@ -16,6 +16,20 @@
  * | `celeriac:lock:<key>` | the holder's token |
  * | `celeriac:idem:<key>` | JSON `{"id": …}`, the task id bound to an idempotency key |
  * | `celeriac:cache:<key>` | JSON `{"v": …}`, a memoized SUCCESS value |
+ *
+ * The local broker's Redis store (`node/broker/redis-store.ts`) keeps its keys under its own
+ * prefix, `celeriac:broker:` by default, used as given ({@link createBrokerKeys}):
+ *
+ * | key | holds |
+ * |---|---|
+ * | `due`, `lease` | ZSETs of message ids, scored by due time and by lease expiry (ms) |
+ * | `m:<id>` | HASH `meta`, `body` of a message |
+ * | `dlq` + `d:<dlqId>` | ZSET of DLQ ids by failure time + HASH `meta`, `body` of each entry |
+ * | `dd:<key>` | the message id a deduplication id or content hash is bound to (PX window) |
+ * | `events` + `events:seq` | LIST of log entries, newest first + their sequence counter |
+ * | `sch:due`, `sch:all` | ZSET of schedule ids by next trigger + SET of every schedule id |
+ * | `sch:<id>` + `sch:st:<id>` | HASH `meta`, `body` of a schedule + HASH message id → run state |
+ * | `queues`, `topics` | HASH name → JSON record |
  * @module
  */
 
@@ -91,4 +105,69 @@ export function parseClaimValue(value: string): { deadline: number; token: strin
   const space = value.indexOf(" ");
   const deadline = space === -1 ? NaN : Number(value.slice(0, space));
   return Number.isFinite(deadline) ? { deadline, token: value.slice(space + 1) } : { deadline: 0, token: "" };
+}
+
+/** The local broker store's default key prefix. */
+export const BROKER_KEYPREFIX = "celeriac:broker:";
+
+/** The local broker store's keys for one prefix (the table in this module's header). */
+export interface BrokerKeys {
+  /** ZSET of due message ids, scored by due time (ms). */
+  readonly due: string;
+  /** ZSET of claimed message ids, scored by lease expiry (ms). */
+  readonly lease: string;
+  /** What {@link BrokerKeys.message} prepends to an id (the claim script builds message keys with it). */
+  readonly messagePrefix: string;
+  /** HASH `meta`, `body` of message `id`. */
+  message(id: string): string;
+  /** ZSET of DLQ entry ids, scored by failure time. */
+  readonly dlq: string;
+  /** HASH `meta`, `body` of DLQ entry `dlqId`. */
+  dlqEntry(dlqId: string): string;
+  /** The message id a deduplication id or content hash is bound to. */
+  dedup(key: string): string;
+  /** LIST of log entries, newest first. */
+  readonly events: string;
+  /** The log's sequence counter. */
+  readonly eventSeq: string;
+  /** ZSET of schedule ids, scored by next trigger (ms). */
+  readonly scheduleDue: string;
+  /** SET of every schedule id. */
+  readonly schedules: string;
+  /** HASH `meta`, `body` of schedule `id`. */
+  schedule(id: string): string;
+  /** HASH message id → run state of schedule `id`'s last trigger. */
+  scheduleStates(id: string): string;
+  /** HASH queue name → JSON record. */
+  readonly queues: string;
+  /** HASH URL-group name → JSON record. */
+  readonly topics: string;
+}
+
+/**
+ * Build the local broker store's keys under `prefix`, used as given (default `celeriac:broker:`).
+ * @example
+ * const keys = createBrokerKeys("b1:");
+ * keys.message("msg_1"); // "b1:m:msg_1"
+ */
+export function createBrokerKeys(prefix = BROKER_KEYPREFIX): BrokerKeys {
+  const p = prefix;
+  const messagePrefix = `${p}m:`;
+  return {
+    due: `${p}due`,
+    lease: `${p}lease`,
+    messagePrefix,
+    message: (id) => messagePrefix + id,
+    dlq: `${p}dlq`,
+    dlqEntry: (dlqId) => `${p}d:${dlqId}`,
+    dedup: (key) => `${p}dd:${key}`,
+    events: `${p}events`,
+    eventSeq: `${p}events:seq`,
+    scheduleDue: `${p}sch:due`,
+    schedules: `${p}sch:all`,
+    schedule: (id) => `${p}sch:${id}`,
+    scheduleStates: (id) => `${p}sch:st:${id}`,
+    queues: `${p}queues`,
+    topics: `${p}topics`,
+  };
 }

@@ -4,14 +4,23 @@
  * @module
  */
 
+/** Waiting for execution, or unknown: any id without a stored result reads as PENDING. */
 export const PENDING = "PENDING";
+/** Received by a worker (not stored by celeriac, kept for Celery's precedence). */
 export const RECEIVED = "RECEIVED";
+/** Started by a worker (stored with `trackStarted`). */
 export const STARTED = "STARTED";
+/** Succeeded; the result is the return value. */
 export const SUCCESS = "SUCCESS";
+/** Failed for good; the result is the error. */
 export const FAILURE = "FAILURE";
+/** Revoked; never runs again. */
 export const REVOKED = "REVOKED";
+/** Rejected by the task (`Reject`); never stored. */
 export const REJECTED = "REJECTED";
+/** Waiting to be retried; the result is the error that caused it. */
 export const RETRY = "RETRY";
+/** Ignored by the task (`Ignore`); never stored. */
 export const IGNORED = "IGNORED";
 
 /** A built-in state name, or any custom state such as `"PROGRESS"`. */

@@ -5,11 +5,28 @@
  * the package's entry points, which package.json and deno.json declare alike; the root exports at
  * most 25 runtime values; only `celeriac/redis-bridge` needs the optional peers (`redis`, `tsx`).
  * `npx tsx scripts/arch.ts` prints the folder graph these checks read.
+ *
+ * The vocabulary has single homes (STYLE.md rule 6). Every src/ file is read as literals, comments
+ * stripped and strings kept (test/support/literals.ts), and each failure names file and line:
+ * (a) headers: no string or template literal starting with `Upstash-` (any case) outside
+ *     src/headers.ts; code writes the constants (lower-case forms via `lowerCase()`). Prose that
+ *     mentions a header mid-sentence is not a name and passes.
+ * (b) states: no literal exactly equal to a state word outside its home. The words are the union
+ *     of Celery's states (src/states.ts) and the local broker's QStash states
+ *     (src/broker/local/message/message.ts), read from those files' `export const X = "…"`; a word
+ *     both spell (RETRY, SUCCESS) has both homes, and only those.
+ * (c) Redis keys: src/keys.ts alone builds keys. Outside it, no literal may contain a key
+ *     namespace (`celeriac:`, `celery-task-meta-`, `celery-taskset-meta-`, `chord-unlock-`); and
+ *     a file that talks to Redis (imports `redis`, `@upstash/redis` or the script runner, or
+ *     sends raw commands) may not glue a key inline: no template that opens with a prefix
+ *     (`${p}due`, `${prefix}m:${id}`), no key segment joined with `+` (`prefix + "sch:"`).
+ *     Lua is fine: keys come in through KEYS.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cycleEdges, fileImports, folderCycles, folderGraph, folderOf, relativeSpecifiers, sourceFiles } from "./support/import-graph.ts";
+import { exportedWords, inlineHeaders, inlineKeys, inlineStates, type VocabularyRules } from "./support/vocabulary.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const SRC = new URL("../src/", import.meta.url).pathname;
@@ -139,5 +156,78 @@ describe("the public surface", () => {
       }
     }
     expect(loads).toEqual([]);
+  });
+});
+
+/** The homes of the state words. */
+const STATE_HOMES = ["states.ts", "broker/local/message/message.ts"];
+
+/** Each state word and the homes that spell it. */
+function stateHomes(): Map<string, string[]> {
+  const homes = new Map<string, string[]>();
+  for (const home of STATE_HOMES) {
+    for (const word of exportedWords(readFileSync(SRC + home, "utf8"))) homes.set(word, [...new Set([...(homes.get(word) ?? []), home])]);
+  }
+  return homes;
+}
+
+const rules: VocabularyRules = {
+  states: stateHomes(),
+  // TODO(undici, jwt): src/node/http/ (being replaced with undici) and src/verify/ (the JWT
+  // verifier, being replaced) still spell header names; remove once those branches are merged.
+  headerExemptions: ["node/http/", "verify/"],
+};
+
+/** Every violation of `check` in src/. */
+function scan(check: (file: string, source: string) => string[]): string[] {
+  return sourceFiles(SRC).flatMap((file) => check(file, readFileSync(SRC + file, "utf8")));
+}
+
+describe("the vocabulary of src/", () => {
+  it("knows every Celery state and every QStash message state, each in its home", () => {
+    const homes = Object.fromEntries(rules.states);
+    for (const word of ["PENDING", "RECEIVED", "STARTED", "FAILURE", "REVOKED", "IGNORED", "REJECTED"]) expect(homes[word], word).toEqual(["states.ts"]);
+    for (const word of ["CREATED", "ACTIVE", "ERROR", "DELIVERED", "FAILED", "CANCEL_REQUESTED", "CANCELED", "IN_PROGRESS", "FAIL"]) {
+      expect(homes[word], word).toEqual(["broker/local/message/message.ts"]);
+    }
+    for (const word of ["RETRY", "SUCCESS"]) expect(homes[word], word).toEqual(STATE_HOMES);
+  });
+
+  it("writes no Upstash-* header name outside src/headers.ts", () => {
+    expect(scan((file, source) => inlineHeaders(file, source, rules))).toEqual([]);
+  });
+
+  it("writes no state string outside its home", () => {
+    expect(scan((file, source) => inlineStates(file, source, rules))).toEqual([]);
+  });
+
+  it("builds no Redis key outside src/keys.ts", () => {
+    expect(scan(inlineKeys)).toEqual([]);
+  });
+
+  it("catches planted violations, naming file and line, and passes what is not vocabulary", () => {
+    const planted = [
+      'import { createClient } from "redis";',
+      'const a = headers.get("upstash-retries");',
+      "const b = `Upstash-Forward-${name}`;",
+      'if (meta.status === "RETRY") done();',
+      'msg.state = "DELIVERED";',
+      'const c = "celery-task-meta-" + id;',
+      "const d = `${p}due`;",
+      'const e = prefix + "sch:st:" + id;',
+      "// a comment may say \"Upstash-Retries\", \"SUCCESS\" or `${p}due`",
+      'const f = `invalid ${UPSTASH_CRON} "${cron}": use Upstash-Cron syntax`;',
+      "const g = /\"upstash-x\"/.test(s) ? `${count}ms` : \"PROGRESS\";",
+    ].join("\n");
+    expect(inlineHeaders("x/planted.ts", planted, rules)).toEqual(['src/x/planted.ts:2 "upstash-retries"', "src/x/planted.ts:3 `Upstash-Forward-${name}`"]);
+    expect(inlineStates("x/planted.ts", planted, rules)).toEqual([
+      'src/x/planted.ts:4 "RETRY" (home: src/states.ts, src/broker/local/message/message.ts)',
+      'src/x/planted.ts:5 "DELIVERED" (home: src/broker/local/message/message.ts)',
+    ]);
+    expect(inlineKeys("x/planted.ts", planted)).toEqual(['src/x/planted.ts:6 "celery-task-meta-"', "src/x/planted.ts:7 `${p}due`", 'src/x/planted.ts:8 "sch:st:"']);
+    expect(inlineHeaders("headers.ts", planted, rules)).toEqual([]);
+    expect(inlineHeaders("verify/planted.ts", planted, rules)).toEqual([]);
+    expect(inlineStates("states.ts", 'export const RETRY = "RETRY";', rules)).toEqual([]);
+    expect(inlineKeys("keys.ts", planted)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claimValue, createKeys, normalizePrefix, parseClaimValue } from "../src/keys.ts";
+import { claimValue, createBrokerKeys, createKeys, normalizePrefix, parseClaimValue } from "../src/keys.ts";
 
 describe("keys", () => {
   it("keys without a prefix are exactly Celery's", () => {
@@ -30,5 +30,29 @@ describe("keys", () => {
   it("keys claim values round-trip deadline and token, and a malformed one reads as expired", () => {
     expect(parseClaimValue(claimValue(1700000000000.4, "tok en"))).toEqual({ deadline: 1700000000001, token: "tok en" });
     expect(parseClaimValue("garbage")).toEqual({ deadline: 0, token: "" });
+  });
+
+  it("keys of the local broker's Redis store keep their layout under celeriac:broker: or the prefix given as is", () => {
+    const k = createBrokerKeys();
+    expect([k.due, k.lease, k.message("m1"), k.dlq, k.dlqEntry("d1"), k.dedup("x"), k.events, k.eventSeq]).toEqual([
+      "celeriac:broker:due",
+      "celeriac:broker:lease",
+      "celeriac:broker:m:m1",
+      "celeriac:broker:dlq",
+      "celeriac:broker:d:d1",
+      "celeriac:broker:dd:x",
+      "celeriac:broker:events",
+      "celeriac:broker:events:seq",
+    ]);
+    const b = createBrokerKeys("b1");
+    expect([b.scheduleDue, b.schedules, b.schedule("s1"), b.scheduleStates("s1"), b.queues, b.topics]).toEqual([
+      "b1sch:due",
+      "b1sch:all",
+      "b1sch:s1",
+      "b1sch:st:s1",
+      "b1queues",
+      "b1topics",
+    ]);
+    expect(b.messagePrefix + "m1").toBe(b.message("m1"));
   });
 });

@@ -16,6 +16,11 @@
 import { BrokerError, ConfigError } from "../errors.ts";
 import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
 import { type QStashScheduleJson, toBrokerSchedule } from "./schedule-view.ts";
+import {
+  CONTENT_TYPE, lowerCase, UPSTASH_CRON, UPSTASH_DEDUPLICATION_ID, UPSTASH_DELAY, UPSTASH_FLOW_CONTROL_KEY, UPSTASH_FLOW_CONTROL_VALUE,
+  UPSTASH_FORWARD_PREFIX, UPSTASH_LABEL, UPSTASH_METHOD, UPSTASH_NOT_BEFORE, UPSTASH_PREFIX, UPSTASH_RETRIES, UPSTASH_SCHEDULE_ID,
+  UPSTASH_TIMEOUT,
+} from "../headers.ts";
 import { HeaderMap, headerValue } from "../util/header-map.ts";
 import { turnBatcher } from "../util/turn-batcher.ts";
 
@@ -52,6 +57,24 @@ interface Queued {
   reject(err: unknown): void;
 }
 
+/** The names as the official client sends them: lower-cased, as `Headers` holds them. */
+const H = {
+  contentType: lowerCase(CONTENT_TYPE),
+  upstash: lowerCase(UPSTASH_PREFIX),
+  forward: lowerCase(UPSTASH_FORWARD_PREFIX),
+  method: lowerCase(UPSTASH_METHOD),
+  notBefore: lowerCase(UPSTASH_NOT_BEFORE),
+  delay: lowerCase(UPSTASH_DELAY),
+  deduplicationId: lowerCase(UPSTASH_DEDUPLICATION_ID),
+  retries: lowerCase(UPSTASH_RETRIES),
+  timeout: lowerCase(UPSTASH_TIMEOUT),
+  flowControlKey: lowerCase(UPSTASH_FLOW_CONTROL_KEY),
+  flowControlValue: lowerCase(UPSTASH_FLOW_CONTROL_VALUE),
+  label: lowerCase(UPSTASH_LABEL),
+  cron: lowerCase(UPSTASH_CRON),
+  scheduleId: lowerCase(UPSTASH_SCHEDULE_ID),
+};
+
 /** One publish answer (an object, or an array for a URL group) → `PublishResult`. */
 function toResult(json: Published | Published[]): PublishResult {
   const one = Array.isArray(json) ? json[0] : json;
@@ -76,7 +99,7 @@ function flowControlValue(fc: FlowControl): string {
  * and `upstash-*` names as they are, every other one as `upstash-forward-<name>`.
  */
 function forwardHeaders(headers: Record<string, string> | undefined, contentType: string): Record<string, string> {
-  const given: Record<string, string> = { "Content-Type": contentType, ...headers };
+  const given: Record<string, string> = { [CONTENT_TYPE]: contentType, ...headers };
   const merged = new HeaderMap();
   for (const name in given) merged.append(name, headerValue(name, String(given[name])));
   const pairs: [string, string][] = [];
@@ -84,24 +107,24 @@ function forwardHeaders(headers: Record<string, string> | undefined, contentType
   // In name order, as `Headers` iterates: of two names that forward to one, the later wins there too.
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const out: Record<string, string> = {};
-  for (const [name, value] of pairs) out[name.startsWith("content-type") || name.startsWith("upstash-") ? name : `upstash-forward-${name}`] = value;
+  for (const [name, value] of pairs) out[name.startsWith(H.contentType) || name.startsWith(H.upstash) ? name : H.forward + name] = value;
   return out;
 }
 
 /** The headers the official client's `publish` sends for `request` (lower-case names). */
 export function publishHeaders(request: PublishRequest): Record<string, string> {
   const h = forwardHeaders(request.headers, "application/json");
-  h["upstash-method"] = "POST";
-  if (request.notBefore !== undefined) h["upstash-not-before"] = request.notBefore.toFixed(0);
-  else if (request.delaySec !== undefined) h["upstash-delay"] = `${request.delaySec.toFixed(0)}s`;
-  if (request.deduplicationId !== undefined) h["upstash-deduplication-id"] = headerValue("Upstash-Deduplication-Id", String(request.deduplicationId));
-  if (request.retries !== undefined) h["upstash-retries"] = request.retries.toFixed(0);
-  if (request.timeoutSec !== undefined) h["upstash-timeout"] = `${request.timeoutSec}s`;
+  h[H.method] = "POST";
+  if (request.notBefore !== undefined) h[H.notBefore] = request.notBefore.toFixed(0);
+  else if (request.delaySec !== undefined) h[H.delay] = `${request.delaySec.toFixed(0)}s`;
+  if (request.deduplicationId !== undefined) h[H.deduplicationId] = headerValue(UPSTASH_DEDUPLICATION_ID, String(request.deduplicationId));
+  if (request.retries !== undefined) h[H.retries] = request.retries.toFixed(0);
+  if (request.timeoutSec !== undefined) h[H.timeout] = `${request.timeoutSec}s`;
   if (request.flowControl?.key) {
-    h["upstash-flow-control-key"] = headerValue("Upstash-Flow-Control-Key", String(request.flowControl.key));
-    h["upstash-flow-control-value"] = flowControlValue(request.flowControl);
+    h[H.flowControlKey] = headerValue(UPSTASH_FLOW_CONTROL_KEY, String(request.flowControl.key));
+    h[H.flowControlValue] = flowControlValue(request.flowControl);
   }
-  if (request.label !== undefined) h["upstash-label"] = headerValue("Upstash-Label", String(request.label));
+  if (request.label !== undefined) h[H.label] = headerValue(UPSTASH_LABEL, String(request.label));
   return h;
 }
 
@@ -193,7 +216,7 @@ export class QStashFetchBroker implements Broker {
     const items = chunk.map(({ request, headers }) => ({ destination: request.url, headers, body: request.body, queue: request.queue }));
     let answers: (Published | Published[] | { error: string })[];
     try {
-      answers = await this.#json(action, await this.#call(action, "POST", "batch", { "content-type": "application/json" }, JSON.stringify(items)));
+      answers = await this.#json(action, await this.#call(action, "POST", "batch", { [H.contentType]: "application/json" }, JSON.stringify(items)));
       if (!Array.isArray(answers) || answers.length !== chunk.length) throw brokerError(action, undefined, `expected an array of ${chunk.length} answers, got ${JSON.stringify(answers).slice(0, 200)}`);
     } catch (err) {
       const status = (err as BrokerError).status ?? 0;
@@ -227,10 +250,10 @@ export class QStashFetchBroker implements Broker {
   async upsertSchedule(schedule: BrokerSchedule): Promise<string> {
     const action = `schedule ${schedule.scheduleId}`;
     const h = forwardHeaders(schedule.headers, "application/json");
-    h["upstash-cron"] = headerValue("Upstash-Cron", schedule.cron);
-    if (schedule.retries !== undefined) h["upstash-retries"] = schedule.retries.toFixed(0);
-    if (schedule.timeoutSec !== undefined) h["upstash-timeout"] = `${schedule.timeoutSec}s`;
-    if (schedule.scheduleId) h["upstash-schedule-id"] = headerValue("Upstash-Schedule-Id", schedule.scheduleId);
+    h[H.cron] = headerValue(UPSTASH_CRON, schedule.cron);
+    if (schedule.retries !== undefined) h[H.retries] = schedule.retries.toFixed(0);
+    if (schedule.timeoutSec !== undefined) h[H.timeout] = `${schedule.timeoutSec}s`;
+    if (schedule.scheduleId) h[H.scheduleId] = headerValue(UPSTASH_SCHEDULE_ID, schedule.scheduleId);
     const { scheduleId } = await this.#json<{ scheduleId: string }>(action, await this.#call(action, "POST", `schedules/${schedule.url}`, h, schedule.body));
     if (schedule.isPaused) await this.#call(action, "PATCH", `schedules/${scheduleId}/pause`);
     return scheduleId;

@@ -6,7 +6,7 @@
  */
 import type { TaskMeta } from "../backend/backend.ts";
 import { hasName, InputValidationError, Reject, RepublishFailed, TaskRevokedError, WorkerLostError } from "../errors.ts";
-import { FAILURE, isReady, REVOKED, STARTED, SUCCESS } from "../states.ts";
+import { FAILURE, IGNORED, isReady, RETRY, REVOKED, STARTED, SUCCESS } from "../states.ts";
 import type { Envelope } from "../task/envelope.ts";
 import { validate } from "../task/standard-schema.ts";
 import { type AnyTask, matchesError } from "../task/task.ts";
@@ -136,7 +136,7 @@ async function waitForHolder(rt: WorkerRuntime, id: string, key: string, waitMs:
     await new Promise((r) => rt.timers.setTimeout(() => r(undefined), interval));
     interval = Math.min(interval * 2, 500);
     const meta = await rt.backend.getMeta(id);
-    if (meta && (isReady(meta.status) || meta.status === "RETRY")) return meta.status;
+    if (meta && (isReady(meta.status) || meta.status === RETRY)) return meta.status;
   }
   return undefined;
 }
@@ -184,7 +184,7 @@ async function onError(rt: WorkerRuntime, attempt: Attempt, error: unknown, toke
   if (hasName(error, "Retry") && attempt.retried) return await retried(attempt);
   if (hasName(error, "Ignore")) {
     attempt.log.info("ignored");
-    return { kind: "ack", id: env.id, state: "IGNORED" };
+    return { kind: "ack", id: env.id, state: IGNORED };
   }
   if (hasName(error, "TaskRevokedError")) return { kind: "ack", id: env.id, state: REVOKED, note: "revoked while running" };
   if (error instanceof Reject || hasName(error, "Reject")) {
@@ -209,8 +209,8 @@ async function retried(attempt: Attempt): Promise<Outcome> {
   const retry = attempt.retried!;
   attempt.log.info(retry.message);
   await hook(attempt, "onRetry", () => task.hooks.onRetry?.(retry.exc ?? retry, attempt));
-  await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.("RETRY", retry.exc ?? retry, attempt));
-  return { kind: "ack", id: env.id, state: "RETRY", note: retry.message };
+  await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(RETRY, retry.exc ?? retry, attempt));
+  return { kind: "ack", id: env.id, state: RETRY, note: retry.message };
 }
 
 async function fail(rt: WorkerRuntime, attempt: Attempt, error: unknown): Promise<Outcome> {

@@ -12,6 +12,7 @@
  * @module
  */
 import { ConfigError } from "../../errors.ts";
+import { AUTHORIZATION, CONTENT_TYPE, lowerCase, UPSTASH_ENCODING, UPSTASH_SYNC_TOKEN } from "../../headers.ts";
 import type { BackendRedis } from "./redis-backend.ts";
 
 /** Options of {@link createRestRedis}. */
@@ -38,6 +39,9 @@ class UpstashError extends Error {
 
 type Arg = string | number;
 
+/** The sync token's name as the official client writes it (lower case). */
+const SYNC_TOKEN = lowerCase(UPSTASH_SYNC_TOKEN);
+
 /**
  * A `BackendRedis` over the Upstash REST API with `fetch` only (automatic deserialization off).
  * @example
@@ -52,14 +56,14 @@ export function createRestRedis(options: RestRedisOptions): BackendRedis {
   const retries = options.retries ?? 5;
   const ryw = options.readYourWrites ?? true;
   const headers: Record<string, string> = {
-    "Content-Type": "application/json",
-    Authorization: `Bearer ${options.token}`,
-    "Upstash-Encoding": "base64",
+    [CONTENT_TYPE]: "application/json",
+    [AUTHORIZATION]: `Bearer ${options.token}`,
+    [UPSTASH_ENCODING]: "base64",
   };
   let syncToken = "";
 
   const send = async (command: Arg[]): Promise<unknown> => {
-    if (ryw) headers["upstash-sync-token"] = syncToken;
+    if (ryw) headers[SYNC_TOKEN] = syncToken;
     const init = { method: "POST", headers: { ...headers }, body: JSON.stringify(command) };
     let res: Response | undefined;
     for (let attempt = 0; !res; attempt++) {
@@ -78,7 +82,7 @@ export function createRestRedis(options: RestRedisOptions): BackendRedis {
       throw new UpstashError(`Unable to parse response body: ${text.length > 200 ? `${text.slice(0, 200)}...` : text}`, { cause: err });
     }
     if (!res.ok) throw new UpstashError(`${body?.error}, command was: ${init.body}`);
-    if (ryw) syncToken = res.headers.get("upstash-sync-token") ?? "";
+    if (ryw) syncToken = res.headers.get(UPSTASH_SYNC_TOKEN) ?? "";
     if (body.error) throw new UpstashError(body.error);
     if (body.result === undefined) throw new TypeError("Request did not return a result");
     return decodeTop(body.result);

@@ -5,30 +5,30 @@
  * holds, and a lease that runs out (the broker died) makes the message due again. Delivery is
  * therefore at-least-once, never lost, and never claimed twice while a lease is live.
  *
- * Keys under `prefix`: `due`, `lease` (ZSET), `m:<id>` (HASH meta, body), `dlq` (ZSET) +
- * `d:<dlqId>`, `dd:<key>` (dedup, PX), `events` (LIST) + `events:seq`, `sch:due` (ZSET) +
- * `sch:all` (SET) + `sch:<id>` (HASH) + `sch:st:<id>` (HASH), `queues` and `topics` (HASH).
+ * Its keys are built by `createBrokerKeys` (`keys.ts`, with the layout); its scripts, one per file
+ * in `scripts/`, run through the one EVALSHA→EVAL runner (`backend/redis/scripts/script.ts`).
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { createClient, RESP_TYPES } from "redis";
 import type { DlqEntry, EventRecord, StoredMessage } from "../../broker/local/message/message.ts";
 import type { QueueRecord, ScheduleRecord, TopicRecord } from "../../broker/local/message/records.ts";
 import type { BrokerStore, DedupStore, DlqStore, EventStore, MessageStore, RecordStore, ScheduleStore } from "../../broker/local/store/store.ts";
+import { evalScript, sendCommandScripts } from "../../backend/redis/scripts/script.ts";
 import { BackendError } from "../../errors.ts";
+import { createBrokerKeys } from "../../keys.ts";
 import { decodeDlq, decodeEvent, decodeMessage, decodeSchedule, encodeDlq, encodeEvent, encodeMessage, encodeSchedule } from "./redis-codec.ts";
-import { ADD_EVENTS } from "./scripts/add-events.ts";
-import { ADVANCE_SCHEDULE } from "./scripts/advance-schedule.ts";
-import { CLAIM_DUE } from "./scripts/claim-due.ts";
-import { DEDUP_CLAIM } from "./scripts/dedup-claim.ts";
-import { MARK_SCHEDULE_STATE } from "./scripts/mark-schedule-state.ts";
-import { REMOVE_MESSAGE } from "./scripts/remove-message.ts";
-import { RESCHEDULE } from "./scripts/reschedule.ts";
-import { INSERT_RECORD } from "./scripts/insert-record.ts";
-import { REMOVE_RECORD } from "./scripts/remove-record.ts";
-import { PUT_SCHEDULE } from "./scripts/put-schedule.ts";
-import { REMOVE_SCHEDULE } from "./scripts/remove-schedule.ts";
+import { addEventsScript } from "./scripts/add-events.ts";
+import { advanceScheduleScript } from "./scripts/advance-schedule.ts";
+import { claimDueScript } from "./scripts/claim-due.ts";
+import { dedupClaimScript } from "./scripts/dedup-claim.ts";
+import { markScheduleStateScript } from "./scripts/mark-schedule-state.ts";
+import { removeMessageScript } from "./scripts/remove-message.ts";
+import { rescheduleScript } from "./scripts/reschedule.ts";
+import { insertRecordScript } from "./scripts/insert-record.ts";
+import { removeRecordScript } from "./scripts/remove-record.ts";
+import { putScheduleScript } from "./scripts/put-schedule.ts";
+import { removeScheduleScript } from "./scripts/remove-schedule.ts";
 
 type Arg = string | Buffer;
 type Reply = null | number | Buffer | string | Reply[];
@@ -37,35 +37,6 @@ type Reply = null | number | Buffer | string | Reply[];
 export interface RedisCommander {
   sendCommand(args: Arg[]): Promise<unknown>;
 }
-
-class Script {
-  readonly sha: string;
-  constructor(readonly source: string) {
-    this.sha = createHash("sha1").update(source).digest("hex");
-  }
-  async run(client: RedisCommander, keys: Arg[], args: Arg[]): Promise<Reply> {
-    try {
-      return (await client.sendCommand(["EVALSHA", this.sha, String(keys.length), ...keys, ...args])) as Reply;
-    } catch (err) {
-      if (!String((err as Error)?.message).startsWith("NOSCRIPT")) throw err;
-      return (await client.sendCommand(["EVAL", this.source, String(keys.length), ...keys, ...args])) as Reply;
-    }
-  }
-}
-
-const S = {
-  claim: new Script(CLAIM_DUE),
-  reschedule: new Script(RESCHEDULE),
-  remove: new Script(REMOVE_MESSAGE),
-  dedup: new Script(DEDUP_CLAIM),
-  events: new Script(ADD_EVENTS),
-  advance: new Script(ADVANCE_SCHEDULE),
-  mark: new Script(MARK_SCHEDULE_STATE),
-  insert: new Script(INSERT_RECORD),
-  removeRecord: new Script(REMOVE_RECORD),
-  putSchedule: new Script(PUT_SCHEDULE),
-  removeSchedule: new Script(REMOVE_SCHEDULE),
-};
 
 /** Run `fetch` for every id with bounded pipelining (node-redis pipelines commands issued together). */
 async function fetchAll<T>(ids: string[], fetch: (id: string) => Promise<T | undefined>): Promise<T[]> {
@@ -81,7 +52,7 @@ const num = (r: Reply): number | undefined => (r === null || r === undefined ? u
 
 /** Options of {@link RedisBrokerStore}. */
 export interface RedisBrokerStoreOptions {
-  /** Key prefix; default "celeriac:broker:". */
+  /** Key prefix, used as given; default `BROKER_KEYPREFIX` ("celeriac:broker:"). */
   prefix?: string | undefined;
   /** How long a claim lasts without renewal, ms. Default 60 000 (the broker renews every third of it). */
   leaseMs?: number | undefined;
@@ -103,23 +74,23 @@ export class RedisBrokerStore implements BrokerStore {
 
   /** `client` must answer blob strings as Buffers (node-redis `withTypeMapping`), see {@link createRedisBrokerStore}. */
   constructor(client: RedisCommander, options: RedisBrokerStoreOptions & { close?: () => Promise<void> } = {}) {
-    const p = options.prefix ?? "celeriac:broker:";
     const leaseMs = (this.leaseMs = options.leaseMs ?? 60_000);
     const maxEvents = options.maxEvents ?? 10_000;
     this.#close = options.close ?? (async () => {});
     const cmd = (...args: Arg[]) => client.sendCommand(args) as Promise<Reply>;
-    const K = { due: `${p}due`, lease: `${p}lease`, m: `${p}m:`, dlq: `${p}dlq`, d: `${p}d:`, dd: `${p}dd:`, ev: `${p}events`, evSeq: `${p}events:seq`, schDue: `${p}sch:due`, schAll: `${p}sch:all`, sch: `${p}sch:`, schSt: `${p}sch:st:`, queues: `${p}queues`, topics: `${p}topics` };
+    const lua = sendCommandScripts<Arg, Reply>(client);
+    const K = createBrokerKeys(options.prefix);
 
     this.messages = {
       async insert(msg) {
-        await S.insert.run(client, [K.m + msg.id, K.due], [encodeMessage(msg), Buffer.from(msg.body), String(msg.dueAt), msg.id]);
+        await evalScript(lua, insertRecordScript, [K.message(msg.id), K.due], [encodeMessage(msg), Buffer.from(msg.body), String(msg.dueAt), msg.id]);
       },
       async get(id) {
-        const r = (await cmd("HMGET", K.m + id, "meta", "body")) as Reply[];
+        const r = (await cmd("HMGET", K.message(id), "meta", "body")) as Reply[];
         return r[0] ? decodeMessage(r[0] as Buffer, r[1] as Buffer) : undefined;
       },
       async claimDue(now, max) {
-        const r = (await S.claim.run(client, [K.due, K.lease], [String(now), String(max), String(now + leaseMs), K.m])) as Reply[];
+        const r = (await evalScript(lua, claimDueScript, [K.due, K.lease], [String(now), String(max), String(now + leaseMs), K.messagePrefix])) as Reply[];
         const out: StoredMessage[] = [];
         for (let i = 0; i + 2 < r.length; i += 3) out.push(decodeMessage(r[i + 1] as Buffer, r[i + 2] as Buffer));
         return out;
@@ -130,10 +101,10 @@ export class RedisBrokerStore implements BrokerStore {
         return times.length ? Math.min(...times) : undefined;
       },
       async reschedule(msg) {
-        return (await S.reschedule.run(client, [K.due, K.lease, K.m + msg.id], [msg.id, String(msg.dueAt), encodeMessage(msg)])) === 1;
+        return (await evalScript(lua, rescheduleScript, [K.due, K.lease, K.message(msg.id)], [msg.id, String(msg.dueAt), encodeMessage(msg)])) === 1;
       },
       async remove(id) {
-        const r = (await S.remove.run(client, [K.due, K.lease, K.m + id], [id])) as Reply[] | null;
+        const r = (await evalScript(lua, removeMessageScript, [K.due, K.lease, K.message(id)], [id])) as Reply[] | null;
         return r ? decodeMessage(r[0] as Buffer, r[1] as Buffer) : undefined;
       },
       async list() {
@@ -154,10 +125,10 @@ export class RedisBrokerStore implements BrokerStore {
 
     this.dlq = {
       async add(entry) {
-        await S.insert.run(client, [K.d + entry.dlqId, K.dlq], [encodeDlq(entry), Buffer.from(entry.message.body), String(entry.failedAt), entry.dlqId]);
+        await evalScript(lua, insertRecordScript, [K.dlqEntry(entry.dlqId), K.dlq], [encodeDlq(entry), Buffer.from(entry.message.body), String(entry.failedAt), entry.dlqId]);
       },
       async get(dlqId) {
-        const r = (await cmd("HMGET", K.d + dlqId, "meta", "body")) as Reply[];
+        const r = (await cmd("HMGET", K.dlqEntry(dlqId), "meta", "body")) as Reply[];
         return r[0] ? decodeDlq(r[0] as Buffer, r[1] as Buffer) : undefined;
       },
       async list() {
@@ -165,13 +136,13 @@ export class RedisBrokerStore implements BrokerStore {
         return fetchAll<DlqEntry>(ids, (id) => this.get(id));
       },
       async remove(dlqId) {
-        return (await S.removeRecord.run(client, [K.d + dlqId, K.dlq], [dlqId])) === 1;
+        return (await evalScript(lua, removeRecordScript, [K.dlqEntry(dlqId), K.dlq], [dlqId])) === 1;
       },
     };
 
     this.dedup = {
       async claim(key, messageId, _now, windowMs) {
-        const r = await S.dedup.run(client, [K.dd + key], [messageId, String(Math.max(1, Math.round(windowMs)))]);
+        const r = await evalScript(lua, dedupClaimScript, [K.dedup(key)], [messageId, String(Math.max(1, Math.round(windowMs)))]);
         return r ? str(r) : undefined;
       },
     };
@@ -183,7 +154,7 @@ export class RedisBrokerStore implements BrokerStore {
       const batch = pending;
       pending = [];
       flushing = undefined;
-      if (batch.length) await S.events.run(client, [K.ev, K.evSeq], [String(maxEvents), ...batch]);
+      if (batch.length) await evalScript(lua, addEventsScript, [K.events, K.eventSeq], [String(maxEvents), ...batch]);
     };
     this.events = {
       add(event: EventRecord): Promise<void> {
@@ -196,7 +167,7 @@ export class RedisBrokerStore implements BrokerStore {
         const out: EventRecord[] = [];
         const chunk = 500;
         for (let start = 0; out.length < count; start += chunk) {
-          const items = ((await cmd("LRANGE", K.ev, String(start), String(start + chunk - 1))) as Reply[]).map(str);
+          const items = ((await cmd("LRANGE", K.events, String(start), String(start + chunk - 1))) as Reply[]).map(str);
           for (const item of items) {
             const seq = Number(item.slice(0, item.indexOf(" ")));
             if (before !== undefined && seq >= before) continue;
@@ -211,7 +182,7 @@ export class RedisBrokerStore implements BrokerStore {
     };
 
     const getSchedule = async (id: string): Promise<ScheduleRecord | undefined> => {
-      const [fields, states] = (await Promise.all([cmd("HMGET", K.sch + id, "meta", "body"), cmd("HGETALL", K.schSt + id)])) as Reply[][];
+      const [fields, states] = (await Promise.all([cmd("HMGET", K.schedule(id), "meta", "body"), cmd("HGETALL", K.scheduleStates(id))])) as Reply[][];
       if (!fields[0]) return undefined;
       const st: Record<string, string> = {};
       for (let i = 0; i + 1 < states.length; i += 2) st[str(states[i])] = str(states[i + 1]);
@@ -220,36 +191,36 @@ export class RedisBrokerStore implements BrokerStore {
     this.schedules = {
       async put(s) {
         const next = !s.isPaused && s.nextScheduleTime !== undefined ? String(s.nextScheduleTime) : "";
-        await S.putSchedule.run(client, [K.sch + s.scheduleId, K.schDue, K.schAll], [encodeSchedule(s), Buffer.from(s.body), s.scheduleId, next]);
+        await evalScript(lua, putScheduleScript, [K.schedule(s.scheduleId), K.scheduleDue, K.schedules], [encodeSchedule(s), Buffer.from(s.body), s.scheduleId, next]);
       },
       get: getSchedule,
       async list() {
-        const ids = ((await cmd("SMEMBERS", K.schAll)) as Reply[]).map(str).sort();
+        const ids = ((await cmd("SMEMBERS", K.schedules)) as Reply[]).map(str).sort();
         return fetchAll(ids, getSchedule);
       },
       async remove(id) {
-        return (await S.removeSchedule.run(client, [K.sch + id, K.schSt + id, K.schDue, K.schAll], [id])) === 1;
+        return (await evalScript(lua, removeScheduleScript, [K.schedule(id), K.scheduleStates(id), K.scheduleDue, K.schedules], [id])) === 1;
       },
       async due(now) {
-        const ids = ((await cmd("ZRANGEBYSCORE", K.schDue, "-inf", String(now))) as Reply[]).map(str);
+        const ids = ((await cmd("ZRANGEBYSCORE", K.scheduleDue, "-inf", String(now))) as Reply[]).map(str);
         return (await fetchAll(ids, getSchedule)).filter((s) => !s.isPaused);
       },
       async nextDueAt() {
-        const r = (await cmd("ZRANGE", K.schDue, "0", "0", "WITHSCORES")) as Reply[];
+        const r = (await cmd("ZRANGE", K.scheduleDue, "0", "0", "WITHSCORES")) as Reply[];
         return num(r[1]);
       },
       async advance(s, from) {
         const next = !s.isPaused && s.nextScheduleTime !== undefined ? String(s.nextScheduleTime) : "";
-        return (await S.advance.run(client, [K.schDue, K.sch + s.scheduleId], [s.scheduleId, String(from), next, encodeSchedule(s)])) === 1;
+        return (await evalScript(lua, advanceScheduleScript, [K.scheduleDue, K.schedule(s.scheduleId)], [s.scheduleId, String(from), next, encodeSchedule(s)])) === 1;
       },
       async setStates(id, states) {
         const args: Arg[] = [];
         for (const [k, v] of Object.entries(states)) args.push(k, v);
-        await cmd("DEL", K.schSt + id);
-        if (args.length) await cmd("HSET", K.schSt + id, ...args);
+        await cmd("DEL", K.scheduleStates(id));
+        if (args.length) await cmd("HSET", K.scheduleStates(id), ...args);
       },
       async markState(id, messageId, state) {
-        await S.mark.run(client, [K.schSt + id], [messageId, state]);
+        await evalScript(lua, markScheduleStateScript, [K.scheduleStates(id)], [messageId, state]);
       },
     };
 

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Backend } from "../../backend/backend.ts";
 import type { Broker, PublishRequest, PublishResult } from "../../broker/broker.ts";
 import { toResultView } from "../../backend/result-view.ts";
+import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from "../../states.ts";
 import type { Registry } from "../../task/registry.ts";
 
 /** Remembers the ids of recently published tasks (first publish of each id). */
@@ -65,7 +66,7 @@ const PAGE = `<!doctype html>
 <style>
  body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
  h1{font-size:1.3rem} table{border-collapse:collapse;width:100%} td,th{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
- code{font-size:12px} .SUCCESS{color:#127a12}.FAILURE{color:#b00020}.RETRY{color:#b36b00}.PROGRESS,.STARTED{color:#0b5cad}.REVOKED{color:#666}
+ code{font-size:12px} .${SUCCESS}{color:#127a12}.${FAILURE}{color:#b00020}.${RETRY}{color:#b36b00}.PROGRESS,.${STARTED}{color:#0b5cad}.${REVOKED}{color:#666}
  progress{width:8rem} form{margin:1rem 0;display:flex;gap:.5rem;align-items:flex-start} textarea{width:28rem;height:3rem;font-family:monospace}
 </style></head><body>
 <h1>celeriac dev — recent tasks <small id="meta"></small></h1>
@@ -80,7 +81,7 @@ async function refresh() {
   if (!sel.options.length) for (const n of d.registered) sel.add(new Option(n, n));
   document.getElementById("rows").innerHTML = d.tasks.map((t) => {
     let detail = "";
-    if (t.state === "SUCCESS") detail = "<code>" + esc(JSON.stringify(t.result)) + "</code>";
+    if (t.state === ${JSON.stringify(SUCCESS)}) detail = "<code>" + esc(JSON.stringify(t.result)) + "</code>";
     else if (t.error) detail = "<b>" + esc(t.error.type) + "</b>: " + esc(t.error.message);
     else if (t.info && typeof t.info.current === "number") detail = '<progress max="' + t.info.total + '" value="' + t.info.current + '"></progress> ' + t.info.current + "/" + t.info.total;
     else if (t.info) detail = "<code>" + esc(JSON.stringify(t.info)) + "</code>";

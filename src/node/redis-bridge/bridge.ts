@@ -20,6 +20,7 @@ import { timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { ErrorReply } from "redis";
 import { ConfigError } from "../../errors.ts";
+import { lowerCase, UPSTASH_ENCODING, UPSTASH_RESPONSE_FORMAT } from "../../headers.ts";
 import { checkCommand } from "./command.ts";
 import { RedisConnection, type RedisConnectionOptions } from "./connection.ts";
 import { commandOptions, runCommand, runPipeline, runTransaction } from "./execute.ts";
@@ -60,6 +61,10 @@ export type RedisRestBridge = Hono & {
    */
   close(): Promise<void>;
 };
+
+/** The request headers read, lower-cased once (Node keys `IncomingMessage.headers` in lower case). */
+const RESPONSE_FORMAT = lowerCase(UPSTASH_RESPONSE_FORMAT);
+const ENCODING = lowerCase(UPSTASH_ENCODING);
 
 const JSON_HEADERS = { "content-type": "application/json" };
 /**
@@ -115,9 +120,9 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
   };
 
   const readBody = async (c: Context): Promise<unknown> => {
-    const format = header(c, "upstash-response-format");
+    const format = header(c, RESPONSE_FORMAT);
     if (format !== undefined && format.toLowerCase() !== "json") {
-      return new Refusal(400, `ERR Upstash-Response-Format "${format}" is not supported by the Redis REST bridge: only "json".`);
+      return new Refusal(400, `ERR ${UPSTASH_RESPONSE_FORMAT} "${format}" is not supported by the Redis REST bridge: only "json".`);
     }
     const declared = Number(header(c, "content-length") ?? 0);
     if (declared > maxBytes) return tooLarge(maxBytes);
@@ -241,7 +246,7 @@ function header(c: Context, name: string): string | undefined {
 }
 
 function wantsBase64(c: Context): boolean {
-  const encoding = header(c, "upstash-encoding");
+  const encoding = header(c, ENCODING);
   return encoding !== undefined && encoding.toLowerCase() === "base64";
 }
 

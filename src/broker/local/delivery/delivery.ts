@@ -3,6 +3,10 @@
  * @module
  */
 
+import {
+  QSTASH_USER_AGENT, UPSTASH_CALLER_IP, UPSTASH_MESSAGE_ID, UPSTASH_NON_RETRYABLE_ERROR, UPSTASH_RETRIED, UPSTASH_SCHEDULE_ID,
+  UPSTASH_SIGNATURE, UPSTASH_TOPIC_NAME, USER_AGENT,
+} from "../../../headers.ts";
 import type { TokenSigner } from "../../../verify/qstash-jwt.ts";
 import type { ResponseRecord, StoredMessage } from "../message/message.ts";
 import { retryTimeFromHeaders } from "./retry-delay.ts";
@@ -83,13 +87,13 @@ function signedRequest(msg: StoredMessage, signature: string, timeoutMs: number)
   const headers: Record<string, string> = {};
   for (const name in msg.headers) headers[name] = msg.headers[name];
   if (msg.passHeaders) for (const name in msg.passHeaders) headers[name] = msg.passHeaders[name];
-  headers["Upstash-Signature"] = signature;
-  headers["Upstash-Message-Id"] = msg.id;
-  headers["Upstash-Retried"] = String(msg.retried);
-  headers["User-Agent"] = "Upstash-QStash";
-  if (msg.scheduleId) headers["Upstash-Schedule-Id"] = msg.scheduleId;
-  if (msg.topicName) headers["Upstash-Topic-Name"] = msg.topicName;
-  if (msg.callerIp) headers["Upstash-Caller-Ip"] = msg.callerIp;
+  headers[UPSTASH_SIGNATURE] = signature;
+  headers[UPSTASH_MESSAGE_ID] = msg.id;
+  headers[UPSTASH_RETRIED] = String(msg.retried);
+  headers[USER_AGENT] = QSTASH_USER_AGENT;
+  if (msg.scheduleId) headers[UPSTASH_SCHEDULE_ID] = msg.scheduleId;
+  if (msg.topicName) headers[UPSTASH_TOPIC_NAME] = msg.topicName;
+  if (msg.callerIp) headers[UPSTASH_CALLER_IP] = msg.callerIp;
   return { url: msg.url, method: msg.method, headers, body: NO_BODY.has(msg.method) ? null : msg.body, timeoutMs: Math.max(1, msg.timeoutMs ?? timeoutMs) };
 }
 
@@ -127,6 +131,6 @@ export async function attemptDelivery(
   const record: ResponseRecord = { status, body: response.body };
   if (!ok || msg.callback) record.headers = responseHeaderMap(response.headers);
   if (ok) return { ok, nonRetryable: false, response: record };
-  const nonRetryable = status === 489 && (response.headers.get("upstash-nonretryable-error") ?? "").toLowerCase() === "true";
+  const nonRetryable = status === 489 && (response.headers.get(UPSTASH_NON_RETRYABLE_ERROR) ?? "").toLowerCase() === "true";
   return { ok, nonRetryable, retryAfterMs: retryTimeFromHeaders(response.headers, context.nowMs), response: record };
 }

@@ -7,11 +7,12 @@
  * @module
  */
 
+import { CONTENT_TYPE, UPSTASH_RETRIES, UPSTASH_RETRY_DELAY, UPSTASH_TIMEOUT } from "../../../headers.ts";
 import { base64 } from "../../../util/base64url.ts";
 import type { AttemptOutcome } from "../delivery/delivery.ts";
 import type { BrokerEngine } from "./engine.ts";
 import { headerMap } from "../message/canonical.ts";
-import type { StoredMessage } from "../message/message.ts";
+import { MESSAGE_CANCELED, MESSAGE_FAILED, type StoredMessage } from "../message/message.ts";
 import { parsePublishConfig } from "../message/publish-config.ts";
 
 const encoder = new TextEncoder();
@@ -44,10 +45,10 @@ export function callbackPayload(msg: StoredMessage, outcome: AttemptOutcome, ret
 /** Wire callbacks into `engine`. */
 export function installCallbacks(engine: BrokerEngine): void {
   engine.afterAttempt.push(async (msg, outcome, final, info) => {
-    if (msg.callback && final !== "CANCELED") {
+    if (msg.callback && final !== MESSAGE_CANCELED) {
       await send(engine, msg, "callback", msg.callback, msg.callbackHeaders, callbackPayload(msg, outcome, info.retried));
     }
-    if (msg.failureCallback && final === "FAILED") {
+    if (msg.failureCallback && final === MESSAGE_FAILED) {
       await send(engine, msg, "failureCallback", msg.failureCallback, msg.failureCallbackHeaders, callbackPayload(msg, outcome, info.retried, info.dlqId));
     }
   });
@@ -63,10 +64,10 @@ async function send(
 ): Promise<void> {
   const headers = new Headers(settings);
   const config = parsePublishConfig(headers);
-  if (!headers.has("upstash-retries")) config.retries = source.maxRetries;
-  if (!headers.has("upstash-timeout") && source.timeoutMs !== undefined) config.timeoutMs = source.timeoutMs;
-  if (!headers.has("upstash-retry-delay") && source.retryDelay) config.retryDelay = source.retryDelay;
-  config.headers["Content-Type"] ??= "application/json";
+  if (!headers.has(UPSTASH_RETRIES)) config.retries = source.maxRetries;
+  if (!headers.has(UPSTASH_TIMEOUT) && source.timeoutMs !== undefined) config.timeoutMs = source.timeoutMs;
+  if (!headers.has(UPSTASH_RETRY_DELAY) && source.retryDelay) config.retryDelay = source.retryDelay;
+  config.headers[CONTENT_TYPE] ??= "application/json";
   const msg = engine.createMessage(url, config, encoder.encode(JSON.stringify(payload)));
   msg.callbackOf = { kind, sourceMessageId: source.id };
   await engine.enqueue(msg);

@@ -8,7 +8,10 @@
 import type { TokenSigner } from "../../../verify/qstash-jwt.ts";
 import { type AttemptHandle, attemptDelivery, type AttemptOutcome, type Deliver } from "../delivery/delivery.ts";
 import { IdFactory } from "../message/ids.ts";
-import type { MessageState, ResponseRecord, StoredMessage } from "../message/message.ts";
+import {
+  type FinalState, MESSAGE_ACTIVE, MESSAGE_CANCELED, MESSAGE_CANCEL_REQUESTED, MESSAGE_CREATED, MESSAGE_DELIVERED, MESSAGE_ERROR,
+  MESSAGE_FAILED, MESSAGE_RETRY, type MessageState, type ResponseRecord, type StoredMessage,
+} from "../message/message.ts";
 import type { PublishConfig } from "../message/publish-config.ts";
 import { nextRetryDelayMs } from "../delivery/retry-delay.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -173,7 +176,7 @@ export class BrokerEngine {
   async enqueue(msg: StoredMessage): Promise<void> {
     await this.store.messages.insert(msg);
     this.gates.onCreated(msg);
-    this.record("CREATED", msg);
+    this.record(MESSAGE_CREATED, msg);
     this.scheduler.wake(msg.dueAt);
   }
 
@@ -193,17 +196,17 @@ export class BrokerEngine {
     if (held) {
       held.cancelRequested = true;
       if (this.gates.unpark(held)) {
-        await this.#finish(held, "CANCELED");
+        await this.#finish(held, MESSAGE_CANCELED);
       } else {
-        this.record("CANCEL_REQUESTED", held);
+        this.record(MESSAGE_CANCEL_REQUESTED, held);
       }
       return true;
     }
     const msg = await this.store.messages.remove(id);
     if (!msg) return false;
-    msg.state = "CANCELED";
+    msg.state = MESSAGE_CANCELED;
     this.gates.onFinished(msg);
-    this.record("CANCELED", msg);
+    this.record(MESSAGE_CANCELED, msg);
     return true;
   }
 
@@ -224,9 +227,9 @@ export class BrokerEngine {
   }
 
   async #attempt(msg: StoredMessage): Promise<void> {
-    if (msg.cancelRequested) return this.#finish(msg, "CANCELED");
-    msg.state = "ACTIVE";
-    this.record("ACTIVE", msg);
+    if (msg.cancelRequested) return this.#finish(msg, MESSAGE_CANCELED);
+    msg.state = MESSAGE_ACTIVE;
+    this.record(MESSAGE_ACTIVE, msg);
     // A plain handle per attempt (its deliver sets `cancel`; close() calls it): no AbortSignal per request.
     const attempt: AttemptHandle = {};
     this.#attempts.add(attempt);
@@ -242,20 +245,20 @@ export class BrokerEngine {
     this.gates.onAttemptEnd(msg);
     const info: AttemptInfo = { retried: msg.retried };
     if (outcome.ok) {
-      await this.#finish(msg, "DELIVERED", outcome, info);
+      await this.#finish(msg, MESSAGE_DELIVERED, outcome, info);
       return;
     }
     msg.lastResponse = outcome.response;
     const error = outcome.response.error ?? `destination answered ${outcome.response.status}`;
-    msg.state = "ERROR";
-    this.record("ERROR", msg, { error, response: outcome.response });
-    if (msg.cancelRequested) return this.#finish(msg, "CANCELED", outcome, info);
-    if (outcome.nonRetryable || msg.retried >= msg.maxRetries) return this.#finish(msg, "FAILED", outcome, info);
+    msg.state = MESSAGE_ERROR;
+    this.record(MESSAGE_ERROR, msg, { error, response: outcome.response });
+    if (msg.cancelRequested) return this.#finish(msg, MESSAGE_CANCELED, outcome, info);
+    if (outcome.nonRetryable || msg.retried >= msg.maxRetries) return this.#finish(msg, MESSAGE_FAILED, outcome, info);
     const delay = nextRetryDelayMs({ retriedBefore: msg.retried, expression: msg.retryDelay, fromResponse: outcome.retryAfterMs });
     msg.retried++;
     msg.dueAt = this.now() + Math.round(delay * this.options.retryDelayScale);
-    msg.state = "RETRY";
-    this.record("RETRY", msg, { nextDeliveryTime: msg.dueAt });
+    msg.state = MESSAGE_RETRY;
+    this.record(MESSAGE_RETRY, msg, { nextDeliveryTime: msg.dueAt });
     await this.#hooks(msg, outcome, undefined, info);
     this.held.delete(msg.id);
     if (await this.store.messages.reschedule(msg)) this.scheduler.wake(msg.dueAt);
@@ -263,16 +266,16 @@ export class BrokerEngine {
   }
 
   /** Final outcome: remove the message, DLQ on failure, free its queue slot. */
-  async #finish(msg: StoredMessage, state: "DELIVERED" | "FAILED" | "CANCELED", outcome?: AttemptOutcome, info: AttemptInfo = { retried: msg.retried }): Promise<void> {
+  async #finish(msg: StoredMessage, state: FinalState, outcome?: AttemptOutcome, info: AttemptInfo = { retried: msg.retried }): Promise<void> {
     msg.state = state;
     this.held.delete(msg.id);
-    if (state === "FAILED") {
+    if (state === MESSAGE_FAILED) {
       const now = this.now();
       info.dlqId = this.ids.dlqId(now);
       await this.store.dlq.add({ dlqId: info.dlqId, message: msg, failedAt: now });
     }
     await this.store.messages.remove(msg.id);
-    if (state === "DELIVERED") this.#recent.add(msg, this.now());
+    if (state === MESSAGE_DELIVERED) this.#recent.add(msg, this.now());
     this.record(state, msg);
     this.gates.onFinished(msg);
     if (outcome) await this.#hooks(msg, outcome, state, info);

@@ -4,7 +4,7 @@
  */
 
 import type { MessageOrigin } from "./engine.ts";
-import type { StoredMessage } from "../message/message.ts";
+import { MESSAGE_CREATED, type StoredMessage } from "../message/message.ts";
 import type { PublishConfig } from "../message/publish-config.ts";
 import { copySharedSettings } from "../message/message-config.ts";
 
@@ -30,7 +30,7 @@ export function buildMessage(
     dueAt: notBefore,
     maxRetries: config.retries ?? context.defaultRetries,
     retried: 0,
-    state: "CREATED",
+    state: MESSAGE_CREATED,
   };
   copySharedSettings(config, msg);
   if (config.deduplicationId) msg.deduplicationId = config.deduplicationId;

@@ -9,7 +9,9 @@
 import { nextCronTime } from "../message/cron.ts";
 import { parseDestination } from "../message/destination.ts";
 import type { BrokerEngine } from "./engine.ts";
-import type { MessageState, StoredMessage } from "../message/message.ts";
+import {
+  MESSAGE_DELIVERED, MESSAGE_FAILED, type MessageState, SCHEDULE_RUN_FAIL, SCHEDULE_RUN_IN_PROGRESS, SCHEDULE_RUN_SUCCESS, type StoredMessage,
+} from "../message/message.ts";
 import { publishTo } from "./publish.ts";
 import type { ScheduleRecord } from "../message/records.ts";
 
@@ -68,7 +70,7 @@ export class BrokerScheduleFirer {
       const config = { ...s.config, notBeforeMs: undefined, delayMs: s.config.delayMs };
       if (config.queueName) await engine.gates.ensureQueue(config.queueName);
       const result = await publishTo(engine, parseDestination(s.destination), config, s.body, { scheduleId: s.scheduleId, callerIp: s.callerIp });
-      for (const r of Array.isArray(result) ? result : [result]) states[r.messageId] = "IN_PROGRESS";
+      for (const r of Array.isArray(result) ? result : [result]) states[r.messageId] = SCHEDULE_RUN_IN_PROGRESS;
     } catch (err) {
       engine.options.onError(err);
     }
@@ -76,7 +78,7 @@ export class BrokerScheduleFirer {
   }
 
   async #onOutcome(msg: StoredMessage, final: MessageState | undefined): Promise<void> {
-    if (!msg.scheduleId || (final !== "DELIVERED" && final !== "FAILED")) return;
-    await this.#engine.store.schedules.markState(msg.scheduleId, msg.id, final === "DELIVERED" ? "SUCCESS" : "FAIL");
+    if (!msg.scheduleId || (final !== MESSAGE_DELIVERED && final !== MESSAGE_FAILED)) return;
+    await this.#engine.store.schedules.markState(msg.scheduleId, msg.id, final === MESSAGE_DELIVERED ? SCHEDULE_RUN_SUCCESS : SCHEDULE_RUN_FAIL);
   }
 }

@@ -5,16 +5,16 @@
  */
 
 import { messageFilter } from "./filters.ts";
-import type { MessageState } from "../message/message.ts";
+import { MESSAGE_ACTIVE, MESSAGE_ERROR, MESSAGE_IN_PROGRESS, MESSAGE_RETRY, type MessageState } from "../message/message.ts";
 import { eventJson } from "./wire.ts";
 import { queryInt, queryList, type RouteContext } from "./context.ts";
 
-const IN_PROGRESS: MessageState[] = ["ACTIVE", "RETRY", "ERROR"];
+const IN_PROGRESS: MessageState[] = [MESSAGE_ACTIVE, MESSAGE_RETRY, MESSAGE_ERROR];
 
 export function eventRoutes({ app, engine }: RouteContext): void {
   const list = async (url: URL): Promise<{ entries: Record<string, unknown>[]; cursor?: string }> => {
     const { filter } = messageFilter(url);
-    const states = queryList(url, "state")?.flatMap((s) => (s === "IN_PROGRESS" ? IN_PROGRESS : [s as MessageState]));
+    const states = queryList(url, "state")?.flatMap((s) => (s === MESSAGE_IN_PROGRESS ? IN_PROGRESS : [s as MessageState]));
     const count = Math.min(1000, queryInt(url, "count") || 100);
     const cursor = url.searchParams.get("cursor");
     const before = cursor && /^\d+$/.test(cursor) ? Number(cursor) : undefined;

@@ -5,6 +5,7 @@
  * @module
  */
 import { BrokerError, ConfigError } from "../../../errors.ts";
+import { UPSTASH_CRON } from "../../../headers.ts";
 import { compileCron, type CronClock } from "../../../util/cron.ts";
 
 const cache = new Map<string, CronClock>();
@@ -18,14 +19,15 @@ export function parseCron(text: string): CronClock {
   const zone = prefixed ? prefixed[1] : "UTC";
   const pattern = (prefixed ? prefixed[2] : cron).trim().replace(/\s+/g, " ");
   if (pattern.split(" ").length !== 5) {
-    throw new BrokerError(`invalid Upstash-Cron "${cron}": use 5 fields (minute hour day-of-month month day-of-week), optionally prefixed with CRON_TZ=<zone>`, { status: 400 });
+    throw new BrokerError(`invalid ${UPSTASH_CRON} "${cron}": use 5 fields (minute hour day-of-month month day-of-week), optionally prefixed with CRON_TZ=<zone>`, { status: 400 });
   }
   let clock: CronClock;
   try {
-    clock = compileCron(pattern, zone, "Upstash-Cron");
+    clock = compileCron(pattern, zone, UPSTASH_CRON);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new BrokerError(`invalid Upstash-Cron "${cron}": ${error.message.replace(/^Upstash-Cron: /, "")}`, { status: 400 });
+    const detail = error.message.startsWith(`${UPSTASH_CRON}: `) ? error.message.slice(UPSTASH_CRON.length + 2) : error.message;
+    throw new BrokerError(`invalid ${UPSTASH_CRON} "${cron}": ${detail}`, { status: 400 });
   }
   if (cache.size > 1000) cache.clear();
   cache.set(cron, clock);

@@ -6,6 +6,7 @@
  */
 
 import { BrokerError } from "../../../errors.ts";
+import { lowerCase, UPSTASH_PREFIX } from "../../../headers.ts";
 
 /** A parsed destination. */
 export type Destination = { kind: "url"; url: string } | { kind: "group"; name: string };
@@ -19,6 +20,8 @@ export interface RawTarget {
 }
 
 const NAME = /^[A-Za-z0-9._-]+$/;
+/** Query parameters with this (lower-cased) prefix configure the publish. */
+const CONFIG_PREFIX = lowerCase(UPSTASH_PREFIX);
 
 /** True when `name` is a valid queue, URL-group or schedule id (letters, digits, `-`, `_`, `.`). */
 export const isValidName = (name: string): boolean => NAME.test(name);
@@ -38,7 +41,7 @@ export function rawTarget(requestUrl: string, prefix: string): RawTarget {
     const rawKey = eq < 0 ? part : part.slice(0, eq);
     const key = safeDecode(rawKey).toLowerCase();
     if (key === "qstash_token") continue;
-    if (key.startsWith("upstash-")) {
+    if (key.startsWith(CONFIG_PREFIX)) {
       config.set(key, eq < 0 ? "" : safeDecode(part.slice(eq + 1).replace(/\+/g, " ")));
       continue;
     }

@@ -3,6 +3,10 @@
  * @module
  */
 
+import {
+  UPSTASH_CALLBACK, UPSTASH_DELAY, UPSTASH_FAILURE_CALLBACK, UPSTASH_FLOW_CONTROL_KEY, UPSTASH_LABEL, UPSTASH_METHOD,
+  UPSTASH_NOT_BEFORE, UPSTASH_RETRIES, UPSTASH_RETRY_DELAY, UPSTASH_TIMEOUT,
+} from "../../../headers.ts";
 import type { StoredMessage } from "./message.ts";
 import type { PublishConfig } from "./publish-config.ts";
 
@@ -30,15 +34,15 @@ export function configOfMessage(msg: StoredMessage): PublishConfig {
 /** Apply `Upstash-*` overrides sent with a DLQ retry (only the headers present). */
 export function applyOverrides(base: PublishConfig, headers: Headers, parsed: PublishConfig): PublishConfig {
   const c = { ...base };
-  if (headers.has("upstash-retries")) c.retries = parsed.retries;
-  if (headers.has("upstash-retry-delay")) c.retryDelay = parsed.retryDelay;
-  if (headers.has("upstash-delay")) c.delayMs = parsed.delayMs;
-  if (headers.has("upstash-not-before")) c.notBeforeMs = parsed.notBeforeMs;
-  if (headers.has("upstash-timeout")) c.timeoutMs = parsed.timeoutMs;
-  if (headers.has("upstash-method")) c.method = parsed.method;
-  if (headers.has("upstash-callback")) c.callback = parsed.callback;
-  if (headers.has("upstash-failure-callback")) c.failureCallback = parsed.failureCallback;
-  if (headers.has("upstash-flow-control-key")) c.flowControl = parsed.flowControl;
-  if (headers.has("upstash-label")) c.labels = parsed.labels;
+  if (headers.has(UPSTASH_RETRIES)) c.retries = parsed.retries;
+  if (headers.has(UPSTASH_RETRY_DELAY)) c.retryDelay = parsed.retryDelay;
+  if (headers.has(UPSTASH_DELAY)) c.delayMs = parsed.delayMs;
+  if (headers.has(UPSTASH_NOT_BEFORE)) c.notBeforeMs = parsed.notBeforeMs;
+  if (headers.has(UPSTASH_TIMEOUT)) c.timeoutMs = parsed.timeoutMs;
+  if (headers.has(UPSTASH_METHOD)) c.method = parsed.method;
+  if (headers.has(UPSTASH_CALLBACK)) c.callback = parsed.callback;
+  if (headers.has(UPSTASH_FAILURE_CALLBACK)) c.failureCallback = parsed.failureCallback;
+  if (headers.has(UPSTASH_FLOW_CONTROL_KEY)) c.flowControl = parsed.flowControl;
+  if (headers.has(UPSTASH_LABEL)) c.labels = parsed.labels;
   return c;
 }

@@ -3,8 +3,50 @@
  * @module
  */
 
-/** Log states, spelled as QStash and its clients expect (`CANCELED`, one L). */
-export type MessageState = "CREATED" | "ACTIVE" | "RETRY" | "ERROR" | "DELIVERED" | "FAILED" | "CANCEL_REQUESTED" | "CANCELED";
+// Log states, spelled as QStash and its clients expect (`CANCELED`, one L). Two of QStash's words
+// are also Celery's (`RETRY`; `SUCCESS` of a schedule run): the same text, another vocabulary.
+
+/** Published, not yet attempted. */
+export const MESSAGE_CREATED = "CREATED";
+/** An attempt is in flight. */
+export const MESSAGE_ACTIVE = "ACTIVE";
+/** Waiting for its next attempt. */
+export const MESSAGE_RETRY = "RETRY";
+/** An attempt failed. */
+export const MESSAGE_ERROR = "ERROR";
+/** Delivered: the destination answered 2xx. */
+export const MESSAGE_DELIVERED = "DELIVERED";
+/** Failed for good (moved to the DLQ). */
+export const MESSAGE_FAILED = "FAILED";
+/** Cancelled while an attempt was in flight; becomes CANCELED when it ends. */
+export const MESSAGE_CANCEL_REQUESTED = "CANCEL_REQUESTED";
+/** Cancelled. */
+export const MESSAGE_CANCELED = "CANCELED";
+/** The events filter that stands for ACTIVE, RETRY and ERROR. */
+export const MESSAGE_IN_PROGRESS = "IN_PROGRESS";
+
+/** A log state. */
+export type MessageState =
+  | typeof MESSAGE_CREATED
+  | typeof MESSAGE_ACTIVE
+  | typeof MESSAGE_RETRY
+  | typeof MESSAGE_ERROR
+  | typeof MESSAGE_DELIVERED
+  | typeof MESSAGE_FAILED
+  | typeof MESSAGE_CANCEL_REQUESTED
+  | typeof MESSAGE_CANCELED;
+
+/** The states a message ends in. */
+export type FinalState = typeof MESSAGE_DELIVERED | typeof MESSAGE_FAILED | typeof MESSAGE_CANCELED;
+
+// The state of each message a schedule's last trigger published (`lastScheduleStates`).
+
+/** The schedule's message is not delivered or failed yet. */
+export const SCHEDULE_RUN_IN_PROGRESS = "IN_PROGRESS";
+/** The schedule's message was delivered. */
+export const SCHEDULE_RUN_SUCCESS = "SUCCESS";
+/** The schedule's message failed for good. */
+export const SCHEDULE_RUN_FAIL = "FAIL";
 
 /** `Upstash-Flow-Control-Key` + `-Value`. */
 export interface FlowControlConfig {

@@ -6,6 +6,13 @@
 
 import { toMs } from "../../../duration.ts";
 import { BrokerError } from "../../../errors.ts";
+import {
+  CONTENT_TYPE, lowerCase, UPSTASH_CALLBACK, UPSTASH_CALLBACK_PREFIX, UPSTASH_CONTENT_BASED_DEDUPLICATION, UPSTASH_CRON,
+  UPSTASH_DEDUPLICATION_ID, UPSTASH_DELAY, UPSTASH_FAILURE_CALLBACK, UPSTASH_FAILURE_CALLBACK_PREFIX, UPSTASH_FLOW_CONTROL_KEY,
+  UPSTASH_FLOW_CONTROL_VALUE, UPSTASH_FORWARD_PREFIX, UPSTASH_HEADER_FORWARD, UPSTASH_LABEL, UPSTASH_METHOD, UPSTASH_NOT_BEFORE,
+  UPSTASH_PREFIX, UPSTASH_QUEUE_NAME, UPSTASH_REDACT_FIELDS, UPSTASH_RETRIES, UPSTASH_RETRY_DELAY, UPSTASH_SCHEDULE_ID,
+  UPSTASH_TIMEOUT, UPSTASH_WORKFLOW_PREFIX,
+} from "../../../headers.ts";
 import { canonicalHeaderName } from "./canonical.ts";
 import type { FlowControlConfig, StoredMessage } from "./message.ts";
 import { compileRetryExpression } from "./retry-expression.ts";
@@ -39,6 +46,34 @@ export interface PublishConfig {
   queueName?: string;
 }
 
+/** The names read, lower-cased once: `Headers`, `HeaderMap` and the query stand-ins hold lower-case names. */
+const H = {
+  upstash: lowerCase(UPSTASH_PREFIX),
+  forward: lowerCase(UPSTASH_FORWARD_PREFIX),
+  callbackPrefix: lowerCase(UPSTASH_CALLBACK_PREFIX),
+  failureCallbackPrefix: lowerCase(UPSTASH_FAILURE_CALLBACK_PREFIX),
+  workflow: lowerCase(UPSTASH_WORKFLOW_PREFIX),
+  headerForward: lowerCase(UPSTASH_HEADER_FORWARD),
+  contentType: lowerCase(CONTENT_TYPE),
+  method: lowerCase(UPSTASH_METHOD),
+  delay: lowerCase(UPSTASH_DELAY),
+  notBefore: lowerCase(UPSTASH_NOT_BEFORE),
+  retries: lowerCase(UPSTASH_RETRIES),
+  retryDelay: lowerCase(UPSTASH_RETRY_DELAY),
+  timeout: lowerCase(UPSTASH_TIMEOUT),
+  callback: lowerCase(UPSTASH_CALLBACK),
+  failureCallback: lowerCase(UPSTASH_FAILURE_CALLBACK),
+  deduplicationId: lowerCase(UPSTASH_DEDUPLICATION_ID),
+  contentBasedDeduplication: lowerCase(UPSTASH_CONTENT_BASED_DEDUPLICATION),
+  flowControlKey: lowerCase(UPSTASH_FLOW_CONTROL_KEY),
+  flowControlValue: lowerCase(UPSTASH_FLOW_CONTROL_VALUE),
+  label: lowerCase(UPSTASH_LABEL),
+  redactFields: lowerCase(UPSTASH_REDACT_FIELDS),
+  cron: lowerCase(UPSTASH_CRON),
+  scheduleId: lowerCase(UPSTASH_SCHEDULE_ID),
+  queueName: lowerCase(UPSTASH_QUEUE_NAME),
+};
+
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
 /** Never forwarded by `Upstash-Header-Forward: true`. */
 const NOT_FORWARDED = new Set(["authorization", "host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer", "expect", "proxy-authorization", "proxy-connection"]);
@@ -70,12 +105,12 @@ export function parseFlowControlValue(key: string, value: string): FlowControlCo
     const eq = p.indexOf("=");
     const name = (eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase();
     const v = eq < 0 ? "" : p.slice(eq + 1).trim();
-    if (name === "parallelism") fc.parallelism = int("Upstash-Flow-Control-Value", v, 1);
-    else if (name === "rate" || name === "ratepersecond") fc.rate = int("Upstash-Flow-Control-Value", v, 1);
-    else if (name === "period") fc.periodSec = Math.max(1, duration("Upstash-Flow-Control-Value", v) / 1000);
-    else bad("Upstash-Flow-Control-Value", value, "use parallelism=<n>, rate=<n>, period=<duration>");
+    if (name === "parallelism") fc.parallelism = int(UPSTASH_FLOW_CONTROL_VALUE, v, 1);
+    else if (name === "rate" || name === "ratepersecond") fc.rate = int(UPSTASH_FLOW_CONTROL_VALUE, v, 1);
+    else if (name === "period") fc.periodSec = Math.max(1, duration(UPSTASH_FLOW_CONTROL_VALUE, v) / 1000);
+    else bad(UPSTASH_FLOW_CONTROL_VALUE, value, "use parallelism=<n>, rate=<n>, period=<duration>");
   }
-  if (fc.parallelism === undefined && fc.rate === undefined) bad("Upstash-Flow-Control-Value", value, "set parallelism and/or rate");
+  if (fc.parallelism === undefined && fc.rate === undefined) bad(UPSTASH_FLOW_CONTROL_VALUE, value, "set parallelism and/or rate");
   return fc;
 }
 
@@ -89,7 +124,7 @@ export function parseRedact(value: string): NonNullable<StoredMessage["redact"]>
     if (p.toLowerCase() === "body") out.body = true;
     else if (m && m[1] === undefined) out.allHeaders = true;
     else if (m) (out.headers ??= []).push(canonicalHeaderName(m[1].trim()));
-    else bad("Upstash-Redact-Fields", value, "use body, header or header[Name]");
+    else bad(UPSTASH_REDACT_FIELDS, value, "use body, header or header[Name]");
   }
   return out;
 }
@@ -105,20 +140,20 @@ export interface HeaderSource {
 export function parsePublishConfig(headers: HeaderSource, query?: Map<string, string>): PublishConfig {
   const get = (name: string): string | null => headers.get(name) ?? query?.get(name) ?? null;
   const config: PublishConfig = { method: "POST", headers: {} };
-  const forwardAll = (get("upstash-header-forward") ?? "").toLowerCase() === "true";
+  const forwardAll = (get(H.headerForward) ?? "").toLowerCase() === "true";
   let forwardedContentType: string | undefined;
   const scan = (name: string, value: string): void => {
-    if (name.startsWith("upstash-forward-")) {
-      const target = canonicalHeaderName(name.slice(16));
-      if (target === "Content-Type") forwardedContentType = value;
+    if (name.startsWith(H.forward)) {
+      const target = canonicalHeaderName(name.slice(H.forward.length));
+      if (target === CONTENT_TYPE) forwardedContentType = value;
       else config.headers[target] = value;
-    } else if (name.startsWith("upstash-callback-")) {
-      (config.callbackHeaders ??= {})[`upstash-${name.slice(17)}`] = value;
-    } else if (name.startsWith("upstash-failure-callback-")) {
-      (config.failureCallbackHeaders ??= {})[`upstash-${name.slice(25)}`] = value;
-    } else if (name.startsWith("upstash-workflow-")) {
+    } else if (name.startsWith(H.callbackPrefix)) {
+      (config.callbackHeaders ??= {})[H.upstash + name.slice(H.callbackPrefix.length)] = value;
+    } else if (name.startsWith(H.failureCallbackPrefix)) {
+      (config.failureCallbackHeaders ??= {})[H.upstash + name.slice(H.failureCallbackPrefix.length)] = value;
+    } else if (name.startsWith(H.workflow)) {
       (config.passHeaders ??= {})[canonicalHeaderName(name)] = value;
-    } else if (forwardAll && !name.startsWith("upstash-") && name !== "content-type" && !NOT_FORWARDED.has(name)) {
+    } else if (forwardAll && !name.startsWith(H.upstash) && name !== H.contentType && !NOT_FORWARDED.has(name)) {
       config.headers[canonicalHeaderName(name)] = value;
     }
   };
@@ -126,21 +161,21 @@ export function parsePublishConfig(headers: HeaderSource, query?: Map<string, st
   query?.forEach((value, name) => {
     if (!headers.has(name)) scan(name, value);
   });
-  const contentType = headers.get("content-type") ?? forwardedContentType;
-  if (contentType) config.headers["Content-Type"] = contentType;
+  const contentType = headers.get(H.contentType) ?? forwardedContentType;
+  if (contentType) config.headers[CONTENT_TYPE] = contentType;
 
-  const method = get("upstash-method");
+  const method = get(H.method);
   if (method !== null) {
     config.method = method.trim().toUpperCase();
-    if (!METHODS.has(config.method)) bad("Upstash-Method", method, "use GET, POST, PUT, PATCH or DELETE");
+    if (!METHODS.has(config.method)) bad(UPSTASH_METHOD, method, "use GET, POST, PUT, PATCH or DELETE");
   }
-  const delay = get("upstash-delay");
-  if (delay !== null && delay.trim() !== "") config.delayMs = duration("Upstash-Delay", delay);
-  const notBefore = get("upstash-not-before");
-  if (notBefore !== null && notBefore.trim() !== "") config.notBeforeMs = int("Upstash-Not-Before", notBefore, 0) * 1000;
-  const retries = get("upstash-retries");
-  if (retries !== null && retries.trim() !== "") config.retries = int("Upstash-Retries", retries, 0);
-  const retryDelay = get("upstash-retry-delay");
+  const delay = get(H.delay);
+  if (delay !== null && delay.trim() !== "") config.delayMs = duration(UPSTASH_DELAY, delay);
+  const notBefore = get(H.notBefore);
+  if (notBefore !== null && notBefore.trim() !== "") config.notBeforeMs = int(UPSTASH_NOT_BEFORE, notBefore, 0) * 1000;
+  const retries = get(H.retries);
+  if (retries !== null && retries.trim() !== "") config.retries = int(UPSTASH_RETRIES, retries, 0);
+  const retryDelay = get(H.retryDelay);
   if (retryDelay !== null && retryDelay.trim() !== "") {
     try {
       compileRetryExpression(retryDelay);
@@ -149,33 +184,33 @@ export function parsePublishConfig(headers: HeaderSource, query?: Map<string, st
     }
     config.retryDelay = retryDelay.trim();
   }
-  const timeout = get("upstash-timeout");
-  if (timeout !== null && timeout.trim() !== "") config.timeoutMs = duration("Upstash-Timeout", timeout);
-  const callback = get("upstash-callback");
-  if (callback) config.callback = checkUrl("Upstash-Callback", callback);
-  const failureCallback = get("upstash-failure-callback");
-  if (failureCallback) config.failureCallback = checkUrl("Upstash-Failure-Callback", failureCallback);
-  const dedup = get("upstash-deduplication-id");
+  const timeout = get(H.timeout);
+  if (timeout !== null && timeout.trim() !== "") config.timeoutMs = duration(UPSTASH_TIMEOUT, timeout);
+  const callback = get(H.callback);
+  if (callback) config.callback = checkUrl(UPSTASH_CALLBACK, callback);
+  const failureCallback = get(H.failureCallback);
+  if (failureCallback) config.failureCallback = checkUrl(UPSTASH_FAILURE_CALLBACK, failureCallback);
+  const dedup = get(H.deduplicationId);
   if (dedup) config.deduplicationId = dedup;
-  if ((get("upstash-content-based-deduplication") ?? "").toLowerCase() === "true") config.contentBasedDeduplication = true;
-  const fcKey = get("upstash-flow-control-key");
+  if ((get(H.contentBasedDeduplication) ?? "").toLowerCase() === "true") config.contentBasedDeduplication = true;
+  const fcKey = get(H.flowControlKey);
   if (fcKey) {
-    const fcValue = get("upstash-flow-control-value");
-    if (!fcValue) bad("Upstash-Flow-Control-Value", "", "set it with Upstash-Flow-Control-Key, e.g. parallelism=2, rate=10, period=1m");
+    const fcValue = get(H.flowControlValue);
+    if (!fcValue) bad(UPSTASH_FLOW_CONTROL_VALUE, "", `set it with ${UPSTASH_FLOW_CONTROL_KEY}, e.g. parallelism=2, rate=10, period=1m`);
     config.flowControl = parseFlowControlValue(fcKey, fcValue!);
   }
-  const label = get("upstash-label");
+  const label = get(H.label);
   if (label) {
     const labels = label.split(",").map((l) => l.trim()).filter(Boolean);
     if (labels.length) config.labels = labels;
   }
-  const redact = get("upstash-redact-fields");
+  const redact = get(H.redactFields);
   if (redact) config.redact = parseRedact(redact);
-  const cron = get("upstash-cron");
+  const cron = get(H.cron);
   if (cron !== null) config.cron = cron.trim();
-  const scheduleId = get("upstash-schedule-id");
+  const scheduleId = get(H.scheduleId);
   if (scheduleId) config.scheduleId = scheduleId;
-  const queueName = get("upstash-queue-name");
+  const queueName = get(H.queueName);
   if (queueName) config.queueName = queueName;
   return config;
 }

@@ -4,8 +4,13 @@
  * KEYS[1] events LIST (newest first; items are "<seq> <entry JSON>")   KEYS[2] sequence STRING
  * ARGV[1] cap   ARGV[2..] entry JSON
  * Returns the last sequence number assigned.
+ * @module
  */
-export const ADD_EVENTS = `
+import { LuaScript } from "../../../backend/redis/scripts/script.ts";
+
+export const addEventsScript = new LuaScript(
+  "add-events",
+  `
 local seq = 0
 for i = 2, #ARGV do
   seq = redis.call('INCR', KEYS[2])
@@ -13,4 +18,5 @@ for i = 2, #ARGV do
 end
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 return seq
-`;
+`,
+);

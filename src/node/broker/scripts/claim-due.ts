@@ -5,8 +5,13 @@
  * KEYS[1] due ZSET (score = due ms)   KEYS[2] lease ZSET (score = lease expiry ms)
  * ARGV[1] now ms   ARGV[2] max   ARGV[3] lease-until ms   ARGV[4] message-hash key prefix
  * Returns a flat array: id, meta, body, id, meta, body, … (binary safe).
+ * @module
  */
-export const CLAIM_DUE = `
+import { LuaScript } from "../../../backend/redis/scripts/script.ts";
+
+export const claimDueScript = new LuaScript(
+  "claim-due",
+  `
 local now = tonumber(ARGV[1])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(expired) do
@@ -26,4 +31,5 @@ for _, id in ipairs(ids) do
   end
 end
 return out
-`;
+`,
+);

@@ -3,9 +3,15 @@
  *
  * KEYS[1] the states HASH   ARGV[1] message id   ARGV[2] state
  * Returns 1 when set.
+ * @module
  */
-export const MARK_SCHEDULE_STATE = `
+import { LuaScript } from "../../../backend/redis/scripts/script.ts";
+
+export const markScheduleStateScript = new LuaScript(
+  "mark-schedule-state",
+  `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
-`;
+`,
+);
