@@ -28,7 +28,7 @@
  * | `dd:<key>` | the message id a deduplication id or content hash is bound to (PX window) |
  * | `events` + `events:seq` | LIST of log entries, newest first + their sequence counter |
  * | `sch:due`, `sch:all` | ZSET of schedule ids by next trigger + SET of every schedule id |
- * | `sch:<id>` + `sch:st:<id>` | HASH `meta`, `body` of a schedule + HASH message id → run state |
+ * | `sch:s:<id>` + `sch:st:<id>` | HASH `meta`, `body` of a schedule + HASH message id → run state |
  * | `queues`, `topics` | HASH name → JSON record |
  * @module
  */
@@ -165,7 +165,7 @@ export function createBrokerKeys(prefix = BROKER_KEYPREFIX): BrokerKeys {
     eventSeq: `${p}events:seq`,
     scheduleDue: `${p}sch:due`,
     schedules: `${p}sch:all`,
-    schedule: (id) => `${p}sch:${id}`,
+    schedule: (id) => `${p}sch:s:${id}`,
     scheduleStates: (id) => `${p}sch:st:${id}`,
     queues: `${p}queues`,
     topics: `${p}topics`,

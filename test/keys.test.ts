@@ -48,7 +48,7 @@ describe("keys", () => {
     expect([b.scheduleDue, b.schedules, b.schedule("s1"), b.scheduleStates("s1"), b.queues, b.topics]).toEqual([
       "b1sch:due",
       "b1sch:all",
-      "b1sch:s1",
+      "b1sch:s:s1",
       "b1sch:st:s1",
       "b1queues",
       "b1topics",
