@@ -175,6 +175,14 @@ export class ConfigError extends CeleriacError {
   }
 }
 
+/** A command line the CLI cannot run: an unknown command or option, or a bad option value. */
+export class UsageError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
 /** The broker refused or failed a request. */
 export class BrokerError extends CeleriacError {
   readonly status: number | undefined;

@@ -15,8 +15,9 @@ import type { DlqEntry, EventRecord, StoredMessage } from "../../broker/local/me
 import type { QueueRecord, ScheduleRecord, TopicRecord } from "../../broker/local/message/records.ts";
 import type { BrokerStore, DedupStore, DlqStore, EventStore, MessageStore, RecordStore, ScheduleStore } from "../../broker/local/store/store.ts";
 import { evalScript, sendCommandScripts } from "../../backend/redis/scripts/script.ts";
-import { BackendError } from "../../errors.ts";
+import { ConfigError } from "../../errors.ts";
 import { createBrokerKeys } from "../../keys.ts";
+import { redact, redisUnreachable } from "../redis-unreachable.ts";
 import { decodeDlq, decodeEvent, decodeMessage, decodeSchedule, encodeDlq, encodeEvent, encodeMessage, encodeSchedule } from "./redis-codec.ts";
 import { addEventsScript } from "./scripts/add-events.ts";
 import { advanceScheduleScript } from "./scripts/advance-schedule.ts";
@@ -249,17 +250,35 @@ export class RedisBrokerStore implements BrokerStore {
 }
 
 /**
- * Connect to `url` and build the store (the connection closes with the broker).
+ * Connect to `url` and build the store (the connection closes with the broker). The first
+ * connection must succeed within `connectTimeoutMs` (default 3000), else this rejects with a
+ * `BackendError` naming the URL; once connected, a lost connection is retried forever.
  * @example
  * const broker = createLocalBroker({ store: await createRedisBrokerStore({ url: "redis://127.0.0.1:6379" }) });
  */
-export async function createRedisBrokerStore(options: RedisBrokerStoreOptions & { url: string }): Promise<RedisBrokerStore> {
-  const client = createClient({ url: options.url, RESP: 2 });
+export async function createRedisBrokerStore(options: RedisBrokerStoreOptions & { url: string; connectTimeoutMs?: number }): Promise<RedisBrokerStore> {
+  let connected = false;
+  let client: ReturnType<typeof createClient>;
+  try {
+    client = createClient({
+      url: options.url,
+      RESP: 2,
+      socket: {
+        connectTimeout: options.connectTimeoutMs ?? 3000,
+        // Give up on the first connection (a wrong URL must not hang); reconnect later ones with backoff.
+        reconnectStrategy: (retries: number) => (connected ? Math.min(50 * 2 ** Math.min(retries, 6), 2000) : false),
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(`the Redis URL "${redact(options.url)}" is not usable (${(err as Error).message}). Use redis://[user:password@]host:port[/db], or rediss:// for TLS.`);
+  }
   client.on("error", () => {}); // reconnects; failed commands surface where they are used
   try {
     await client.connect();
+    connected = true;
   } catch (err) {
-    throw new BackendError(`cannot connect to Redis at ${options.url} for the broker store: ${(err as Error).message}. Start redis-server or fix --redis.`, { cause: err });
+    client.destroy();
+    throw redisUnreachable(options.url, err);
   }
   const binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
   return new RedisBrokerStore(binary as unknown as RedisCommander, { ...options, close: async () => void (await client.close()) });

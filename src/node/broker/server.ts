@@ -5,12 +5,12 @@
  * @module
  */
 
-import { serve, type ServerType } from "@hono/node-server";
-import type { AddressInfo } from "node:net";
-import { ConfigError } from "../../errors.ts";
 import { createLocalBroker, type LocalBroker, type LocalBrokerOptions } from "../../broker/local/create-local-broker.ts";
+import type { BrokerStore } from "../../broker/local/store/store.ts";
 import { createNodeSigner } from "./signer.ts";
 import { createNodeDeliver } from "../http/http-deliver.ts";
+import { listenHttp } from "../http/listen.ts";
+import { importOptional } from "../import-optional.ts";
 
 /** Options of {@link startBrokerServer}. */
 export interface BrokerServerOptions extends Omit<LocalBrokerOptions, "store" | "deliver" | "createSigner"> {
@@ -22,18 +22,6 @@ export interface BrokerServerOptions extends Omit<LocalBrokerOptions, "store" | 
   redis?: string | undefined;
   /** Key prefix in Redis; default "celeriac:broker:". */
   redisPrefix?: string | undefined;
-}
-
-/** The Redis store, loaded on demand: it needs `redis` (node-redis), an optional peer dependency. */
-async function loadRedisStore(): Promise<typeof import("./redis-store.ts")> {
-  try {
-    return await import("./redis-store.ts");
-  } catch (err) {
-    if ((err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && /'redis'/.test((err as Error).message)) {
-      throw new ConfigError("A broker with a Redis store needs the `redis` package (node-redis): run `npm install redis`, or leave out the Redis URL to keep the broker in memory.", { cause: err });
-    }
-    throw err;
-  }
 }
 
 /** A running broker server. */
@@ -55,14 +43,14 @@ export interface BrokerServer {
  */
 export async function startBrokerServer(options: BrokerServerOptions = {}): Promise<BrokerServer> {
   const { port = 8080, host = "127.0.0.1", redis, redisPrefix, ...brokerOptions } = options;
-  const store = redis ? await (await loadRedisStore()).createRedisBrokerStore({ url: redis, prefix: redisPrefix }) : undefined;
+  let store: BrokerStore | undefined;
+  if (redis) {
+    const { createRedisBrokerStore } = await importOptional("redis", "A broker with a Redis store", () => import("./redis-store.ts"));
+    store = await createRedisBrokerStore({ url: redis, prefix: redisPrefix });
+  }
   const deliver = createNodeDeliver();
   const broker = createLocalBroker({ ...brokerOptions, store, deliver, createSigner: createNodeSigner });
-  let server: ServerType | undefined;
-  const address = await new Promise<AddressInfo>((resolve, reject) => {
-    server = serve({ fetch: broker.fetch, port, hostname: host }, (info) => resolve(info as AddressInfo));
-    server.once("error", reject);
-  }).catch(async (err: unknown) => {
+  const { server, port: bound } = await listenHttp(broker.fetch, host, port).catch(async (err: unknown) => {
     await broker.close();
     deliver.close();
     throw err;
@@ -70,11 +58,11 @@ export async function startBrokerServer(options: BrokerServerOptions = {}): Prom
   const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   return {
     broker,
-    url: `http://${shownHost}:${address.port}`,
+    url: `http://${shownHost}:${bound}`,
     async close() {
       await new Promise<void>((resolve) => {
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server!.close(() => resolve());
+        server.closeAllConnections();
+        server.close(() => resolve());
       });
       await broker.close();
       deliver.close();

@@ -4,18 +4,28 @@
  * keys, port 8080) it also serves SDKs started with `QSTASH_DEV=true`.
  * @module
  */
-
-import { parseArgs } from "node:util";
-import { ConfigError } from "../../errors.ts";
 import { startBrokerServer } from "../broker/server.ts";
+import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
+import { untilSignal } from "./until-signal.ts";
 
-const USAGE = `celeriac broker [--port 8080] [--host 127.0.0.1] [--redis redis://…] [--token T] [--current-signing-key K] [--next-signing-key K]`;
+/** `celeriac broker`. */
+export const brokerCommand: CliCommand = {
+  usage: `Usage: celeriac broker [--port 8080] [--host 127.0.0.1] [--redis redis://…] [--token T] [--current-signing-key K] [--next-signing-key K]
 
-/** Run the broker until SIGINT/SIGTERM; resolves after a clean shutdown. */
-export async function brokerCommand(argv: string[]): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+Runs the QStash-compatible local broker alone and prints the QSTASH_* lines for .env.
+
+  --port <n>                   HTTP port (default: 8080, where QSTASH_DEV=true clients look; 0 picks a free one)
+  --host <addr>                interface to listen on (default: 127.0.0.1)
+  --redis <url>                keep messages, schedules, queues and the DLQ in this Redis (needs the "redis" package)
+  --token <t>                  the QSTASH_TOKEN clients must send (default: the SDK's public dev token)
+  --current-signing-key <k>    signing keys (default: the SDK's public dev keys)
+  --next-signing-key <k>
+
+Stop with Ctrl-C.`,
+
+  /** Runs the broker until SIGINT or SIGTERM; resolves after a clean shutdown. */
+  async run(argv) {
+    const { values } = parseCommandLine({
       args: argv,
       options: {
         port: { type: "string", default: "8080" },
@@ -24,38 +34,23 @@ export async function brokerCommand(argv: string[]): Promise<void> {
         token: { type: "string" },
         "current-signing-key": { type: "string" },
         "next-signing-key": { type: "string" },
-        help: { type: "boolean", short: "h" },
       },
-    }));
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\nUsage: ${USAGE}`);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port ${values.port} is not a port number (0-65535).`);
-  const server = await startBrokerServer({
-    port,
-    host: values.host,
-    redis: values.redis,
-    token: values.token,
-    currentSigningKey: values["current-signing-key"],
-    nextSigningKey: values["next-signing-key"],
-  });
-  const { current, next } = server.broker.keys;
-  process.stdout.write(
-    `celeriac broker: QStash v2 API on ${server.url} (${values.redis ? `Redis store ${values.redis}` : "in memory; --redis redis://… to persist"})\n` +
-      `QSTASH_URL=${server.url}\nQSTASH_TOKEN=${server.broker.token}\nQSTASH_CURRENT_SIGNING_KEY=${current}\nQSTASH_NEXT_SIGNING_KEY=${next}\n`,
-  );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      server.close().then(resolve, resolve);
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-}
+    });
+    const optional = (name: "token" | "current-signing-key" | "next-signing-key") => (values[name] === undefined ? undefined : nonEmptyValue(values[name], `--${name}`));
+    const server = await startBrokerServer({
+      port: portValue(values.port),
+      host: nonEmptyValue(values.host, "--host"),
+      redis: values.redis === undefined ? undefined : redisUrlValue(values.redis),
+      token: optional("token"),
+      currentSigningKey: optional("current-signing-key"),
+      nextSigningKey: optional("next-signing-key"),
+    });
+    const { current, next } = server.broker.keys;
+    process.stdout.write(
+      `celeriac broker: QStash v2 API on ${server.url} (${values.redis ? `Redis store ${values.redis}` : "in memory; --redis redis://… to persist"})\n` +
+        `QSTASH_URL=${server.url}\nQSTASH_TOKEN=${server.broker.token}\nQSTASH_CURRENT_SIGNING_KEY=${current}\nQSTASH_NEXT_SIGNING_KEY=${next}\n`,
+    );
+    await untilSignal();
+    await server.close();
+  },
+};

@@ -1,8 +1,13 @@
 /**
- * The `celeriac` command: `dev`, `broker`, `redis-bridge`, `schedules`.
+ * The `celeriac` command: `dev`, `broker`, `redis-bridge`, `schedules`, `--help` for each, and
+ * `--version`. Every failure is one line on stderr, `celeriac <command>: <what was wrong>. <what
+ * to do>`, with exit code 2 for a bad command line and 1 otherwise; the stack only with
+ * `CELERIAC_DEBUG=1`.
  * @module
  */
-import { CeleriacError } from "../../errors.ts";
+import { readFileSync } from "node:fs";
+import { CeleriacError, hasName } from "../../errors.ts";
+import { type CliCommand, closest } from "./command-line.ts";
 
 const HELP = `celeriac — Celery's task model for the edge
 
@@ -12,42 +17,104 @@ Usage:
   celeriac broker [--port 8080] [--host 127.0.0.1] [--redis redis://…] [--token t]
                   [--current-signing-key sig_…] [--next-signing-key sig_…]
       Run the QStash-compatible local broker alone; prints QSTASH_* lines for .env.
-  celeriac redis-bridge --redis redis://127.0.0.1:6379 [--port 8079] [--token <t>]
+  celeriac redis-bridge [--redis redis://127.0.0.1:6379] [--port 8079] [--token <t>]
       Serve the Upstash Redis REST protocol over a self-hosted Redis.
   celeriac schedules <sync|wrangler|list> [--functions functions/index.ts]
       Reconcile the schedules defined in code with QStash, or print wrangler cron triggers.
+
+  celeriac <command> --help    the options of a command
+  celeriac --version           the installed version
+
+Set CELERIAC_DEBUG=1 to see the stack of an unexpected error.
 `;
 
-type Command = (argv: string[]) => Promise<unknown>;
-
-const COMMANDS: Record<string, () => Promise<Command>> = {
+const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   dev: async () => (await import("./dev-command.ts")).devCommand,
   broker: async () => (await import("./broker-command.ts")).brokerCommand,
   "redis-bridge": async () => (await import("./redis-bridge-command.ts")).redisBridgeCommand,
   schedules: async () => (await import("./schedules-command.ts")).schedulesCommand,
 };
 
-/** Run the CLI with `argv` (without `node` and the script). */
-export async function main(argv: string[]): Promise<void> {
+/** Where the CLI writes; the process's streams by default. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Print stacks (`CELERIAC_DEBUG=1`). */
+  debug: boolean;
+}
+
+const processIo = (): CliIo => ({
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  debug: !!process.env.CELERIAC_DEBUG && process.env.CELERIAC_DEBUG !== "0",
+});
+
+/** Runs the CLI with `argv` (without `node` and the script); resolves the exit code. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(HELP);
-    return;
+  if (name === undefined || name === "--help" || name === "-h") return (io.out(HELP), 0);
+  if (name === "--version" || name === "-v") return (io.out(`${version()}\n`), 0);
+  if (name === "help") {
+    if (!rest[0]) return (io.out(HELP), 0);
+    const command = await find(rest[0], io);
+    return command ? (io.out(`${command.usage}\n`), 0) : 2;
   }
-  const load = COMMANDS[name];
-  if (!load) {
-    process.stderr.write(`Unknown command "${name}".\n\n${HELP}`);
-    process.exitCode = 2;
-    return;
-  }
+  const command = await find(name, io);
+  if (!command) return 2;
+  if (wantsHelp(rest)) return (io.out(`${command.usage}\n`), 0);
+  const crash = (error: unknown) => process.exit(report(name, error, io));
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
   try {
-    await (await load())(rest);
+    return (await command.run(rest)) ?? 0;
   } catch (error) {
-    if (error instanceof CeleriacError || (error as Error)?.name === "ConfigError") {
-      process.stderr.write(`celeriac ${name}: ${(error as Error).message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw error;
+    return report(name, error, io);
+  } finally {
+    process.off("uncaughtException", crash);
+    process.off("unhandledRejection", crash);
   }
+}
+
+async function find(name: string, io: CliIo): Promise<CliCommand | undefined> {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load) return await load();
+  const near = closest(name.replace(/^-+/, ""), Object.keys(COMMANDS));
+  const what = name.startsWith("-") ? `unknown option ${name}` : `unknown command "${name}"`;
+  io.err(`celeriac: ${what}${near ? ` (did you mean ${near}?)` : ""}. Run "celeriac --help" for the commands: ${Object.keys(COMMANDS).join(", ")}.\n`);
+  return undefined;
+}
+
+/** `--help` or `-h` before any `--`. */
+function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+/** Prints `error` as one line (plus its stack when debugging) and returns the exit code. */
+export function report(command: string, error: unknown, io: CliIo): number {
+  const usage = hasName(error, "UsageError");
+  const known = error instanceof CeleriacError || hasName(error, "ConfigError", "BackendError", "BrokerError");
+  const e = error as { name?: string; message?: string } | undefined;
+  let line = sentence(oneLine(known ? String(e?.message) : `unexpected error: ${e?.name ?? "Error"}: ${e?.message ?? String(error)}`));
+  if (usage) line += ` Run "celeriac ${command} --help" for the options.`;
+  else if (!known && !io.debug) line += " Run with CELERIAC_DEBUG=1 for the stack.";
+  io.err(`celeriac ${command}: ${line}\n`);
+  if (io.debug) io.err(`${stackOf(error)}\n`);
+  return usage ? 2 : 1;
+}
+
+function stackOf(error: unknown): string {
+  const lines: string[] = [];
+  for (let e = error as { stack?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    lines.push(depth ? `Caused by: ${e.stack ?? String(e)}` : e.stack ?? String(e));
+  }
+  return lines.join("\n");
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, " ").trim();
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+/** The version in celeriac's package.json. */
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }

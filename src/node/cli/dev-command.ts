@@ -1,47 +1,48 @@
 /**
- * `celeriac dev`: start the dev server and print what to curl.
+ * `celeriac dev`: start the dev server, print what to curl (with one of your own tasks), reload
+ * when the functions change, and stop on Ctrl-C.
  * @module
  */
-import { parseArgs } from "node:util";
 import { startDevServer } from "../dev/dev-server.ts";
+import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
+import { devBanner } from "./dev-banner.ts";
+import { untilSignal } from "./until-signal.ts";
 
-export async function devCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: "string", default: process.env.PORT ?? "8787" },
-      host: { type: "string", default: "127.0.0.1" },
-      functions: { type: "string", default: "functions/index.ts" },
-      redis: { type: "string" },
-    },
-  });
-  const server = await startDevServer({
-    port: Number(values.port),
-    host: values.host,
-    tasks: values.functions,
-    redis: values.redis,
-    apiToken: process.env.CELERIAC_API_TOKEN || undefined,
-  });
-  const { url, apiToken } = server;
-  const generated = !process.env.CELERIAC_API_TOKEN;
-  const names = server.worker.runtime.registry.names();
-  process.stdout.write(`
-celeriac dev server: ${url}
-  dashboard      ${url}/?token=${encodeURIComponent(apiToken)}
-  tasks          ${names.join(", ")}
-  backend        ${server.backend.kind}${values.redis ? ` (${values.redis})` : " (in memory; --redis redis://… for real Redis)"}
-  local broker   ${url}/v2 (QStash v2 API, public dev keys)
-  API token      ${apiToken}${generated ? "  (generated; set CELERIAC_API_TOKEN to choose one)" : ""}
+/** `celeriac dev`. */
+export const devCommand: CliCommand = {
+  usage: `Usage: celeriac dev [--port 8787] [--host 127.0.0.1] [--functions functions/index.ts] [--redis redis://127.0.0.1:6379]
 
-Send a task and read its result:
-  curl -s -X POST ${url}/api/tasks/math_add -H "Authorization: Bearer ${apiToken}" -H "Content-Type: application/json" -d '{"input":{"a":2,"b":3}}'
-  curl -s ${url}/api/results/<id> -H "Authorization: Bearer ${apiToken}"
+Runs the dev server: the local broker, a worker for your functions, the publish API and the
+dashboard in one process. Reloads when a file next to the functions module changes.
 
-`);
-  const stop = async () => {
+  --port <n>          HTTP port (default: $PORT or 8787; 0 picks a free one)
+  --host <addr>       interface to listen on (default: 127.0.0.1)
+  --functions <path>  module exporting your tasks and schedules (default: functions/index.ts)
+  --redis <url>       store results in this Redis instead of memory (needs the "redis" package)
+
+Set CELERIAC_API_TOKEN to choose the API token; otherwise one is generated and printed.`,
+
+  async run(argv) {
+    const { values } = parseCommandLine({
+      args: argv,
+      options: {
+        port: { type: "string" },
+        host: { type: "string", default: "127.0.0.1" },
+        functions: { type: "string", default: "functions/index.ts" },
+        redis: { type: "string" },
+      },
+    });
+    const port = values.port !== undefined ? portValue(values.port) : process.env.PORT ? portValue(process.env.PORT, "PORT") : 8787;
+    const server = await startDevServer({
+      port,
+      host: nonEmptyValue(values.host, "--host"),
+      tasks: nonEmptyValue(values.functions, "--functions"),
+      redis: values.redis === undefined ? undefined : redisUrlValue(values.redis),
+      apiToken: process.env.CELERIAC_API_TOKEN || undefined,
+      watch: true,
+    });
+    process.stdout.write(await devBanner(server, { redis: values.redis, generatedToken: !process.env.CELERIAC_API_TOKEN }));
+    await untilSignal();
     await server.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-}
+  },
+};

@@ -3,14 +3,15 @@
  * `@upstash/redis` (and celeriac's Redis backend) can use it with UPSTASH_REDIS_REST_URL/TOKEN.
  * @module
  */
-import { parseArgs } from "node:util";
-import { ConfigError } from "../../errors.ts";
-import { generateBridgeToken, startRedisRestBridge } from "../redis-bridge/server.ts";
+import { importOptional } from "../import-optional.ts";
+import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
+import { untilSignal } from "./until-signal.ts";
 
 /** Usage text of `celeriac redis-bridge`. */
 export const REDIS_BRIDGE_USAGE = `Usage: celeriac redis-bridge [--redis <url>] [--port <n>] [--host <addr>] [--token <t>]
 
 Serves the Upstash Redis REST API (what @upstash/redis speaks) over a self-hosted Redis.
+Needs the "redis" package.
 
   --redis <url>   Redis to forward to (default: $REDIS_URL or redis://127.0.0.1:6379)
   --port <n>      HTTP port (default: 8079; 0 picks a free one)
@@ -31,76 +32,50 @@ export interface RedisBridgeCommandIO {
   env?: Record<string, string | undefined>;
 }
 
+/** `celeriac redis-bridge`. */
+export const redisBridgeCommand: CliCommand = {
+  usage: REDIS_BRIDGE_USAGE,
+  run: (argv) => runRedisBridge(argv),
+};
+
 /**
- * Runs `celeriac redis-bridge` with the arguments after the subcommand. Resolves once the bridge
- * has shut down (Ctrl-C, SIGTERM, or `io.signal`); throws `ConfigError` for bad arguments or a
- * port in use.
+ * Runs `celeriac redis-bridge` with the arguments after the subcommand. Checks that Redis answers
+ * before listening; resolves once the bridge has shut down (Ctrl-C, SIGTERM, or `io.signal`).
+ * Throws a `UsageError` for bad arguments, a `BackendError` when Redis cannot be reached, a
+ * `ConfigError` for a port in use.
  */
-export async function redisBridgeCommand(argv: string[], io: RedisBridgeCommandIO = {}): Promise<void> {
+export async function runRedisBridge(argv: string[], io: RedisBridgeCommandIO = {}): Promise<void> {
   const out = io.out ?? ((line: string) => process.stdout.write(line + "\n"));
   const err = io.err ?? ((line: string) => process.stderr.write(line + "\n"));
   const env = io.env ?? process.env;
-  const args = parse(argv);
-  if (args.help) {
-    out(REDIS_BRIDGE_USAGE);
-    return;
-  }
-  const redisUrl = args.redis ?? env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const { values } = parseCommandLine({
+    args: argv,
+    options: {
+      redis: { type: "string" },
+      port: { type: "string", short: "p", default: "8079" },
+      host: { type: "string", default: "127.0.0.1" },
+      token: { type: "string" },
+    },
+  });
+  const redisUrl = values.redis !== undefined ? redisUrlValue(values.redis) : env.REDIS_URL ? redisUrlValue(env.REDIS_URL, "REDIS_URL") : "redis://127.0.0.1:6379";
+  const port = portValue(values.port);
+  const host = nonEmptyValue(values.host, "--host");
+  const token = values.token === undefined ? undefined : nonEmptyValue(values.token, "--token");
+  const { startRedisRestBridge, generateBridgeToken } = await importOptional("redis", "celeriac redis-bridge", () => import("../redis-bridge/server.ts"));
+  let started = false; // before, an unreachable Redis fails the start with one line of its own
   const server = await startRedisRestBridge({
     redisUrl,
-    port: port(args.port),
-    host: args.host,
-    token: args.token ?? generateBridgeToken(),
-    log: (message) => err(`redis-bridge: ${message}`),
+    port,
+    host,
+    token: token ?? generateBridgeToken(),
+    waitForRedisMs: 3000,
+    log: (message) => started && err(`redis-bridge: ${message}`),
   });
-  err(`redis-bridge: Upstash Redis REST API on ${server.url}, forwarding to ${server.bridge.redisLabel}`);
+  started = true;
+  err(`redis-bridge: Upstash Redis REST API on ${server.url}, forwarding to ${server.bridge.redisLabel}: Redis is reachable; ready.`);
   out(`UPSTASH_REDIS_REST_URL=${server.url}`);
   out(`UPSTASH_REDIS_REST_TOKEN=${server.token}`);
-  server.bridge.waitUntilReady(3000).then(
-    () => err("redis-bridge: Redis is reachable; ready."),
-    (e: Error) => err(`redis-bridge: ${e.message.replace(/^ERR /, "")} Requests get HTTP 503 until it is.`),
-  );
-
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      io.signal?.removeEventListener("abort", stop);
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    if (io.signal?.aborted) stop();
-    else io.signal?.addEventListener("abort", stop, { once: true });
-  });
+  await untilSignal(io.signal);
   err("redis-bridge: shutting down.");
   await server.close();
-}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        redis: { type: "string" },
-        port: { type: "string", short: "p" },
-        host: { type: "string" },
-        token: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (e) {
-    throw new ConfigError(`${(e as Error).message}\n\n${REDIS_BRIDGE_USAGE}`);
-  }
-}
-
-function port(text: string | undefined): number {
-  if (text === undefined) return 8079;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new ConfigError(`--port must be an integer from 0 to 65535, got "${text}".`);
-  }
-  return value;
 }

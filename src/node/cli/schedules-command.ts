@@ -8,17 +8,18 @@
  * @module
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { QStashBroker } from "../../broker/qstash.ts";
-import { ConfigError } from "../../errors.ts";
+import { ConfigError, UsageError } from "../../errors.ts";
 import { collectSchedules, type Schedule } from "../../schedule/schedule.ts";
 import { formatSyncReport, syncSchedules } from "../../schedule/sync.ts";
 import { cronsMatch, formatCrons, renderTriggers, writeCrons } from "../../schedule/wrangler-toml.ts";
 import type { Broker } from "../../broker/broker.ts";
+import { importFunctions } from "../dev/load-functions.ts";
+import { type CliCommand, closest, nonEmptyValue, parseCommandLine } from "./command-line.ts";
 
-const USAGE = `Usage:
+const SUBCOMMANDS = ["sync", "wrangler", "list"];
+
+const SCHEDULES_USAGE = `Usage:
   celeriac schedules sync [--dry-run] [--functions functions/index.ts]
       Create, update and delete QStash schedules (ids celeriac.<name>) to match the code.
       Reads QSTASH_TOKEN, CELERIAC_URL and QSTASH_URL (default https://qstash.upstash.io).
@@ -38,19 +39,20 @@ export interface SchedulesIo {
   now?: () => number;
 }
 
-/** `celeriac schedules …` (the CLI entry). */
-export async function schedulesCommand(argv: string[]): Promise<void> {
-  const code = await runSchedules(argv, {
-    env: process.env,
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  });
-  if (code !== 0) process.exitCode = code;
-}
+/** `celeriac schedules …`. */
+export const schedulesCommand: CliCommand = {
+  usage: SCHEDULES_USAGE.trimEnd(),
+  run: (argv) =>
+    runSchedules(argv, {
+      env: process.env,
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+    }),
+};
 
-/** Run the command; resolves the exit code. */
+/** Run the command; resolves the exit code. Throws a `UsageError` for a bad command line. */
 export async function runSchedules(argv: string[], io: SchedulesIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
     options: {
@@ -59,16 +61,18 @@ export async function runSchedules(argv: string[], io: SchedulesIo): Promise<num
       check: { type: "boolean", default: false },
       write: { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
   });
-  const [sub] = positionals;
-  if (values.help || !sub) {
-    io.out(USAGE);
-    return sub || values.help ? 0 : 2;
+  const [sub, ...extra] = positionals;
+  if (!sub) throw new UsageError(`name a subcommand: ${SUBCOMMANDS.join(", ")}`);
+  if (!SUBCOMMANDS.includes(sub)) {
+    const near = closest(sub, SUBCOMMANDS);
+    throw new UsageError(`unknown subcommand "${sub}"${near ? ` (did you mean ${near}?)` : ""}; use ${SUBCOMMANDS.join(", ")}`);
   }
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (values.check && values.write) throw new UsageError("pass --check or --write, not both");
   const now = io.now ?? Date.now;
-  const schedules = await loadSchedules(values.functions);
+  const schedules = collectSchedules(await importFunctions(nonEmptyValue(values.functions, "--functions")));
   switch (sub) {
     case "sync": {
       const env = io.env;
@@ -84,12 +88,9 @@ export async function runSchedules(argv: string[], io: SchedulesIo): Promise<num
     }
     case "wrangler":
       return await wrangler(schedules, values.config, values, io, now());
-    case "list":
+    default:
       io.out(listing(schedules, now()));
       return 0;
-    default:
-      io.err(`Unknown schedules command "${sub}".\n\n${USAGE}`);
-      return 2;
   }
 }
 
@@ -129,15 +130,4 @@ function listing(schedules: Schedule[], now: number): string {
     for (let i = 0; i < 3 && t !== undefined; i++) if ((t = s.clock.next(t)) !== undefined) next.push(new Date(t).toISOString());
     return `${s.name}: ${s.cron}${s.tz === "UTC" ? " (UTC)" : ` (${s.tz})`} → ${s.taskName}  overlap=${s.overlap} misfire=${s.misfire}\n  next: ${next.join(", ")}\n`;
   }).join("");
-}
-
-/** Import the functions module and collect the schedules it exports. */
-async function loadSchedules(path: string): Promise<Schedule[]> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(pathToFileURL(resolve(path)).href);
-  } catch (cause) {
-    throw new ConfigError(`cannot load ${path} (${(cause as Error).message}); pass --functions <module exporting your tasks and schedules>.`);
-  }
-  return collectSchedules(mod);
 }

@@ -5,19 +5,14 @@
  * QStash path. Ticks missed while the dev server was stopped are not replayed.
  * @module
  */
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Broker } from "../../broker/broker.ts";
 import type { Logger } from "../../util/logger.ts";
 import { Registry } from "../../task/registry.ts";
 import { collectSchedules, type Schedule } from "../../schedule/schedule.ts";
 import { syncSchedules } from "../../schedule/sync.ts";
 
-/** The schedules beside the tasks: exported by the module at `tasks` (a path), or in a tasks record. */
+/** The schedules beside the tasks given as a record (a module namespace); none for a registry or an array. (A path: see `loadFunctions`.) */
 export async function devSchedules(tasks: unknown): Promise<Schedule[]> {
-  if (tasks === undefined || typeof tasks === "string") {
-    return collectSchedules(await import(pathToFileURL(resolve(tasks ?? "functions/index.ts")).href) as Record<string, unknown>);
-  }
   if (tasks instanceof Registry || typeof tasks !== "object" || tasks === null) return [];
   return collectSchedules(tasks as Record<string, unknown> | Iterable<unknown>);
 }

@@ -47,8 +47,11 @@ export interface RedisRestBridgeOptions extends RedisConnectionOptions {
 export type RedisRestBridge = Hono & {
   /** The Redis URL the bridge forwards to, password hidden (for messages). */
   readonly redisLabel: string;
-  /** Resolves once Redis answers; rejects with the last connection error after `timeoutMs` (default 5000). */
-  waitUntilReady(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once Redis answers; rejects with the last connection error after `timeoutMs`
+   * (default 5000), or at the first failed attempt with `failFast`.
+   */
+  waitUntilReady(timeoutMs?: number, options?: { failFast?: boolean }): Promise<void>;
   /**
    * Ends every open `/subscribe` stream (each first gets an `unsubscribe` event) and refuses new
    * ones. `close()` does it too; an HTTP server waits for open streams before it closes, so call
@@ -223,7 +226,7 @@ export function createRedisRestBridge(options: RedisRestBridgeOptions): RedisRes
 
   return Object.assign(app, {
     redisLabel: connection.label,
-    waitUntilReady: (timeoutMs?: number) => connection.waitUntilReady(timeoutMs),
+    waitUntilReady: (timeoutMs?: number, options?: { failFast?: boolean }) => connection.waitUntilReady(timeoutMs, options),
     closeSubscriptions: () => streams.close(),
     close: async () => {
       streams.close();

@@ -6,6 +6,7 @@
  */
 import { createClient, type TypeMapping } from "redis";
 import { BackendError, ConfigError } from "../../errors.ts";
+import { redact } from "../redis-unreachable.ts";
 
 /**
  * The part of a node-redis v5/v6 client the bridge uses. Pass a client created with `RESP: 2`
@@ -121,9 +122,14 @@ export class RedisConnection {
     return this.#wait(this.#connectTimeoutMs, true);
   }
 
-  /** Waits until Redis answers, ignoring failed attempts; rejects with the last error after `timeoutMs`. */
-  waitUntilReady(timeoutMs = this.#connectTimeoutMs): Promise<void> {
-    return this.client.isReady ? Promise.resolve() : this.#wait(timeoutMs, false);
+  /**
+   * Waits until Redis answers; rejects with the last error after `timeoutMs`. Failed attempts are
+   * retried meanwhile, unless `failFast`: then the first failed attempt rejects.
+   */
+  waitUntilReady(timeoutMs = this.#connectTimeoutMs, { failFast = false }: { failFast?: boolean } = {}): Promise<void> {
+    if (this.client.isReady) return Promise.resolve();
+    if (failFast && this.#lastError !== undefined) return Promise.reject(this.unavailable(this.#lastError));
+    return this.#wait(timeoutMs, failFast);
   }
 
   #wait(timeoutMs: number, failOnError: boolean): Promise<void> {
@@ -132,7 +138,7 @@ export class RedisConnection {
         if (event === "error" && !failOnError) return false;
         clearTimeout(timer);
         if (event === "ready") resolve();
-        else reject(this.unavailable(err ?? this.#lastError ?? new Error(`no connection after ${timeoutMs} ms`)));
+        else reject(this.unavailable(err ?? this.#lastError ?? new Error(`no answer within ${timeoutMs} ms`)));
         return true;
       };
       const timer = setTimeout(() => {
@@ -180,13 +186,3 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message || err.name : String(err ?? "not connected");
 }
 
-/** Hides the password of a Redis URL. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import { serve } from "@hono/node-server";
-import { ConfigError } from "../../errors.ts";
+import type { Socket } from "node:net";
+import { listenHttp } from "../http/listen.ts";
+import { redisUnreachable } from "../redis-unreachable.ts";
 import { createRedisRestBridge, type RedisRestBridge, type RedisRestBridgeOptions } from "./bridge.ts";
 
 /** Options of {@link startRedisRestBridge}. */
@@ -18,6 +18,12 @@ export interface StartRedisRestBridgeOptions extends Omit<RedisRestBridgeOptions
   host?: string | undefined;
   /** The bearer token clients must send. Default: a random 32-character token (see `token` on the result). */
   token?: string | undefined;
+  /**
+   * Before listening, wait this long for Redis to answer, and reject with a `BackendError` naming
+   * the URL at the first failed attempt (what the CLI does). Default: listen at once, and answer
+   * 503 until Redis is reachable.
+   */
+  waitForRedisMs?: number | undefined;
 }
 
 /** A running bridge. */
@@ -44,7 +50,7 @@ export function generateBridgeToken(): string {
 
 /**
  * Starts the bridge on `host:port` and resolves once it is listening (Redis may still be
- * connecting: use `bridge.waitUntilReady()` to wait for it).
+ * connecting: use `bridge.waitUntilReady()` to wait for it, or `waitForRedisMs`).
  *
  * @example
  * ```ts
@@ -58,13 +64,18 @@ export async function startRedisRestBridge(options: StartRedisRestBridgeOptions)
   const host = options.host ?? "127.0.0.1";
   const bridge = createRedisRestBridge({ ...options, token });
   let server: Server;
+  let port: number;
   try {
-    server = await listen(bridge, host, options.port ?? 8079);
+    if (options.waitForRedisMs !== undefined) {
+      await bridge.waitUntilReady(options.waitForRedisMs, { failFast: true }).catch((error: Error) => {
+        throw redisUnreachable(options.redisUrl ?? bridge.redisLabel, error.cause ?? error);
+      });
+    }
+    ({ server, port } = await listenHttp(bridge.fetch, host, options.port ?? 8079));
   } catch (err) {
     await bridge.close();
     throw err;
   }
-  const port = (server.address() as AddressInfo).port;
   const unused = trackUnusedSockets(server);
   let closing: Promise<void> | undefined;
   return {
@@ -103,20 +114,6 @@ function trackUnusedSockets(server: Server): { destroy(): void } {
       for (const socket of unused) socket.destroy();
     },
   };
-}
-
-function listen(bridge: RedisRestBridge, host: string, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: bridge.fetch, port, hostname: host }) as Server;
-    server.once("listening", () => resolve(server));
-    server.once("error", (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === "EADDRINUSE"
-          ? new ConfigError(`Port ${port} on ${host} is already in use: pick another port for the Redis REST bridge (--port).`)
-          : err,
-      );
-    });
-  });
 }
 
 /** The host part of a client URL: wildcard addresses become loopback, IPv6 gets brackets. */

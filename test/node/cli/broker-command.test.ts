@@ -16,7 +16,7 @@ describe("celeriac broker", () => {
   it("prints the four QSTASH_* lines, serves the dev keys, and stops on SIGINT", async () => {
     let out = "";
     const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-    const running = brokerCommand(["--port", "0"]);
+    const running = brokerCommand.run(["--port", "0"]);
     try {
       await waitFor(() => out.includes("QSTASH_NEXT_SIGNING_KEY="), 5000, "the QSTASH_* lines");
     } finally {
@@ -66,7 +66,7 @@ describe("celeriac broker", () => {
     }
   });
 
-  it("refuses a bad port with a ConfigError", async () => {
-    await expect(brokerCommand(["--port", "http"])).rejects.toMatchObject({ name: "ConfigError" });
+  it("refuses a bad port with a UsageError", async () => {
+    await expect(brokerCommand.run(["--port", "http"])).rejects.toMatchObject({ name: "UsageError", message: expect.stringContaining('--port must be a whole number from 0 to 65535') });
   });
 });
