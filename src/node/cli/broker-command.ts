@@ -4,7 +4,8 @@
  * keys, port 8080) it also serves SDKs started with `QSTASH_DEV=true`.
  * @module
  */
-import { startBrokerServer } from "../broker/server.ts";
+import { importOptional } from "../import-optional.ts";
+import { assertRedisReachable } from "../redis-unreachable.ts";
 import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { untilSignal } from "./until-signal.ts";
 
@@ -37,14 +38,20 @@ Stop with Ctrl-C.`,
       },
     });
     const optional = (name: "token" | "current-signing-key" | "next-signing-key") => (values[name] === undefined ? undefined : nonEmptyValue(values[name], `--${name}`));
-    const server = await startBrokerServer({
+    const options = {
       port: portValue(values.port),
       host: nonEmptyValue(values.host, "--host"),
       redis: values.redis === undefined ? undefined : redisUrlValue(values.redis),
       token: optional("token"),
       currentSigningKey: optional("current-signing-key"),
       nextSigningKey: optional("next-signing-key"),
-    });
+    };
+    if (options.redis) {
+      await importOptional("redis", "celeriac broker --redis");
+      await assertRedisReachable(options.redis); // before loading anything else
+    }
+    const { startBrokerServer } = await import("../broker/server.ts");
+    const server = await startBrokerServer(options);
     const { current, next } = server.broker.keys;
     process.stdout.write(
       `celeriac broker: QStash v2 API on ${server.url} (${values.redis ? `Redis store ${values.redis}` : "in memory; --redis redis://… to persist"})\n` +

@@ -54,21 +54,18 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h") return (io.out(HELP), 0);
   if (name === "--version" || name === "-v") return (io.out(`${version()}\n`), 0);
-  if (name === "help") {
-    if (!rest[0]) return (io.out(HELP), 0);
-    const command = await find(rest[0], io);
-    return command ? (io.out(`${command.usage}\n`), 0) : 2;
-  }
-  const command = await find(name, io);
-  if (!command) return 2;
-  if (wantsHelp(rest)) return (io.out(`${command.usage}\n`), 0);
-  const crash = (error: unknown) => process.exit(report(name, error, io));
+  const asked = name === "help" ? rest[0] : name;
+  if (asked === undefined) return (io.out(HELP), 0);
+  const crash = (error: unknown) => process.exit(report(asked, error, io));
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
   try {
+    const command = await find(asked, io);
+    if (!command) return 2;
+    if (name === "help" || wantsHelp(rest)) return (io.out(`${command.usage}\n`), 0);
     return (await command.run(rest)) ?? 0;
   } catch (error) {
-    return report(name, error, io);
+    return report(asked, error, io);
   } finally {
     process.off("uncaughtException", crash);
     process.off("unhandledRejection", crash);
@@ -98,7 +95,8 @@ export function report(command: string, error: unknown, io: CliIo): number {
   let line = sentence(oneLine(known ? String(e?.message) : `unexpected error: ${e?.name ?? "Error"}: ${e?.message ?? String(error)}`));
   if (usage) line += ` Run "celeriac ${command} --help" for the options.`;
   else if (!known && !io.debug) line += " Run with CELERIAC_DEBUG=1 for the stack.";
-  io.err(`celeriac ${command}: ${line}\n`);
+  // A message that already names the command ("celeriac dev --redis needs …") stands alone.
+  io.err(`${line.startsWith(`celeriac ${command} `) ? line : `celeriac ${command}: ${line}`}\n`);
   if (io.debug) io.err(`${stackOf(error)}\n`);
   return usage ? 2 : 1;
 }

@@ -3,7 +3,8 @@
  * when the functions change, and stop on Ctrl-C.
  * @module
  */
-import { startDevServer } from "../dev/dev-server.ts";
+import { importOptional } from "../import-optional.ts";
+import { assertRedisReachable } from "../redis-unreachable.ts";
 import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { devBanner } from "./dev-banner.ts";
 import { untilSignal } from "./until-signal.ts";
@@ -33,11 +34,19 @@ Set CELERIAC_API_TOKEN to choose the API token; otherwise one is generated and p
       },
     });
     const port = values.port !== undefined ? portValue(values.port) : process.env.PORT ? portValue(process.env.PORT, "PORT") : 8787;
+    const host = nonEmptyValue(values.host, "--host");
+    const functions = nonEmptyValue(values.functions, "--functions");
+    const redis = values.redis === undefined ? undefined : redisUrlValue(values.redis);
+    if (redis) {
+      await importOptional("redis", "celeriac dev --redis");
+      await assertRedisReachable(redis); // before loading anything else
+    }
+    const { startDevServer } = await import("../dev/dev-server.ts");
     const server = await startDevServer({
       port,
-      host: nonEmptyValue(values.host, "--host"),
-      tasks: nonEmptyValue(values.functions, "--functions"),
-      redis: values.redis === undefined ? undefined : redisUrlValue(values.redis),
+      host,
+      tasks: functions,
+      redis,
       apiToken: process.env.CELERIAC_API_TOKEN || undefined,
       watch: true,
     });

@@ -4,6 +4,7 @@
  * @module
  */
 import { importOptional } from "../import-optional.ts";
+import { assertRedisReachable } from "../redis-unreachable.ts";
 import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { untilSignal } from "./until-signal.ts";
 
@@ -61,7 +62,9 @@ export async function runRedisBridge(argv: string[], io: RedisBridgeCommandIO = 
   const port = portValue(values.port);
   const host = nonEmptyValue(values.host, "--host");
   const token = values.token === undefined ? undefined : nonEmptyValue(values.token, "--token");
-  const { startRedisRestBridge, generateBridgeToken } = await importOptional("redis", "celeriac redis-bridge", () => import("../redis-bridge/server.ts"));
+  await importOptional("redis", "celeriac redis-bridge");
+  await assertRedisReachable(redisUrl); // before loading anything else
+  const { startRedisRestBridge, generateBridgeToken } = await import("../redis-bridge/server.ts");
   let started = false; // before, an unreachable Redis fails the start with one line of its own
   const server = await startRedisRestBridge({
     redisUrl,
