@@ -8,7 +8,7 @@ import { ConfigError } from "../errors.ts";
 /**
  * Imports what `feature` needs: by default the package `pkg` itself, or `load()` (a module of
  * celeriac's that imports `pkg`). When `pkg` is not installed, throws a `ConfigError` such as
- * `celeriac dev --redis needs the "redis" package: npm i redis.`
+ * `celeriac dev --redis needs the "redis" package: npm install redis.`
  *
  * @example
  * ```ts
@@ -19,10 +19,25 @@ export async function importOptional<T = Record<string, unknown>>(pkg: string, f
   try {
     return await load();
   } catch (error) {
-    if (isMissingPackage(error, pkg)) throw new ConfigError(`${feature} needs the "${pkg}" package: npm install ${pkg}.`, { cause: error });
+    if (isMissingPackage(error, pkg)) throw missingPackage(pkg, feature, error);
     throw error;
   }
 }
+
+/**
+ * Throws {@link importOptional}'s `ConfigError` when `pkg` is not installed, without loading it
+ * (resolving is cheap; the commands check their packages before anything slow).
+ */
+export function assertInstalled(pkg: string, feature: string): void {
+  try {
+    import.meta.resolve(pkg);
+  } catch (error) {
+    if (isMissingPackage(error, pkg)) throw missingPackage(pkg, feature, error);
+    throw error;
+  }
+}
+
+const missingPackage = (pkg: string, feature: string, cause: unknown) => new ConfigError(`${feature} needs the "${pkg}" package: npm install ${pkg}.`, { cause });
 
 /** True when `error` says that the package `pkg` (not a file inside it, nor another package) cannot be found. */
 export function isMissingPackage(error: unknown, pkg: string): boolean {

@@ -4,7 +4,7 @@
  * keys, port 8080) it also serves SDKs started with `QSTASH_DEV=true`.
  * @module
  */
-import { importOptional } from "../import-optional.ts";
+import { assertInstalled } from "../import-optional.ts";
 import { assertRedisReachable } from "../redis-unreachable.ts";
 import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { untilSignal } from "./until-signal.ts";
@@ -47,17 +47,18 @@ Stop with Ctrl-C.`,
       nextSigningKey: optional("next-signing-key"),
     };
     if (options.redis) {
-      await importOptional("redis", "celeriac broker --redis");
+      assertInstalled("redis", "celeriac broker --redis");
       await assertRedisReachable(options.redis); // before loading anything else
     }
     const { startBrokerServer } = await import("../broker/server.ts");
     const server = await startBrokerServer(options);
     const { current, next } = server.broker.keys;
+    const stopped = untilSignal(); // listening before the QSTASH_* lines: whoever reads them may send SIGINT at once
     process.stdout.write(
       `celeriac broker: QStash v2 API on ${server.url} (${values.redis ? `Redis store ${values.redis}` : "in memory; --redis redis://… to persist"})\n` +
         `QSTASH_URL=${server.url}\nQSTASH_TOKEN=${server.broker.token}\nQSTASH_CURRENT_SIGNING_KEY=${current}\nQSTASH_NEXT_SIGNING_KEY=${next}\n`,
     );
-    await untilSignal();
+    await stopped;
     await server.close();
   },
 };

@@ -3,7 +3,7 @@
  * when the functions change, and stop on Ctrl-C.
  * @module
  */
-import { importOptional } from "../import-optional.ts";
+import { assertInstalled } from "../import-optional.ts";
 import { assertRedisReachable } from "../redis-unreachable.ts";
 import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { devBanner } from "./dev-banner.ts";
@@ -38,7 +38,7 @@ Set CELERIAC_API_TOKEN to choose the API token; otherwise one is generated and p
     const functions = nonEmptyValue(values.functions, "--functions");
     const redis = values.redis === undefined ? undefined : redisUrlValue(values.redis);
     if (redis) {
-      await importOptional("redis", "celeriac dev --redis");
+      assertInstalled("redis", "celeriac dev --redis");
       await assertRedisReachable(redis); // before loading anything else
     }
     const { startDevServer } = await import("../dev/dev-server.ts");
@@ -50,8 +50,10 @@ Set CELERIAC_API_TOKEN to choose the API token; otherwise one is generated and p
       apiToken: process.env.CELERIAC_API_TOKEN || undefined,
       watch: true,
     });
-    process.stdout.write(await devBanner(server, { redis: values.redis, generatedToken: !process.env.CELERIAC_API_TOKEN }));
-    await untilSignal();
+    const banner = await devBanner(server, { redis: values.redis, generatedToken: !process.env.CELERIAC_API_TOKEN });
+    const stopped = untilSignal(); // listening before the banner: whoever reads it may send SIGINT at once
+    process.stdout.write(banner);
+    await stopped;
     await server.close();
   },
 };

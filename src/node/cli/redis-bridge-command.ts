@@ -3,7 +3,7 @@
  * `@upstash/redis` (and celeriac's Redis backend) can use it with UPSTASH_REDIS_REST_URL/TOKEN.
  * @module
  */
-import { importOptional } from "../import-optional.ts";
+import { assertInstalled, importOptional } from "../import-optional.ts";
 import { assertRedisReachable } from "../redis-unreachable.ts";
 import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { untilSignal } from "./until-signal.ts";
@@ -62,9 +62,9 @@ export async function runRedisBridge(argv: string[], io: RedisBridgeCommandIO = 
   const port = portValue(values.port);
   const host = nonEmptyValue(values.host, "--host");
   const token = values.token === undefined ? undefined : nonEmptyValue(values.token, "--token");
-  await importOptional("redis", "celeriac redis-bridge");
+  assertInstalled("redis", "celeriac redis-bridge");
   await assertRedisReachable(redisUrl); // before loading anything else
-  const { startRedisRestBridge, generateBridgeToken } = await import("../redis-bridge/server.ts");
+  const { startRedisRestBridge, generateBridgeToken } = await importOptional("redis", "celeriac redis-bridge", () => import("../redis-bridge/server.ts"));
   let started = false; // before, an unreachable Redis fails the start with one line of its own
   const server = await startRedisRestBridge({
     redisUrl,
@@ -75,10 +75,11 @@ export async function runRedisBridge(argv: string[], io: RedisBridgeCommandIO = 
     log: (message) => started && err(`redis-bridge: ${message}`),
   });
   started = true;
+  const stopped = untilSignal(io.signal); // listening before the settings: whoever reads them may send SIGINT at once
   err(`redis-bridge: Upstash Redis REST API on ${server.url}, forwarding to ${server.bridge.redisLabel}: Redis is reachable; ready.`);
   out(`UPSTASH_REDIS_REST_URL=${server.url}`);
   out(`UPSTASH_REDIS_REST_TOKEN=${server.token}`);
-  await untilSignal(io.signal);
+  await stopped;
   err("redis-bridge: shutting down.");
   await server.close();
 }

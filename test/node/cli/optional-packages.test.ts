@@ -36,7 +36,7 @@ describe("optional packages of the CLI", { timeout: 120_000 }, () => {
     for (const [args, ready] of [[["dev", "--port", "0"], /celeriac dev server: http/], [["broker", "--port", "0"], /QSTASH_URL=http/]] as const) {
       const cli = startCli([...args], { nodeArgs: without("redis"), env: { CELERIAC_API_TOKEN: "t" } });
       await cli.waitFor(ready, { timeoutMs: 60_000 });
-      expect(await cli.stop()).toBe(0);
+      expect(await cli.stop(), `${args.join(" ")}:\n${cli.output()}`).toBe(0);
     }
   });
 
