@@ -7,8 +7,8 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
 import { dirname, resolve } from "node:path";
+import type { Hono } from "hono";
 import type { Backend } from "../../backend/backend.ts";
 import { MemoryBackend } from "../../backend/memory.ts";
 import { createLocalBroker, type LocalBroker } from "../../broker/local/create-local-broker.ts";
@@ -17,13 +17,11 @@ import { setContextStorage } from "../../current.ts";
 import { consoleLogger, type Logger } from "../../util/logger.ts";
 import { type Registry, toRegistry } from "../../task/registry.ts";
 import type { AnyTask } from "../../task/task.ts";
-import type { Schedule } from "../../schedule/schedule.ts";
 import { createWorker, type Worker } from "../../worker/create-worker.ts";
 import { nodeBrokerOptions } from "../broker/node-options.ts";
 import { listenHttp } from "../http/listen.ts";
 import { importOptional } from "../import-optional.ts";
 import { NODE_PARTS } from "../parts.ts";
-import type { StartedRedisRestBridge } from "../redis-bridge/server.ts";
 import { createDashboard, RecentTasks } from "./dashboard.ts";
 import { devSchedules, syncDevSchedules } from "./dev-schedules.ts";
 import { type LoadedFunctions, loadFunctions } from "./load-functions.ts";
@@ -72,54 +70,35 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   setContextStorage(new AsyncLocalStorage());
   const logger = options.logger ?? consoleLogger();
-  const path = typeof options.tasks === "string" || options.tasks === undefined ? options.tasks ?? "functions/index.ts" : undefined;
-  let generation = 0;
-  const load = async (): Promise<LoadedFunctions> =>
-    path === undefined
-      ? { registry: toRegistry(options.tasks as Exclude<DevServerOptions["tasks"], string | undefined>), schedules: await devSchedules(options.tasks) }
-      : await loadFunctions(path, { generation });
-  const loaded = await load();
+  const functions = devFunctions(options.tasks);
+  const first = await functions.load(0);
   const resultExpiresMs = options.resultExpiresMs ?? 86_400_000;
   const apiToken = options.apiToken ?? randomBytes(18).toString("base64url");
   const host = options.host ?? "127.0.0.1";
-
-  let bridge: StartedRedisRestBridge | undefined;
-  let backend: Backend;
-  if (options.redis) {
-    const { startRedisRestBridge } = await importOptional("redis", "celeriac dev --redis", () => import("../redis-bridge/server.ts"));
-    bridge = await startRedisRestBridge({ redisUrl: options.redis, port: 0, waitForRedisMs: options.redisTimeoutMs ?? 3000 });
-    backend = NODE_PARTS.backend({ url: bridge.url, token: bridge.token, prefix: undefined, resultExpiresMs, disableTelemetry: true });
-  } else {
-    backend = new MemoryBackend();
-  }
-
+  const store = await devBackend(options, resultExpiresMs);
   const node = nodeBrokerOptions();
   const broker = createLocalBroker({ token: DEV_TOKEN, currentSigningKey: DEV_CURRENT_SIGNING_KEY, nextSigningKey: DEV_NEXT_SIGNING_KEY, ...node });
   const recent = new RecentTasks(200);
-  let worker: Worker | undefined;
-  let dashboard: ReturnType<typeof createDashboard> | undefined;
-  const fetchHandler = (req: Request): Response | Promise<Response> => {
+  let current: { worker: Worker; dashboard: Hono } | undefined;
+  const route = (req: Request): Response | Promise<Response> => {
     const pathname = new URL(req.url).pathname;
     if (pathname.startsWith("/v2/")) return broker.app.fetch(req);
-    if (pathname === "/" || pathname.startsWith("/dev/")) return dashboard!.fetch(req);
-    return worker!.fetch(req);
+    if (pathname === "/" || pathname.startsWith("/dev/")) return current!.dashboard.fetch(req);
+    return current!.worker.fetch(req);
   };
-  let server: Server;
-  let port: number;
-  try {
-    ({ server, port } = await listenHttp(fetchHandler, host, options.port ?? 8787));
-  } catch (error) {
+  const { server, port } = await listenHttp(route, host, options.port ?? 8787).catch(async (error: unknown) => {
     await broker.close();
     node.deliver.close();
-    await bridge?.close();
+    await store.close();
     throw error;
-  }
+  });
   const url = `http://${host}:${port}`;
   const publisherBroker = recent.wrap(NODE_PARTS.broker({ baseUrl: url, token: DEV_TOKEN }));
-  const serve = async ({ registry, schedules }: { registry: Registry; schedules: Schedule[] }): Promise<void> => {
-    worker = createWorker({
+  /** Serves `loaded` from now on; deliveries already running finish on the worker they started on. */
+  const serve = async ({ registry, schedules }: LoadedFunctions): Promise<void> => {
+    const worker = createWorker({
       tasks: registry,
-      backend,
+      backend: store.backend,
       broker: publisherBroker,
       verifier: NODE_PARTS.verifier({ currentSigningKey: DEV_CURRENT_SIGNING_KEY, nextSigningKey: DEV_NEXT_SIGNING_KEY }),
       publicUrl: url,
@@ -129,19 +108,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       logger,
       schedules,
     });
-    dashboard = createDashboard({ recent, backend, registry });
+    current = { worker, dashboard: createDashboard({ recent, backend: store.backend, registry }) };
     await syncDevSchedules(publisherBroker, schedules, url, logger);
   };
-  await serve(loaded);
+  await serve(first);
 
+  let generation = 0;
   const reload = async (): Promise<number> => {
-    generation++;
-    const next = await load();
+    const next = await functions.load(++generation);
     await serve(next);
     return next.registry.names().length;
   };
-  const unwatch = options.watch && path !== undefined
-    ? watchFunctions(dirname(resolve(path)), () =>
+  const unwatch = options.watch && functions.path !== undefined
+    ? watchFunctions(dirname(resolve(functions.path)), () =>
       reload().then(
         (n) => logger.info(`reloaded functions (${n} task${n === 1 ? "" : "s"})`),
         (error: Error) => logger.error(`reload failed: ${error.message.replace(/\s*\n\s*/g, " ")}`),
@@ -151,9 +130,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     url,
     apiToken,
     get worker() {
-      return worker!;
+      return current!.worker;
     },
-    backend,
+    backend: store.backend,
     broker,
     reload,
     async close() {
@@ -161,7 +140,25 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await new Promise<void>((r) => server.close(() => r()));
       await broker.close();
       node.deliver.close();
-      await bridge?.close();
+      await store.close();
     },
   };
+}
+
+/** Where the tasks come from: a module path (loaded again for each generation) or the values given. */
+function devFunctions(tasks: DevServerOptions["tasks"]): { path?: string; load(generation: number): Promise<LoadedFunctions> } {
+  if (typeof tasks === "string" || tasks === undefined) {
+    const path = tasks ?? "functions/index.ts";
+    return { path, load: (generation) => loadFunctions(path, { generation }) };
+  }
+  return { load: async () => ({ registry: toRegistry(tasks), schedules: await devSchedules(tasks) }) };
+}
+
+/** The result backend: in memory, or (with `redis`) `RedisBackend` through the in-process REST bridge, once Redis answers. */
+async function devBackend(options: DevServerOptions, resultExpiresMs: number): Promise<{ backend: Backend; close(): Promise<void> }> {
+  if (!options.redis) return { backend: new MemoryBackend(), close: async () => {} };
+  const { startRedisRestBridge } = await importOptional("redis", "celeriac dev --redis", () => import("../redis-bridge/server.ts"));
+  const bridge = await startRedisRestBridge({ redisUrl: options.redis, port: 0, waitForRedisMs: options.redisTimeoutMs ?? 3000 });
+  const backend = NODE_PARTS.backend({ url: bridge.url, token: bridge.token, prefix: undefined, resultExpiresMs, disableTelemetry: true });
+  return { backend, close: () => bridge.close() };
 }
