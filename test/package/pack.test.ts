@@ -5,9 +5,9 @@
  * scripts/consumer-lock.mjs), then (1) plain Node without a loader runs a worker that the local
  * broker feeds, (2) tsc checks a user's code under NodeNext and the strictest flags, with celeriac's
  * own declarations checked too, and a Worker's code without Node's types, (3) Deno runs a program from node_modules, (4) wrangler bundles a
- * Worker. Fixtures: test/package/fixture/.
+ * Worker, (5) the `celeriac` CLI runs from the build without tsx or redis. Fixtures: test/package/fixture/.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -97,6 +97,40 @@ describe("the packed package", () => {
     const out = await timed("deno run", () => run(deno, ["run", "--allow-net", "--allow-env", "--allow-read", "--cached-only", "--no-prompt", "deno-app.ts"]));
     expect(lastJson(out)).toMatchObject({ runtime: "deno", state: "SUCCESS", result: 5 });
   }, 60_000);
+
+  it("runs its CLI from the build: tsx only for TypeScript functions, redis only for --redis, each named when missing", async () => {
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(join(app, "node_modules/.bin/celeriac"), args, { cwd: app, encoding: "utf8", timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr })));
+    const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+    expect(await cli(["--version"])).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
+    expect(await cli(["dev", "--functions", "tasks.ts", "--port", "0"])).toEqual({ code: 1, stdout: "", stderr: 'celeriac dev: loading tasks.ts (TypeScript) needs the "tsx" package: npm install tsx.\n' });
+    expect(await cli(["broker", "--redis", "redis://127.0.0.1:6379"])).toEqual({ code: 1, stdout: "", stderr: 'celeriac broker --redis needs the "redis" package: npm install redis.\n' });
+
+    const dev = spawn(join(app, "node_modules/.bin/celeriac"), ["dev", "--functions", "functions.mjs", "--port", "0"], { cwd: app, env: { ...process.env, CELERIAC_API_TOKEN: "t" } });
+    const exited = new Promise((resolve) => dev.once("exit", resolve));
+    let out = "";
+    dev.stdout.on("data", (d) => (out += d));
+    dev.stderr.on("data", (d) => (out += d));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error(`no banner within 60 s:\n${out}`)), 60_000);
+        dev.stdout.on("data", () => {
+          const m = /celeriac dev server: (\S+)[\s\S]*api\/results/.exec(out);
+          if (m) (clearTimeout(deadline), resolve(m[1]!));
+        });
+      });
+      const auth = { authorization: "Bearer t", "content-type": "application/json" };
+      const sent = (await (await fetch(`${url}/api/tasks/math_add`, { method: "POST", headers: auth, body: JSON.stringify({ input: { a: 2, b: 3 } }) })).json()) as { url: string };
+      let view: { state?: string; result?: unknown } = {};
+      for (const deadline = Date.now() + 20_000; view.state !== "SUCCESS" && Date.now() < deadline;) view = (await (await fetch(sent.url, { headers: auth })).json()) as typeof view;
+      expect(view).toMatchObject({ state: "SUCCESS", result: 5 });
+    } finally {
+      dev.kill("SIGINT");
+    }
+    expect(await exited).toBe(0);
+  }, 120_000);
 
   it("bundles a user's Worker importing celeriac/cloudflare with wrangler", async () => {
     await timed("wrangler deploy --dry-run", () => run(join(BIN, "wrangler"), ["deploy", "--dry-run", "--outdir", "out"], app, { WRANGLER_SEND_METRICS: "false" }));

@@ -8,6 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError } from "../../errors.ts";
+import { importOptional } from "../import-optional.ts";
 import { collectSchedules, type Schedule } from "../../schedule/schedule.ts";
 import { type Registry, toRegistry } from "../../task/registry.ts";
 
@@ -42,6 +43,7 @@ export async function importFunctions(path: string, options: { generation?: numb
     throw new ConfigError(`the functions file ${path} does not exist (looked for ${file}). Create it and export your tasks from it, or pass --functions <path>.`);
   }
   if (statSync(file).isDirectory()) throw new ConfigError(`${path} is a directory. Pass the module that exports your tasks, e.g. --functions ${join(path, "index.ts")}.`);
+  await typeScriptLoader(path);
   const url = pathToFileURL(file);
   if (options.generation) url.searchParams.set(RELOAD_PARAM, String(options.generation));
   try {
@@ -52,6 +54,20 @@ export async function importFunctions(path: string, options: { generation?: numb
   }
 }
 
+let tsx: Promise<void> | undefined;
+
+/**
+ * Functions written in TypeScript need tsx when celeriac runs from its build (dist/); run from
+ * its sources, celeriac comes with a loader already (tsx, or vitest's).
+ */
+async function typeScriptLoader(path: string): Promise<void> {
+  if (!TYPESCRIPT.test(path) || import.meta.url.endsWith(".ts")) return;
+  tsx ??= importOptional<typeof import("tsx/esm/api")>("tsx", `loading ${path} (TypeScript)`, () => import("tsx/esm/api")).then((api) => void api.register());
+  await tsx;
+}
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
 /** One line: what went wrong while importing, and where (file:line). */
 export function describeLoadError(error: unknown): string {
   const e = (error ?? {}) as { name?: string; code?: string; message?: string; stack?: string };
@@ -61,9 +77,12 @@ export function describeLoadError(error: unknown): string {
     if (m) {
       const [, kind, what, from] = m;
       return kind === "package"
-        ? `${shown(from!)} imports "${what}", which is not installed (npm i ${packageName(what!)})`
+        ? `${shown(from!)} imports "${what}", which is not installed (npm install ${packageName(what!)})`
         : `${shown(from!)} imports ${shown(what!)}, which does not exist`;
     }
+  }
+  if (e.code === "ERR_UNKNOWN_FILE_EXTENSION" && /"\.[cm]?tsx?"/.test(message)) {
+    return `${firstLine(message)}: TypeScript needs the "tsx" package (npm install tsx)`;
   }
   // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:3:14: ERROR: Expected ..."
   const transform = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(message);

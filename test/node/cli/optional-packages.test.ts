@@ -24,9 +24,9 @@ afterEach(killAll);
 
 describe("optional packages of the CLI", { timeout: 120_000 }, () => {
   it.each([
-    [["dev", "--redis", "redis://127.0.0.1:6379", "--port", "0"], 'celeriac dev --redis needs the "redis" package: npm i redis.'],
-    [["broker", "--redis", "redis://127.0.0.1:6379", "--port", "0"], 'celeriac broker --redis needs the "redis" package: npm i redis.'],
-    [["redis-bridge", "--port", "0"], 'celeriac redis-bridge needs the "redis" package: npm i redis.'],
+    [["dev", "--redis", "redis://127.0.0.1:6379", "--port", "0"], 'celeriac dev --redis needs the "redis" package: npm install redis.'],
+    [["broker", "--redis", "redis://127.0.0.1:6379", "--port", "0"], 'celeriac broker --redis needs the "redis" package: npm install redis.'],
+    [["redis-bridge", "--port", "0"], 'celeriac redis-bridge needs the "redis" package: npm install redis.'],
   ])("without redis, celeriac %j names the package to install", async (args, line) => {
     const result = await runCli(args, { nodeArgs: without("redis") });
     expect(result).toMatchObject({ code: 1, stdout: "", stderr: `${line}\n` });
@@ -42,7 +42,7 @@ describe("optional packages of the CLI", { timeout: 120_000 }, () => {
 
   it("without tsx, the CLI says to install it", async () => {
     const result = await runCli(["dev"], { nodeArgs: without("tsx") });
-    expect(result).toMatchObject({ code: 1, stdout: "", stderr: 'celeriac: the CLI needs the "tsx" package to load TypeScript: npm i -D tsx.\n' });
+    expect(result).toMatchObject({ code: 1, stdout: "", stderr: 'celeriac: running from its TypeScript sources, the CLI needs the "tsx" package: npm install tsx.\n' });
   });
 });
 
@@ -50,7 +50,7 @@ describe("importOptional", () => {
   it("turns a missing package into a ConfigError naming it; other errors pass through", async () => {
     const missing = importOptional("celeriac-no-such-package", "celeriac dev --redis");
     await expect(missing).rejects.toBeInstanceOf(ConfigError);
-    await expect(missing).rejects.toThrow('celeriac dev --redis needs the "celeriac-no-such-package" package: npm i celeriac-no-such-package.');
+    await expect(missing).rejects.toThrow('celeriac dev --redis needs the "celeriac-no-such-package" package: npm install celeriac-no-such-package.');
     await expect(importOptional("redis", "x", () => Promise.reject(new TypeError("boom")))).rejects.toThrow(TypeError);
     expect(typeof (await importOptional<typeof import("redis")>("redis", "x")).createClient).toBe("function");
   });

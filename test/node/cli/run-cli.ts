@@ -127,14 +127,16 @@ export function occupyPort(): Promise<{ port: number; close(): Promise<void> }> 
 }
 
 /**
- * A user's project in a temporary directory: a package.json (with `type`, or none), celeriac and
- * zod in node_modules (links to this repository), and the given files.
+ * A user's project in a temporary directory: a package.json (with `type`, or none), zod, and a
+ * celeriac whose root export is this repository's src/index.ts (the module instances the CLI,
+ * run from the sources, uses too; the installed build is test/package's concern), and the files.
  */
 export function makeProject(o: { type?: "commonjs" | "module"; files: Record<string, string> }): string {
   const dir = mkdtempSync(join(tmpdir(), "celeriac-project-"));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "project", version: "1.0.0", ...(o.type ? { type: o.type } : {}) }, null, 2));
-  mkdirSync(join(dir, "node_modules"));
-  symlinkSync(ROOT, join(dir, "node_modules/celeriac"), "dir");
+  mkdirSync(join(dir, "node_modules/celeriac"), { recursive: true });
+  writeFileSync(join(dir, "node_modules/celeriac/package.json"), JSON.stringify({ name: "celeriac", type: "module", exports: { ".": "./src/index.ts" } }));
+  symlinkSync(join(ROOT, "src"), join(dir, "node_modules/celeriac/src"), "dir");
   symlinkSync(join(ROOT, "node_modules/zod"), join(dir, "node_modules/zod"), "dir");
   for (const [path, text] of Object.entries(o.files)) writeProjectFile(dir, path, text);
   return dir;
