@@ -29,6 +29,7 @@ export async function importOptional<T = Record<string, unknown>>(pkg: string, f
  * (resolving is cheap; the commands check their packages before anything slow).
  */
 export function assertInstalled(pkg: string, feature: string): void {
+  if (typeof import.meta.resolve !== "function") return; // a bundler's runtime (vitest): importOptional still tells
   try {
     import.meta.resolve(pkg);
   } catch (error) {
