@@ -6,8 +6,8 @@
 import { ConfigError } from "../errors.ts";
 
 /**
- * Imports what `feature` needs: by default the package `pkg` itself, or `load()` (a module of
- * celeriac's that imports `pkg`). When `pkg` is not installed, throws a `ConfigError` such as
+ * Imports what `feature` needs with `load()`: the package `pkg` itself, or a module of celeriac's
+ * that imports it (always a literal `import()`). When `pkg` is not installed, throws a `ConfigError` such as
  * `celeriac dev --redis needs the "redis" package: npm install redis.`
  *
  * @example
@@ -15,7 +15,7 @@ import { ConfigError } from "../errors.ts";
  * const { startRedisRestBridge } = await importOptional("redis", "celeriac dev --redis", () => import("./redis-bridge/server.ts"));
  * ```
  */
-export async function importOptional<T = Record<string, unknown>>(pkg: string, feature: string, load: () => Promise<T> = () => import(pkg) as Promise<T>): Promise<T> {
+export async function importOptional<T>(pkg: string, feature: string, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (error) {
@@ -24,21 +24,10 @@ export async function importOptional<T = Record<string, unknown>>(pkg: string, f
   }
 }
 
-/**
- * Throws {@link importOptional}'s `ConfigError` when `pkg` is not installed, without loading it
- * (resolving is cheap; the commands check their packages before anything slow).
- */
-export function assertInstalled(pkg: string, feature: string): void {
-  if (typeof import.meta.resolve !== "function") return; // a bundler's runtime (vitest): importOptional still tells
-  try {
-    import.meta.resolve(pkg);
-  } catch (error) {
-    if (isMissingPackage(error, pkg)) throw missingPackage(pkg, feature, error);
-    throw error;
-  }
+/** The error for a package that is not installed: `<feature> needs the "<pkg>" package: npm install <pkg>.` */
+export function missingPackage(pkg: string, feature: string, cause?: unknown): ConfigError {
+  return new ConfigError(`${feature} needs the "${pkg}" package: npm install ${pkg}.`, { cause });
 }
-
-const missingPackage = (pkg: string, feature: string, cause: unknown) => new ConfigError(`${feature} needs the "${pkg}" package: npm install ${pkg}.`, { cause });
 
 /** True when `error` says that the package `pkg` (not a file inside it, nor another package) cannot be found. */
 export function isMissingPackage(error: unknown, pkg: string): boolean {

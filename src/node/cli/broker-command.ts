@@ -4,8 +4,8 @@
  * keys, port 8080) it also serves SDKs started with `QSTASH_DEV=true`.
  * @module
  */
-import { assertInstalled } from "../import-optional.ts";
 import { assertRedisReachable } from "../redis-unreachable.ts";
+import { assertInstalled } from "./assert-installed.ts";
 import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { untilSignal } from "./until-signal.ts";
 

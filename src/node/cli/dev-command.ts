@@ -3,8 +3,8 @@
  * when the functions change, and stop on Ctrl-C.
  * @module
  */
-import { assertInstalled } from "../import-optional.ts";
 import { assertRedisReachable } from "../redis-unreachable.ts";
+import { assertInstalled } from "./assert-installed.ts";
 import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { devBanner } from "./dev-banner.ts";
 import { untilSignal } from "./until-signal.ts";

@@ -3,7 +3,8 @@
  * `@upstash/redis` (and celeriac's Redis backend) can use it with UPSTASH_REDIS_REST_URL/TOKEN.
  * @module
  */
-import { assertInstalled, importOptional } from "../import-optional.ts";
+import { importOptional } from "../import-optional.ts";
+import { assertInstalled } from "./assert-installed.ts";
 import { assertRedisReachable } from "../redis-unreachable.ts";
 import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { untilSignal } from "./until-signal.ts";
