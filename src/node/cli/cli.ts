@@ -77,7 +77,7 @@ async function find(name: string, io: CliIo): Promise<CliCommand | undefined> {
   if (load) return await load();
   const near = closest(name.replace(/^-+/, ""), Object.keys(COMMANDS));
   const what = name.startsWith("-") ? `unknown option ${name}` : `unknown command "${name}"`;
-  io.err(`celeriac: ${what}${near ? ` (did you mean ${near}?)` : ""}. Run "celeriac --help" for the commands: ${Object.keys(COMMANDS).join(", ")}.\n`);
+  io.err(`${who()}: ${what}${near ? ` (did you mean ${near}?)` : ""}. Run "celeriac --help" for the commands: ${Object.keys(COMMANDS).join(", ")}.\n`);
   return undefined;
 }
 
@@ -96,7 +96,7 @@ export function report(command: string, error: unknown, io: CliIo): number {
   if (usage) line += ` Run "celeriac ${command} --help" for the options.`;
   else if (!known && !io.debug) line += " Run with CELERIAC_DEBUG=1 for the stack.";
   // A message that already names the command ("celeriac dev --redis needs …") stands alone.
-  io.err(`${line.startsWith(`celeriac ${command} `) ? line : `celeriac ${command}: ${line}`}\n`);
+  io.err(`${line.startsWith(`${who(command)} `) ? line : `${who(command)}: ${line}`}\n`);
   if (io.debug) io.err(`${stackOf(error)}\n`);
   return usage ? 2 : 1;
 }
@@ -109,6 +109,8 @@ function stackOf(error: unknown): string {
   return lines.join("\n");
 }
 
+/** Who speaks at the start of an error line: `celeriac` or `celeriac <command>`. */
+const who = (command?: string) => (command ? `celeriac ${command}` : "celeriac");
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, " ").trim();
 const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
