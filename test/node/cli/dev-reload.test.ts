@@ -3,11 +3,12 @@
  * type at all: it serves the project's own tasks, names one of them in its curl, and reloads when
  * a file changes, keeping the previous version when the new one does not load.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../support/wait.ts";
-import { killAll, makeProject, startCli, writeProjectFile } from "./run-cli.ts";
+import { killAll, makeProject, removeProjects, startCli, writeProjectFile } from "./run-cli.ts";
 
 afterEach(killAll);
+afterAll(removeProjects);
 
 const greet = (word: string) => `import { z } from "zod";
 import { task } from "celeriac";

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../../src/node/cli/cli.ts";
-import { type CliResult, freePort, makeProject, occupyPort, ROOT, runCli } from "./run-cli.ts";
+import { type CliResult, freePort, makeProject, removeProjects, occupyPort, ROOT, runCli } from "./run-cli.ts";
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const hint = (command: string) => ` Run "celeriac ${command} --help" for the options.`;
@@ -31,6 +31,7 @@ async function runMain(argv: string[]) {
 }
 
 let project: string;
+afterAll(removeProjects);
 beforeAll(() => {
   project = makeProject({
     files: {

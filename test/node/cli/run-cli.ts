@@ -3,7 +3,7 @@
  * duration), or as a server whose output a test waits on, always with a deadline.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -133,6 +133,7 @@ export function occupyPort(): Promise<{ port: number; close(): Promise<void> }> 
  */
 export function makeProject(o: { type?: "commonjs" | "module"; files: Record<string, string> }): string {
   const dir = mkdtempSync(join(tmpdir(), "celeriac-project-"));
+  projects.push(dir);
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "project", version: "1.0.0", ...(o.type ? { type: o.type } : {}) }, null, 2));
   mkdirSync(join(dir, "node_modules/celeriac"), { recursive: true });
   writeFileSync(join(dir, "node_modules/celeriac/package.json"), JSON.stringify({ name: "celeriac", type: "module", exports: { ".": "./src/index.ts" } }));
@@ -140,6 +141,13 @@ export function makeProject(o: { type?: "commonjs" | "module"; files: Record<str
   symlinkSync(join(ROOT, "node_modules/zod"), join(dir, "node_modules/zod"), "dir");
   for (const [path, text] of Object.entries(o.files)) writeProjectFile(dir, path, text);
   return dir;
+}
+
+const projects: string[] = [];
+
+/** Deletes the projects made by {@link makeProject} (for `afterAll`). */
+export function removeProjects(): void {
+  for (const dir of projects.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function writeProjectFile(dir: string, path: string, text: string): void {
