@@ -8,6 +8,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../support/ports.ts";
+
+export { freePort };
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const BIN = join(ROOT, "bin/celeriac.mjs");
@@ -104,17 +107,6 @@ export function startCli(args: string[], o: CliOptions = {}): RunningCli {
   };
 }
 
-/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Occupies a port on 127.0.0.1 until `close()`. */
 export function occupyPort(): Promise<{ port: number; close(): Promise<void> }> {
