@@ -58,6 +58,90 @@ export interface BrokerSchedule {
   retries?: number;
   timeoutSec?: number;
   isPaused?: boolean;
+  /** When the broker fires it next / fired it last (epoch ms), when the broker tells. */
+  nextScheduleTime?: number;
+  lastScheduleTime?: number;
+  /** The last firing's messages and their states (`IN_PROGRESS`, `SUCCESS`, `FAIL`), by message id. */
+  lastScheduleStates?: Record<string, string>;
+}
+
+/** One entry of the broker's delivery log (QStash `GET /v2/events`): a state change of one message. */
+export interface BrokerLogEntry {
+  /** Epoch ms. */
+  time: number;
+  messageId: string;
+  /** `CREATED`, `ACTIVE`, `RETRY`, `ERROR`, `DELIVERED`, `FAILED`, `CANCEL_REQUESTED` or `CANCELED`. */
+  state: string;
+  url: string;
+  /** The message body as text. */
+  body?: string;
+  /** The forwarded headers, one value per name. */
+  headers?: Record<string, string>;
+  labels?: string[];
+  error?: string;
+  /** After a RETRY: when the next attempt is due (epoch ms). */
+  nextDeliveryTime?: number;
+  /** After an ERROR: what the destination answered. */
+  responseStatus?: number;
+  responseBody?: string;
+  queueName?: string;
+  scheduleId?: string;
+}
+
+/** Filters of {@link Broker.listLogs}; different filters are ANDed. */
+export interface BrokerLogQuery {
+  /** Entries per page. Default 100, at most 1000. */
+  count?: number;
+  /** From a previous page's `cursor`. */
+  cursor?: string;
+  state?: string;
+  url?: string;
+  label?: string;
+  messageIds?: string[];
+  /** Epoch ms, inclusive. */
+  fromDate?: number;
+  toDate?: number;
+}
+
+/** A message in the broker's dead-letter queue. */
+export interface BrokerDlqEntry {
+  dlqId: string;
+  messageId: string;
+  url: string;
+  body?: string;
+  headers?: Record<string, string>;
+  labels?: string[];
+  /** When the message was created (epoch ms). */
+  createdAt?: number;
+  responseStatus?: number;
+  responseBody?: string;
+  queueName?: string;
+  scheduleId?: string;
+}
+
+/** Filters of {@link Broker.listDlq}. */
+export interface BrokerDlqQuery {
+  /** Entries per page. Default 100, at most 100. */
+  count?: number;
+  cursor?: string;
+  url?: string;
+  label?: string;
+  dlqIds?: string[];
+}
+
+/** One page of a listing; `cursor` is absent on the last page. */
+export interface BrokerPage<T> {
+  items: T[];
+  cursor?: string;
+}
+
+/** A named FIFO queue and how far behind it is. */
+export interface BrokerQueue {
+  name: string;
+  parallelism: number;
+  /** Messages not delivered yet. */
+  lag: number;
+  paused: boolean;
 }
 
 /** The broker port. */
@@ -69,4 +153,13 @@ export interface Broker {
   upsertSchedule?(schedule: BrokerSchedule): Promise<string>;
   listSchedules?(): Promise<BrokerSchedule[]>;
   deleteSchedule?(scheduleId: string): Promise<void>;
+  /** The delivery log, newest first (optional: the dashboard reads it). */
+  listLogs?(query?: BrokerLogQuery): Promise<BrokerPage<BrokerLogEntry>>;
+  /** The dead-letter queue, oldest first. */
+  listDlq?(query?: BrokerDlqQuery): Promise<BrokerPage<BrokerDlqEntry>>;
+  /** Deliver a DLQ message again as a new message (it leaves the DLQ); its new message id, or undefined when the entry is gone. */
+  retryDlq?(dlqId: string): Promise<string | undefined>;
+  /** Delete a DLQ entry; false when it was gone. */
+  deleteDlq?(dlqId: string): Promise<boolean>;
+  listQueues?(): Promise<BrokerQueue[]>;
 }

@@ -14,13 +14,14 @@
  * @module
  */
 import { BrokerError, ConfigError } from "../errors.ts";
-import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
+import type { Broker, BrokerDlqEntry, BrokerDlqQuery, BrokerLogEntry, BrokerLogQuery, BrokerPage, BrokerQueue, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
 import { type QStashScheduleJson, toBrokerSchedule } from "./schedule-view.ts";
 import {
   CONTENT_TYPE, lowerCase, UPSTASH_CRON, UPSTASH_DEDUPLICATION_ID, UPSTASH_DELAY, UPSTASH_FLOW_CONTROL_KEY, UPSTASH_FLOW_CONTROL_VALUE,
   UPSTASH_FORWARD_PREFIX, UPSTASH_LABEL, UPSTASH_METHOD, UPSTASH_NOT_BEFORE, UPSTASH_PREFIX, UPSTASH_RETRIES, UPSTASH_SCHEDULE_ID,
   UPSTASH_TIMEOUT,
 } from "../headers.ts";
+import { listingParams, toBrokerQueue, toDlqEntry, toLogEntry } from "./log-view.ts";
 import { HeaderMap, headerValue } from "../util/header-map.ts";
 import { turnBatcher } from "../util/turn-batcher.ts";
 
@@ -265,11 +266,46 @@ export class QStashFetchBroker implements Broker {
   }
 
   async deleteSchedule(scheduleId: string): Promise<void> {
+    await this.#absent(this.#call(`schedule delete of ${scheduleId}`, "DELETE", `schedules/${scheduleId}`));
+  }
+
+  /** A GET answering JSON. */
+  async #get<T>(action: string, path: string): Promise<T> {
+    return this.#json<T>(action, await this.#call(action, "GET", path));
+  }
+
+  /** `call`, with a 404 answered as undefined. */
+  async #absent<T>(call: Promise<T>): Promise<T | undefined> {
     try {
-      await this.#call(`schedule delete of ${scheduleId}`, "DELETE", `schedules/${scheduleId}`);
+      return await call;
     } catch (err) {
       if ((err as BrokerError).status !== 404) throw err;
+      return undefined;
     }
+  }
+
+  async listLogs(query: BrokerLogQuery = {}): Promise<BrokerPage<BrokerLogEntry>> {
+    const page = await this.#get<{ events: Record<string, unknown>[]; cursor?: string }>("log list", `events?${listingParams(query, 1000)}`);
+    return { items: page.events.map(toLogEntry), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  async listDlq(query: BrokerDlqQuery = {}): Promise<BrokerPage<BrokerDlqEntry>> {
+    const page = await this.#get<{ messages: Record<string, unknown>[]; cursor?: string }>("DLQ list", `dlq?${listingParams(query, 100)}`);
+    return { items: page.messages.map(toDlqEntry), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  async retryDlq(dlqId: string): Promise<string | undefined> {
+    const action = `DLQ retry of ${dlqId}`;
+    const res = await this.#json<{ responses: { messageId: string }[] }>(action, await this.#call(action, "POST", `dlq/retry?dlqIds=${encodeURIComponent(dlqId)}`));
+    return res.responses[0]?.messageId;
+  }
+
+  async deleteDlq(dlqId: string): Promise<boolean> {
+    return (await this.#absent(this.#call(`DLQ delete of ${dlqId}`, "DELETE", `dlq/${dlqId}`))) !== undefined;
+  }
+
+  async listQueues(): Promise<BrokerQueue[]> {
+    return (await this.#get<Record<string, unknown>[]>("queue list", "queues")).map(toBrokerQueue);
   }
 }
 

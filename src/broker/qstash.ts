@@ -7,8 +7,9 @@
 
 import { Client, QstashError } from "@upstash/qstash";
 import { BrokerError, ConfigError } from "../errors.ts";
-import type { Broker, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
+import type { Broker, BrokerDlqEntry, BrokerDlqQuery, BrokerLogEntry, BrokerLogQuery, BrokerPage, BrokerQueue, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
 import { toBrokerSchedule } from "./schedule-view.ts";
+import { toBrokerQueue, toDlqEntry, toLogEntry } from "./log-view.ts";
 
 /** Options of {@link QStashBroker}. */
 export interface QStashBrokerOptions {
@@ -128,6 +129,57 @@ export class QStashBroker implements Broker {
     } catch (err) {
       if (statusOf(err) === 404) return;
       throw brokerError(`schedule delete of ${scheduleId}`, err);
+    }
+  }
+
+  async listLogs(query: BrokerLogQuery = {}): Promise<BrokerPage<BrokerLogEntry>> {
+    const { count, cursor, messageIds, ...filter } = query;
+    try {
+      const page = await this.client.logs(
+        (messageIds ? { count, messageIds } : { count, cursor, filter }) as Parameters<Client["logs"]>[0],
+      );
+      return { items: page.logs.map((l) => toLogEntry(l as unknown as Record<string, unknown>)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    } catch (err) {
+      throw brokerError("log list", err);
+    }
+  }
+
+  async listDlq(query: BrokerDlqQuery = {}): Promise<BrokerPage<BrokerDlqEntry>> {
+    const { count, cursor, dlqIds, ...filter } = query;
+    try {
+      const page = await this.client.dlq.listMessages(
+        (dlqIds ? { count, dlqIds } : { count, cursor, filter }) as Parameters<Client["dlq"]["listMessages"]>[0],
+      );
+      return { items: page.messages.map((m) => toDlqEntry(m as unknown as Record<string, unknown>)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    } catch (err) {
+      throw brokerError("DLQ list", err);
+    }
+  }
+
+  async retryDlq(dlqId: string): Promise<string | undefined> {
+    try {
+      return (await this.client.dlq.retry(dlqId)).responses[0]?.messageId;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw brokerError(`DLQ retry of ${dlqId}`, err);
+    }
+  }
+
+  async deleteDlq(dlqId: string): Promise<boolean> {
+    try {
+      await this.client.dlq.delete(dlqId);
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw brokerError(`DLQ delete of ${dlqId}`, err);
+    }
+  }
+
+  async listQueues(): Promise<BrokerQueue[]> {
+    try {
+      return ((await this.client.queue().list()) as unknown as Record<string, unknown>[]).map(toBrokerQueue);
+    } catch (err) {
+      throw brokerError("queue list", err);
     }
   }
 }

@@ -89,6 +89,68 @@ for (const [name, make] of implementations) describe(`${name} (Broker port contr
     await broker.deleteSchedule("celeriac.beat.paused");
   });
 
+  it("lists the delivery log newest first, filtered by label, url and state, with the body as text and a cursor", async () => {
+    const label = `task-${crypto.randomUUID()}`;
+    r.reply = (_d, nth) => new Response(nth === 1 ? "boom" : "ok", { status: nth === 1 ? 500 : 200 });
+    const { messageId } = await broker.publish({ url: `${r.url}/tasks/log_me`, body: '{"v":1,"id":"<log>"}', headers: { "Celeriac-Task": "log_me" }, label, retries: 1 });
+    await b.broker.runDue();
+    await b.broker.advance(60_000);
+    const page = await broker.listLogs({ label });
+    expect(page.items.map((e) => e.state)).toEqual(["DELIVERED", "ACTIVE", "RETRY", "ERROR", "ACTIVE", "CREATED"]);
+    expect(page.cursor).toBeUndefined();
+    const created = page.items[5];
+    expect(created).toMatchObject({ messageId, url: `${r.url}/tasks/log_me`, body: '{"v":1,"id":"<log>"}', labels: [label] });
+    expect(created.headers!["Celeriac-Task"]).toBe("log_me");
+    expect(page.items[3]).toMatchObject({ state: "ERROR", responseStatus: 500, responseBody: "boom" });
+    expect(page.items[2].nextDeliveryTime).toBeGreaterThan(created.time);
+    expect((await broker.listLogs({ label, state: "DELIVERED" })).items.map((e) => e.state)).toEqual(["DELIVERED"]);
+    expect((await broker.listLogs({ url: `${r.url}/tasks/log_me`, messageIds: [messageId] })).items).toHaveLength(6);
+    const first = await broker.listLogs({ label, count: 4 });
+    expect(first.items).toHaveLength(4);
+    const rest = await broker.listLogs({ label, count: 4, cursor: first.cursor });
+    expect(rest.items.map((e) => e.state)).toEqual(["ACTIVE", "CREATED"]);
+    expect(rest.cursor).toBeUndefined();
+  });
+
+  it("lists, retries and deletes DLQ entries", async () => {
+    const label = `dlq-${crypto.randomUUID()}`;
+    r.reply = () => new Response("nope", { status: 489, headers: { "Upstash-NonRetryable-Error": "true" } });
+    await broker.publish({ url: `${r.url}/tasks/fails`, body: '{"n":1}', label });
+    await broker.publish({ url: `${r.url}/tasks/fails`, body: '{"n":2}', label });
+    await b.broker.runDue();
+    const { items, cursor } = await broker.listDlq({ label });
+    expect(cursor).toBeUndefined();
+    items.sort((x, y) => (x.body! < y.body! ? -1 : 1)); // both failed at the same instant
+    expect(items.map((e) => e.body)).toEqual(['{"n":1}', '{"n":2}']);
+    expect(items[0]).toMatchObject({ url: `${r.url}/tasks/fails`, responseStatus: 489, responseBody: "nope", labels: [label] });
+    expect((await broker.listDlq({ dlqIds: [items[1].dlqId] })).items.map((e) => e.body)).toEqual(['{"n":2}']);
+    r.reply = () => new Response("ok");
+    const again = await broker.retryDlq(items[0].dlqId);
+    expect(again).toBeTypeOf("string");
+    expect(again).not.toBe(items[0].messageId);
+    expect(await broker.retryDlq(items[0].dlqId)).toBeUndefined();
+    await b.broker.runDue();
+    expect(r.deliveries.at(-1)!.body).toBe('{"n":1}');
+    expect(await broker.deleteDlq(items[1].dlqId)).toBe(true);
+    expect(await broker.deleteDlq(items[1].dlqId)).toBe(false);
+    expect((await broker.listDlq({ label })).items).toEqual([]);
+  });
+
+  it("lists queues with their parallelism and lag", async () => {
+    const { messageId } = await broker.publish({ url: `${r.url}/q`, body: "{}", queue: "celeriac-lag", delaySec: 60 });
+    const q = (await broker.listQueues()).find((x) => x.name === "celeriac-lag");
+    expect(q).toEqual({ name: "celeriac-lag", parallelism: 1, lag: 1, paused: false });
+    await broker.cancel(messageId);
+  });
+
+  it("lists a schedule's next trigger time", async () => {
+    await broker.upsertSchedule({ scheduleId: "celeriac.beat.next", cron: "0 * * * *", url: `${r.url}/schedules/next` });
+    const s = (await broker.listSchedules()).find((x) => x.scheduleId === "celeriac.beat.next")!;
+    const hour = 3_600_000;
+    expect(s.nextScheduleTime).toBe(Math.floor(b.broker.now() / hour) * hour + hour);
+    await broker.deleteSchedule("celeriac.beat.next");
+  });
+
   it("turns a refused publish into a BrokerError with the status", async () => {
     const err = await broker.publish({ url: "ftp://nope", body: "{}" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BrokerError);

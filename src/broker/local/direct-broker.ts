@@ -5,7 +5,12 @@
  * @module
  */
 
-import type { Broker, BrokerSchedule, PublishRequest, PublishResult } from "../broker.ts";
+import type { Broker, BrokerDlqEntry, BrokerDlqQuery, BrokerLogEntry, BrokerLogQuery, BrokerPage, BrokerQueue, BrokerSchedule, PublishRequest, PublishResult } from "../broker.ts";
+import { listingParams, toBrokerQueue, toDlqEntry, toLogEntry } from "../log-view.ts";
+import { listEvents } from "./http/events.ts";
+import { retryDlqEntries, selectDlq } from "./http/dlq.ts";
+import { queueJson } from "./http/queues.ts";
+import { dlqJson } from "./http/wire.ts";
 import { BrokerError } from "../../errors.ts";
 import { canonicalHeaderName } from "./message/canonical.ts";
 import { isValidName, parseDestination } from "./message/destination.ts";
@@ -89,6 +94,9 @@ export class DirectBroker implements Broker {
       const out: BrokerSchedule = { scheduleId: s.scheduleId, cron: s.cron, url: s.destination, headers: { ...s.config.headers }, retries: s.config.retries ?? this.#engine.options.defaultRetries, isPaused: s.isPaused };
       if (s.body.length) out.body = decoder.decode(s.body);
       if (s.config.timeoutMs !== undefined) out.timeoutSec = s.config.timeoutMs / 1000;
+      if (s.nextScheduleTime !== undefined) out.nextScheduleTime = s.nextScheduleTime;
+      if (s.lastScheduleTime !== undefined) out.lastScheduleTime = s.lastScheduleTime;
+      if (s.lastScheduleStates) out.lastScheduleStates = { ...s.lastScheduleStates };
       return out;
     });
   }
@@ -96,5 +104,34 @@ export class DirectBroker implements Broker {
   async deleteSchedule(scheduleId: string): Promise<void> {
     await this.#engine.store.schedules.remove(scheduleId);
     this.#runner.changed();
+  }
+
+  async listLogs(query: BrokerLogQuery = {}): Promise<BrokerPage<BrokerLogEntry>> {
+    await this.#ready;
+    const { entries, cursor } = await listEvents(this.#engine, new URL(`http://local/v2/events?${listingParams(query, 1000)}`));
+    return { items: entries.map(toLogEntry), ...(cursor ? { cursor } : {}) };
+  }
+
+  async listDlq(query: BrokerDlqQuery = {}): Promise<BrokerPage<BrokerDlqEntry>> {
+    await this.#ready;
+    const { page, cursor } = await selectDlq(this.#engine, new URL(`http://local/v2/dlq?${listingParams(query, 100)}`), 100);
+    return { items: (await Promise.all(page.map(dlqJson))).map(toDlqEntry), ...(cursor ? { cursor } : {}) };
+  }
+
+  async retryDlq(dlqId: string): Promise<string | undefined> {
+    await this.#ready;
+    const entry = await this.#engine.store.dlq.get(dlqId);
+    if (!entry) return undefined;
+    return (await retryDlqEntries(this.#engine, [entry], new Headers()))[0]?.messageId;
+  }
+
+  async deleteDlq(dlqId: string): Promise<boolean> {
+    await this.#ready;
+    return this.#engine.store.dlq.remove(dlqId);
+  }
+
+  async listQueues(): Promise<BrokerQueue[]> {
+    await this.#ready;
+    return (await this.#engine.store.queues.list()).map((r) => toBrokerQueue(queueJson(this.#engine, r)));
   }
 }

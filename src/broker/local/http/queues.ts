@@ -7,16 +7,15 @@ import { BrokerError } from "../../../errors.ts";
 import { isValidName } from "../message/destination.ts";
 import type { QueueRecord } from "../message/records.ts";
 import type { RouteContext } from "./context.ts";
+import type { BrokerEngine } from "../engine/engine.ts";
+
+/** A queue as `GET /v2/queues` answers it. */
+export function queueJson(engine: BrokerEngine, r: QueueRecord): Record<string, unknown> {
+  return { name: r.name, createdAt: r.createdAt, updatedAt: r.updatedAt, parallelism: r.parallelism, lag: engine.gates.queues.state(r.name).lag, paused: r.paused };
+}
 
 export function queueRoutes({ app, engine }: RouteContext): void {
-  const json = (r: QueueRecord) => ({
-    name: r.name,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-    parallelism: r.parallelism,
-    lag: engine.gates.queues.state(r.name).lag,
-    paused: r.paused,
-  });
+  const json = (r: QueueRecord) => queueJson(engine, r);
   const find = async (name: string): Promise<QueueRecord> => {
     const r = await engine.store.queues.get(name);
     if (!r) throw new BrokerError(`queue "${name}" not found`, { status: 404 });
