@@ -89,6 +89,8 @@ export interface Backend {
 
   /** The stored meta for `id`, or null when nothing is stored (PENDING). */
   getMeta(id: string): Promise<TaskMeta | null>;
+  /** Optional: the metas of several ids at once, in order (one MGET in `RedisBackend`: one billed command). */
+  getMetas?(ids: readonly string[]): Promise<(TaskMeta | null)[]>;
   /**
    * Optional: call `onMeta` with each READY meta stored for `id` from now on (Redis pub/sub:
    * the worker's backend publishes them). Resolves once listening, with the function that stops;

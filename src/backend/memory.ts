@@ -65,6 +65,10 @@ export class MemoryBackend implements Backend {
   async getMeta(id: string): Promise<TaskMeta | null> {
     return this.#readJson<TaskMeta>(this.keys.result(id), this.#clock());
   }
+  async getMetas(ids: readonly string[]): Promise<(TaskMeta | null)[]> {
+    return Promise.all(ids.map((id) => this.getMeta(id)));
+  }
+
 
   async storeMeta(meta: TaskMeta, ttlMs: number): Promise<boolean> {
     const ttl = requireTtl(ttlMs, "storeMeta ttlMs");

@@ -39,6 +39,8 @@ export interface Published {
 }
 
 const DAY_MS = 86_400_000;
+/** Ids usable as a QStash label as they are (no comma, which separates labels). */
+const LABEL = /^[\w.:-]{1,200}$/;
 
 /** Build and publish task messages. */
 export class Publisher {
@@ -100,15 +102,20 @@ export class Publisher {
     return { id, messageId: result.messageId, deduplicated: repeated || (result.deduplicated ?? false), ...(runsUntilMs !== undefined ? { runsUntilMs } : {}) };
   }
 
-  /** Publish `envelope` again (a retry: same id, the caller bumps `retries`), not before `etaMs`. */
-  async republish(envelope: Envelope, etaMs: number): Promise<Published> {
+  /**
+   * Publish `envelope` again (a retry: same id, the caller bumps `retries`), not before `etaMs`;
+   * with `deduplicationId`, the broker drops a repeat of this republish.
+   */
+  async republish(envelope: Envelope, etaMs: number, deduplicationId?: string): Promise<Published> {
     const task = this.#o.registry?.find(envelope.task);
-    const result = await this.#o.broker.publish(this.#request(envelope, task, etaMs));
+    const result = await this.#o.broker.publish(this.#request(envelope, task, etaMs, deduplicationId));
     return { id: envelope.id, messageId: result.messageId, deduplicated: result.deduplicated ?? false };
   }
 
   #request(envelope: Envelope, task: AnyTask | undefined, etaMs: number | undefined, dedupId?: string): PublishRequest {
     const req: PublishRequest = { url: this.destination(envelope.task), body: serializeEnvelope(envelope) };
+    // The task id as the broker's label: its logs and DLQ then filter by task (the dashboard's timeline).
+    if (LABEL.test(envelope.id)) req.label = envelope.id;
     if (etaMs !== undefined) {
       const delayMs = etaMs - this.#now();
       if (delayMs > 0) req.delaySec = Math.ceil(delayMs / 1000);

@@ -91,7 +91,8 @@ export function createApi(o: ApiOptions): Hono {
   return api;
 }
 
-function describeTask(task: AnyTask) {
+/** A task as `GET /api/tasks` lists it: name, description, options, and its input's JSON Schema. */
+export function describeTask(task: AnyTask) {
   const o = task.options;
   // Standard JSON Schema (`~standard.jsonSchema`, implemented by zod 4.2+ and others): the schema
   // library converts itself, so the worker bundles no converter.

@@ -55,6 +55,22 @@ export interface WorkerOptions {
   leaseMargin?: Duration | undefined;
   /** Cron schedules (`schedule()`) this worker fires and guards. Default: those exported beside the tasks when `tasks` is a module namespace. */
   schedules?: Iterable<Schedule> | undefined;
+  /** The operations dashboard, `dashboard()` from `celeriac/dashboard`. Default none (and none of its code in the bundle). */
+  dashboard?: WorkerExtension | undefined;
+}
+
+/** What an extension of the worker app gets: the worker's runtime and ports. */
+export interface WorkerExtensionContext {
+  rt: WorkerRuntime;
+  broker: Broker;
+  apiToken: string | undefined;
+  publicUrl: string;
+  schedules: ScheduleRunner | undefined;
+}
+
+/** Routes added to the worker app by an optional part (the dashboard), so the core never imports it. */
+export interface WorkerExtension {
+  mount(app: Hono, context: WorkerExtensionContext): void;
 }
 
 /** A worker: the Hono app plus the runtime, for adapters and tests. */
@@ -96,6 +112,7 @@ export function createWorker(options: WorkerOptions): Worker {
   app.post("/tasks/:name", deliverHandler({ rt, verifier: options.verifier, maxBodyBytes }));
   app.route("/api", createApi({ rt, broker: options.broker, apiToken: options.apiToken, maxBodyBytes }));
   const scheduleRunner = mountSchedules(app, rt, schedules, { broker: options.broker, verifier: options.verifier, publicUrl: options.publicUrl, maxBodyBytes });
+  options.dashboard?.mount(app, { rt, broker: options.broker, apiToken: options.apiToken, publicUrl: options.publicUrl, schedules: scheduleRunner });
   app.get("/healthz", (c) => c.json({ ok: true, backend: options.backend.kind, tasks: registry.names().length }));
   app.onError((error, c) => {
     rt.logger.error(`Unhandled error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);

@@ -73,6 +73,16 @@ export function backendContract(name: string, makeHarness: () => Promise<Backend
         expect(await b.getMeta(id)).toEqual(m);
       });
 
+      it("getMetas reads several results at once, in order, null for those not stored", async () => {
+        const [a, missing, c] = [newId(), newId(), newId()];
+        await b.storeMeta(meta(a, SUCCESS, 1), HOUR);
+        await b.storeMeta(failure(c), HOUR);
+        const found = await b.getMetas!([a, missing, c]);
+        expect(found.map((m) => m?.status ?? null)).toEqual([SUCCESS, null, FAILURE]);
+        expect(found[2]!.traceback).toBe("HttpError: 503\n    at send");
+        expect(await b.getMetas!([])).toEqual([]);
+      });
+
       it("storeMeta stores a copy the caller cannot mutate", async () => {
         const id = newId();
         const m = meta(id, "PROGRESS", { current: 1, total: 10 });

@@ -13,6 +13,7 @@
  * | operation | billed | commands |
  * |---|---|---|
  * | getMeta | 1 | GET |
+ * | getMetas | 1 | MGET of any number of results (the dashboard's page) |
  * | storeMeta | 3 | EVALSHA + SET PX GET + PUBLISH of a READY meta (`publishResults`, the default); 2 for other states or without publishing; +1 when refused (SUCCESS stored: + SET restore) |
  * | forget | 1 | DEL |
  * | claim | 3 | EVALSHA + MGET + SET NX GET PX; 2 when revoked or succeeded (no SET); 4 on a late takeover; +1 with `started` |

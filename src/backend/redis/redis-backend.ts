@@ -24,7 +24,7 @@ import { revokeScript } from "./scripts/revoke.ts";
 import { storeMetaScript } from "./scripts/store-meta.ts";
 
 /** The `@upstash/redis` methods `RedisBackend` calls; any client with these works. */
-export type BackendRedis = Pick<Redis, "evalsha" | "eval" | "get" | "set" | "del" | "exists"> & Partial<Pick<Redis, "subscribe">>;
+export type BackendRedis = Pick<Redis, "evalsha" | "eval" | "get" | "set" | "del" | "exists"> & Partial<Pick<Redis, "subscribe" | "mget">>;
 
 /** Options of {@link RedisBackend}. */
 export interface RedisBackendOptions {
@@ -99,6 +99,15 @@ export class RedisBackend implements Backend {
   async getMeta(id: string): Promise<TaskMeta | null> {
     const reply = await this.#command("getMeta", () => this.#redis.get(this.keys.result(id)));
     return decodeObject<TaskMeta>(reply, "result meta");
+  }
+
+  /** The metas of `ids` in one MGET (one billed command; a GET each when the client has no `mget`). */
+  async getMetas(ids: readonly string[]): Promise<(TaskMeta | null)[]> {
+    const mget = this.#redis.mget;
+    if (!ids.length) return [];
+    if (!mget) return Promise.all(ids.map((id) => this.getMeta(id)));
+    const replies = await this.#command("getMetas", () => mget.call(this.#redis, ids.map((id) => this.keys.result(id))) as Promise<unknown[]>);
+    return replies.map((reply) => decodeObject<TaskMeta>(reply, "result meta"));
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
- * `createRestRedis`: the six commands `RedisBackend` uses (EVALSHA, EVAL, GET, SET, DEL,
- * EXISTS) over the Upstash Redis REST protocol with `fetch` alone, for bundles where the full
+ * `createRestRedis`: the seven commands `RedisBackend` uses (EVALSHA, EVAL, GET, MGET, SET,
+ * DEL, EXISTS) over the Upstash Redis REST protocol with `fetch` alone, for bundles where the full
  * `@upstash/redis` client (every command) is too large: the Workers profile. Same wire as the
  * official client: `POST <url>/` with the JSON command array, `Authorization: Bearer`,
  * `Upstash-Encoding: base64` responses decoded, the read-your-writes sync token echoed, network
@@ -95,6 +95,7 @@ export function createRestRedis(options: RestRedisOptions): BackendRedis {
     evalsha: script("evalsha"),
     eval: script("eval"),
     get: (key: string) => send(["get", key]),
+    mget: (keys: string[]) => send(["mget", ...keys]),
     set: (key: string, value: unknown, opts?: { nx?: boolean; xx?: boolean; get?: boolean; ex?: number; px?: number }) => {
       const command: Arg[] = ["set", key, typeof value === "string" || typeof value === "number" ? value : JSON.stringify(value)];
       if (opts?.nx) command.push("nx");

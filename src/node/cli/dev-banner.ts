@@ -14,7 +14,7 @@ export async function devBanner(server: DevServer, o: { redis?: string; generate
   const body = JSON.stringify({ input: example ? exampleValue(example.input) ?? {} : {} });
   return `
 celeriac dev server: ${url}
-  dashboard      ${url}/?token=${encodeURIComponent(apiToken)}
+  dashboard      ${url}/dashboard (${loopback(url) ? "reads open on loopback; sign in with the API token to act" : "sign in with the API token"})
   tasks          ${tasks.map((t) => t.name).join(", ")}
   backend        ${server.backend.kind}${o.redis ? ` (${o.redis})` : " (in memory; --redis redis://… for real Redis)"}
   local broker   ${url}/v2 (QStash v2 API, public dev keys)
@@ -25,6 +25,12 @@ Send a task and read its result:
   curl -s ${url}/api/results/<id> ${auth}
 
 `;
+}
+
+/** True when the server listens on a loopback address only (the dashboard then reads without signing in). */
+function loopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || host.startsWith("127.");
 }
 
 /** The tasks as `GET /api/tasks` lists them (name and input JSON Schema), in the order of the functions module. */

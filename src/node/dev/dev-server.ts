@@ -8,7 +8,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
-import type { Hono } from "hono";
 import type { Backend } from "../../backend/backend.ts";
 import { MemoryBackend } from "../../backend/memory.ts";
 import { createLocalBroker, type LocalBroker } from "../../broker/local/create-local-broker.ts";
@@ -22,7 +21,7 @@ import { nodeBrokerOptions } from "../broker/node-options.ts";
 import { listenHttp } from "../http/listen.ts";
 import { importOptional } from "../import-optional.ts";
 import { NODE_PARTS } from "../parts.ts";
-import { createDashboard, RecentTasks } from "./dashboard.ts";
+import { dashboard } from "../../dashboard/index.ts";
 import { devSchedules, syncDevSchedules } from "./dev-schedules.ts";
 import { type LoadedFunctions, loadFunctions } from "./load-functions.ts";
 import { watchFunctions } from "./watch-functions.ts";
@@ -40,6 +39,8 @@ export interface DevServerOptions {
   redisTimeoutMs?: number;
   /** The publish API token. Default: `CELERIAC_API_TOKEN`, else a generated one. */
   apiToken?: string;
+  /** How often dashboard pages refresh, ms. Default 2000. */
+  dashboardRefreshMs?: number;
   /** Result TTL in ms. Default 1 day. */
   resultExpiresMs?: number;
   /**
@@ -78,12 +79,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const store = await devBackend(options, resultExpiresMs);
   const node = nodeBrokerOptions();
   const broker = createLocalBroker({ token: DEV_TOKEN, currentSigningKey: DEV_CURRENT_SIGNING_KEY, nextSigningKey: DEV_NEXT_SIGNING_KEY, ...node });
-  const recent = new RecentTasks(200);
-  let current: { worker: Worker; dashboard: Hono } | undefined;
+  let current: { worker: Worker } | undefined;
   const route = (req: Request): Response | Promise<Response> => {
     const pathname = new URL(req.url).pathname;
     if (pathname.startsWith("/v2/")) return broker.app.fetch(req);
-    if (pathname === "/" || pathname.startsWith("/dev/")) return current!.dashboard.fetch(req);
+    if (pathname === "/") return Response.redirect(new URL("/dashboard/tasks", req.url), 302);
     return current!.worker.fetch(req);
   };
   const { server, port } = await listenHttp(route, host, options.port ?? 8787).catch(async (error: unknown) => {
@@ -93,7 +93,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     throw error;
   });
   const url = `http://${host}:${port}`;
-  const publisherBroker = recent.wrap(NODE_PARTS.broker({ baseUrl: url, token: DEV_TOKEN }));
+  const publisherBroker = NODE_PARTS.broker({ baseUrl: url, token: DEV_TOKEN });
+  // Issue #20: the dashboard's data needs the token unless the server listens on loopback only.
+  const dashboardPart = dashboard({ loopbackReads: isLoopback(host), refreshMs: options.dashboardRefreshMs });
   /** Serves `loaded` from now on; deliveries already running finish on the worker they started on. */
   const serve = async ({ registry, schedules }: LoadedFunctions): Promise<void> => {
     const worker = createWorker({
@@ -107,8 +109,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       hostname: `dev@${host}`,
       logger,
       schedules,
+      dashboard: dashboardPart,
     });
-    current = { worker, dashboard: createDashboard({ recent, backend: store.backend, registry }) };
+    current = { worker };
     await syncDevSchedules(publisherBroker, schedules, url, logger);
   };
   await serve(first);
@@ -143,6 +146,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await store.close();
     },
   };
+}
+
+/** True for an address only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 
 /** Where the tasks come from: a module path (loaded again for each generation) or the values given. */

@@ -51,7 +51,7 @@ describe("celeriac dev", () => {
     const { view } = await curlRoundTrip(url);
     expect(view).toMatchObject({ state: "SUCCESS", result: 5 });
     const page = await fetch(`${url}/`).then((r) => r.text());
-    expect(page).toContain("celeriac dev");
+    expect(page).toContain("<title>Tasks · celeriac</title>");
   });
 
   it.runIf(redisUp)("with --redis stores the result in real Redis at Celery's key, with a TTL", async () => {

@@ -1,0 +1,94 @@
+/**
+ * The dashboard's data as JSON under `<path>/api/` (bearer token or session): what the pages
+ * show, for scripts and the CLI. Same sources, same cost.
+ * @module
+ */
+import type { Hono } from "hono";
+import { toResultView } from "../backend/result-view.ts";
+import type { DashboardEnv, DashboardKit } from "./app.ts";
+import type { TaskRow } from "./model/source.ts";
+
+/** A task row as JSON. */
+function rowJson(r: TaskRow) {
+  const newest = r.trace?.messages[r.trace.messages.length - 1];
+  return {
+    id: r.id, name: r.name, state: r.state, running: r.running, retries: r.retries,
+    sentAt: r.trace?.envelope.sentAt ?? null, updatedAt: r.trace ? new Date(r.trace.lastAt).toISOString() : null,
+    dateDone: r.meta?.date_done ?? null, messageId: newest?.messageId ?? null, brokerState: r.trace?.last.state ?? null,
+    ...(r.progress ? { progress: r.progress } : {}),
+  };
+}
+
+export function jsonRoutes(app: Hono<DashboardEnv>, kit: DashboardKit): void {
+  const { source } = kit;
+  const fail = (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) });
+
+  app.get("/api/tasks", async (c) => {
+    try {
+      const states = c.req.queries("state");
+      const limit = Math.min(500, Number(c.req.query("limit")) || 100);
+      const list = await source.tasks({ name: c.req.query("name"), states, search: c.req.query("q"), limit, cursor: c.req.query("cursor") });
+      return c.json({ tasks: list.rows.map(rowJson), scanned: list.scanned, ...(list.cursor ? { cursor: list.cursor } : {}) });
+    } catch (error) {
+      return c.json(fail(error), 502);
+    }
+  });
+
+  app.get("/api/tasks/:id", async (c) => {
+    const d = await source.task(c.req.param("id")).catch((error: unknown) => error as Error);
+    if (d instanceof Error) return c.json(fail(d), 502);
+    if (!d) return c.json({ error: `No task ${c.req.param("id")} in the broker's log or the results.` }, 404);
+    const view = d.meta ? toResultView(d.id, d.meta) : undefined;
+    return c.json({
+      ...rowJson(d),
+      input: d.envelope ? d.envelope.argsrepr ?? d.envelope.input : d.meta?.input,
+      parentId: d.envelope?.parentId ?? d.meta?.parent_id ?? null,
+      ...(view && "result" in view ? { result: view.result } : {}),
+      ...(view?.error ? { error: view.error } : view?.info !== undefined ? { info: view.info } : {}),
+      attempts: d.attempts,
+      children: d.children.map(rowJson),
+      dlq: d.dlq.map((e) => e.dlqId),
+    });
+  });
+
+  app.get("/api/dlq", async (c) => {
+    try {
+      const page = await source.dlq(c.req.query("cursor"));
+      return c.json({ messages: page.rows.map(({ entry, envelope }) => ({ ...entry, task: envelope ? { id: envelope.id, name: envelope.task, retries: envelope.retries } : null })), ...(page.cursor ? { cursor: page.cursor } : {}) });
+    } catch (error) {
+      return c.json(fail(error), 502);
+    }
+  });
+
+  app.get("/api/schedules", async (c) => {
+    try {
+      const rows = await source.schedules(kit.now());
+      return c.json({
+        schedules: rows.map((r) => ({
+          name: r.name, task: r.schedule?.taskName ?? null, cron: r.schedule?.cron ?? r.broker?.cron ?? null, tz: r.schedule?.tz ?? null,
+          overlap: r.schedule?.overlap ?? null, misfire: r.schedule?.misfire ?? null, paused: r.broker?.isPaused ?? false,
+          next: r.next ? new Date(r.next).toISOString() : null, last: r.last ? new Date(r.last).toISOString() : null,
+          lastTaskId: r.lastTaskId ?? null, lastState: r.lastState ?? null, brokerScheduleId: r.broker?.scheduleId ?? null,
+        })),
+      });
+    } catch (error) {
+      return c.json(fail(error), 502);
+    }
+  });
+
+  app.get("/api/queues", async (c) => {
+    try {
+      return c.json({ queues: await source.queues() });
+    } catch (error) {
+      return c.json(fail(error), 502);
+    }
+  });
+
+  app.get("/api/figures", async (c) => {
+    try {
+      return c.json(await source.figures(kit.now()));
+    } catch (error) {
+      return c.json(fail(error), 502);
+    }
+  });
+}
