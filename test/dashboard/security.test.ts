@@ -48,7 +48,8 @@ describe("dashboard security", () => {
   it("refuses every page, live part and API route without a token, or with a wrong token, cookie or bearer (401)", async () => {
     const wrongCookie = `${SESSION_COOKIE}=${await newSession("not-the-token", Date.now() + 60_000)}`;
     for (const path of GETS) {
-      for (const headers of [{}, { cookie: wrongCookie }, { authorization: "Bearer wrong" }, { cookie: `${SESSION_COOKIE}=garbage` }]) {
+      const variants: Record<string, string>[] = [{}, { cookie: wrongCookie }, { authorization: "Bearer wrong" }, { cookie: `${SESSION_COOKIE}=garbage` }];
+      for (const headers of variants) {
         const res = await fetch(s.url(path), { headers, redirect: "manual" });
         expect([path, res.status]).toEqual([path, 401]);
         expect(await res.text()).not.toContain(xssId);
