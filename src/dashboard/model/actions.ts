@@ -15,6 +15,7 @@ import { parseEnvelope } from "../../task/envelope.ts";
 import { validate } from "../../task/standard-schema.ts";
 import type { DashboardSource } from "./source.ts";
 import type { TaskTrace } from "./tasks.ts";
+import { MESSAGE_ACTIVE, MESSAGE_CREATED, MESSAGE_ERROR, MESSAGE_RETRY } from "../../broker/local/message/message.ts";
 
 /** An issue of a refused send: where, and what. */
 export interface SendIssue {
@@ -29,7 +30,7 @@ export type SendOutcome = { ok: true; id: string } | { ok: false; status: 400 | 
 export async function revokeTask(source: DashboardSource, id: string, trace: TaskTrace | undefined): Promise<void> {
   const { rt } = source.ctx;
   const newest = trace?.messages[trace.messages.length - 1];
-  const pending = newest && ["CREATED", "RETRY", "ERROR", "ACTIVE"].includes(trace!.last.state) ? newest : undefined;
+  const pending = newest && [MESSAGE_CREATED, MESSAGE_RETRY, MESSAGE_ERROR, MESSAGE_ACTIVE].includes(trace!.last.state) ? newest : undefined;
   const eta = pending?.envelope.expires ?? pending?.envelope.eta;
   const until = eta ? Date.parse(eta) : undefined;
   await revokeDirect(rt.backend, source.broker, id, rt.resultExpiresMs, rt.now, pending?.messageId, until);

@@ -7,6 +7,7 @@
  */
 import type { BrokerLogEntry } from "../../broker/broker.ts";
 import { readEnvelope } from "./tasks.ts";
+import { MESSAGE_ACTIVE, MESSAGE_CREATED, MESSAGE_DELIVERED, MESSAGE_ERROR, MESSAGE_FAILED, MESSAGE_RETRY } from "../../broker/local/message/message.ts";
 
 /** One minute of one task. */
 export interface Bucket {
@@ -98,11 +99,11 @@ export function figuresOf(entries: readonly BrokerLogEntry[], to: number, option
       }
     };
     switch (e.state) {
-      case "CREATED":
+      case MESSAGE_CREATED:
         created.set(e.messageId, e.time);
         if ((readEnvelope(e.body)?.retries ?? 0) > 0) count("retries");
         break;
-      case "ACTIVE": {
+      case MESSAGE_ACTIVE: {
         f.deliveries++;
         all.deliveries++;
         const sent = created.get(e.messageId);
@@ -110,9 +111,9 @@ export function figuresOf(entries: readonly BrokerLogEntry[], to: number, option
         active.set(e.messageId, e.time);
         break;
       }
-      case "DELIVERED":
-      case "ERROR": {
-        if (e.state === "DELIVERED") count("acked");
+      case MESSAGE_DELIVERED:
+      case MESSAGE_ERROR: {
+        if (e.state === MESSAGE_DELIVERED) count("acked");
         const started = active.get(e.messageId);
         if (started !== undefined) {
           for (const x of [f, all]) {
@@ -122,10 +123,10 @@ export function figuresOf(entries: readonly BrokerLogEntry[], to: number, option
         }
         break;
       }
-      case "RETRY":
+      case MESSAGE_RETRY:
         count("retries");
         break;
-      case "FAILED":
+      case MESSAGE_FAILED:
         count("failed");
         break;
     }

@@ -7,7 +7,8 @@
  */
 import type { TaskMeta } from "../../backend/backend.ts";
 import type { BrokerLogEntry } from "../../broker/broker.ts";
-import { ALL_STATES, FAILURE, isReady, PENDING, REVOKED, STARTED } from "../../states.ts";
+import { ALL_STATES, FAILURE, isReady, PENDING, RETRY, REVOKED, STARTED } from "../../states.ts";
+import { MESSAGE_ACTIVE, MESSAGE_CANCELED, MESSAGE_CANCEL_REQUESTED, MESSAGE_CREATED, MESSAGE_DELIVERED, MESSAGE_ERROR, MESSAGE_FAILED, MESSAGE_RETRY } from "../../broker/local/message/message.ts";
 
 /** The envelope fields the dashboard reads (a lenient read: no validation). */
 export interface EnvelopeFacts {
@@ -99,23 +100,23 @@ export function traceTasks(entries: readonly BrokerLogEntry[]): TaskTrace[] {
 
 const byTime = (a: BrokerLogEntry, b: BrokerLogEntry) => a.time - b.time || ORDER.indexOf(a.state) - ORDER.indexOf(b.state);
 /** The order of states within one instant (a manual clock logs several at the same ms). */
-const ORDER = ["CREATED", "ACTIVE", "ERROR", "RETRY", "CANCEL_REQUESTED", "DELIVERED", "FAILED", "CANCELED"];
+const ORDER = [MESSAGE_CREATED, MESSAGE_ACTIVE, MESSAGE_ERROR, MESSAGE_RETRY, MESSAGE_CANCEL_REQUESTED, MESSAGE_DELIVERED, MESSAGE_FAILED, MESSAGE_CANCELED];
 
 /** What the broker alone says about a task: its newest message's newest state, in Celery's words. */
 export function brokerState(last: BrokerLogEntry): string {
   switch (last.state) {
-    case "ACTIVE":
+    case MESSAGE_ACTIVE:
       return STARTED;
-    case "ERROR":
-    case "RETRY":
-      return "RETRY";
-    case "FAILED":
+    case MESSAGE_ERROR:
+    case MESSAGE_RETRY:
+      return RETRY;
+    case MESSAGE_FAILED:
       return FAILURE;
-    case "CANCELED":
-    case "CANCEL_REQUESTED":
+    case MESSAGE_CANCELED:
+    case MESSAGE_CANCEL_REQUESTED:
       return REVOKED;
-    case "DELIVERED":
-      return "DELIVERED";
+    case MESSAGE_DELIVERED:
+      return MESSAGE_DELIVERED;
     default:
       return PENDING;
   }
@@ -129,12 +130,12 @@ export function displayState(trace: TaskTrace | undefined, meta: TaskMeta | null
   if (!trace) return meta?.status ?? PENDING;
   if (!meta) return brokerState(trace.last);
   const newest = trace.messages[trace.messages.length - 1].envelope.retries;
-  if (meta.status === FAILURE && newest > (meta.retries ?? 0) && !["FAILED", "DELIVERED"].includes(trace.last.state)) return brokerState(trace.last);
+  if (meta.status === FAILURE && newest > (meta.retries ?? 0) && ![MESSAGE_FAILED, MESSAGE_DELIVERED].includes(trace.last.state)) return brokerState(trace.last);
   return meta.status;
 }
 
 /** True while the broker is delivering the task's newest message. */
-export const isRunning = (trace: TaskTrace | undefined): boolean => trace?.last.state === "ACTIVE";
+export const isRunning = (trace: TaskTrace | undefined): boolean => trace?.last.state === MESSAGE_ACTIVE;
 
 /** Progress out of a custom state's meta (`{ current, total }`), as a fraction in [0, 1]. */
 export function progressOf(meta: TaskMeta | null): { current: number; total: number } | undefined {

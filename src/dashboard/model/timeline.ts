@@ -7,6 +7,7 @@
 import type { TaskMeta } from "../../backend/backend.ts";
 import type { BrokerLogEntry } from "../../broker/broker.ts";
 import type { TaskTrace } from "./tasks.ts";
+import { MESSAGE_ACTIVE, MESSAGE_CANCELED, MESSAGE_CANCEL_REQUESTED, MESSAGE_CREATED, MESSAGE_DELIVERED, MESSAGE_ERROR, MESSAGE_FAILED, MESSAGE_RETRY } from "../../broker/local/message/message.ts";
 
 /** One step of the timeline. */
 export interface TimelineStep {
@@ -43,21 +44,21 @@ function answerText(body: string | undefined): string | undefined {
 
 function step(e: BrokerLogEntry, isRetry: boolean, deliveries: number): TimelineStep | undefined {
   switch (e.state) {
-    case "CREATED":
+    case MESSAGE_CREATED:
       return { time: e.time, kind: isRetry ? "queued" : "sent", text: isRetry ? "Retry published" : "Sent" };
-    case "ACTIVE":
+    case MESSAGE_ACTIVE:
       return { time: e.time, kind: "delivered", text: deliveries > 1 ? `Delivered again (delivery ${deliveries})` : "Delivered to the worker" };
-    case "ERROR":
+    case MESSAGE_ERROR:
       return { time: e.time, kind: "error", text: `Worker answered ${e.responseStatus ?? "no response"}`, detail: answerText(e.responseBody) ?? e.error };
-    case "RETRY":
+    case MESSAGE_RETRY:
       return { time: e.time, kind: "redelivery", text: "Broker will deliver again", detail: e.nextDeliveryTime ? new Date(e.nextDeliveryTime).toISOString() : undefined };
-    case "DELIVERED":
+    case MESSAGE_DELIVERED:
       return { time: e.time, kind: "acked", text: "Acknowledged by the worker" };
-    case "FAILED":
+    case MESSAGE_FAILED:
       return { time: e.time, kind: "failed", text: "Failed: moved to the dead-letter queue" };
-    case "CANCEL_REQUESTED":
+    case MESSAGE_CANCEL_REQUESTED:
       return { time: e.time, kind: "cancel", text: "Cancel requested" };
-    case "CANCELED":
+    case MESSAGE_CANCELED:
       return { time: e.time, kind: "revoked", text: "Cancelled at the broker" };
   }
   return undefined;
@@ -70,19 +71,19 @@ export function attemptsOf(trace: TaskTrace, meta: TaskMeta | null): TaskAttempt
     const steps: TimelineStep[] = [];
     let deliveries = 0;
     for (const e of m.entries) {
-      if (e.state === "ACTIVE") deliveries++;
+      if (e.state === MESSAGE_ACTIVE) deliveries++;
       const s = step(e, isRetry, deliveries);
       if (s) steps.push(s);
     }
     const attempt: TaskAttempt = { retries: m.envelope.retries, messageId: m.messageId, steps };
     const states = new Set(m.entries.map((e) => e.state));
-    if (states.has("FAILED")) attempt.outcome = "failed";
-    else if (states.has("CANCELED")) attempt.outcome = "revoked";
-    else if (i < trace.messages.length - 1 && states.has("DELIVERED")) {
+    if (states.has(MESSAGE_FAILED)) attempt.outcome = "failed";
+    else if (states.has(MESSAGE_CANCELED)) attempt.outcome = "revoked";
+    else if (i < trace.messages.length - 1 && states.has(MESSAGE_DELIVERED)) {
       attempt.outcome = "retried";
       const acked = steps.find((s) => s.kind === "acked");
       if (acked) Object.assign(acked, { kind: "retried", text: "Retried: the worker published the next attempt" });
-    } else if (states.has("DELIVERED")) {
+    } else if (states.has(MESSAGE_DELIVERED)) {
       attempt.outcome = "acked";
       const acked = steps.find((s) => s.kind === "acked");
       if (acked && meta && meta.retries === m.envelope.retries) acked.text = `Acknowledged: ${meta.status}`;

@@ -4,11 +4,13 @@
  */
 import { html } from "hono/html";
 import { toResultView } from "../../backend/result-view.ts";
+import { MESSAGE_DELIVERED } from "../../broker/local/message/message.ts";
+import { FAILURE, PENDING, RETRY, REVOKED, STARTED, SUCCESS } from "../../states.ts";
 import type { TaskRow } from "../model/source.ts";
 import { badge, clip, href, type Html, pretty, progressBar, when } from "./format.ts";
 
 /** The states offered by the filter. */
-export const FILTER_STATES = ["PENDING", "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE", "REVOKED", "DELIVERED"];
+export const FILTER_STATES = [PENDING, STARTED, "PROGRESS", RETRY, SUCCESS, FAILURE, REVOKED, MESSAGE_DELIVERED];
 
 /** What shows as the task's input: its `argsrepr`, else its input as JSON (indented, or on one line). */
 export function inputText(row: TaskRow, oneLine = false): string {
