@@ -75,8 +75,6 @@ export interface BrokerLogEntry {
   url: string;
   /** The message body as text. */
   body?: string;
-  /** The forwarded headers, one value per name. */
-  headers?: Record<string, string>;
   labels?: string[];
   error?: string;
   /** After a RETRY: when the next attempt is due (epoch ms). */
@@ -109,7 +107,6 @@ export interface BrokerDlqEntry {
   messageId: string;
   url: string;
   body?: string;
-  headers?: Record<string, string>;
   labels?: string[];
   /** When the message was created (epoch ms). */
   createdAt?: number;
@@ -142,6 +139,8 @@ export interface BrokerQueue {
   /** Messages not delivered yet. */
   lag: number;
   paused: boolean;
+  createdAt?: number;
+  updatedAt?: number;
 }
 
 /** The broker port. */

@@ -21,7 +21,7 @@ import {
   UPSTASH_FORWARD_PREFIX, UPSTASH_LABEL, UPSTASH_METHOD, UPSTASH_NOT_BEFORE, UPSTASH_PREFIX, UPSTASH_RETRIES, UPSTASH_SCHEDULE_ID,
   UPSTASH_TIMEOUT,
 } from "../headers.ts";
-import { listingParams, toBrokerQueue, toDlqEntry, toLogEntry } from "./log-view.ts";
+import { listingParams, toBrokerRecord } from "./log-view.ts";
 import { HeaderMap, headerValue } from "../util/header-map.ts";
 import { turnBatcher } from "../util/turn-batcher.ts";
 
@@ -269,11 +269,6 @@ export class QStashFetchBroker implements Broker {
     await this.#absent(this.#call(`schedule delete of ${scheduleId}`, "DELETE", `schedules/${scheduleId}`));
   }
 
-  /** A GET answering JSON. */
-  async #get<T>(action: string, path: string): Promise<T> {
-    return this.#json<T>(action, await this.#call(action, "GET", path));
-  }
-
   /** `call`, with a 404 answered as undefined. */
   async #absent<T>(call: Promise<T>): Promise<T | undefined> {
     try {
@@ -284,20 +279,25 @@ export class QStashFetchBroker implements Broker {
     }
   }
 
-  async listLogs(query: BrokerLogQuery = {}): Promise<BrokerPage<BrokerLogEntry>> {
-    const page = await this.#get<{ events: Record<string, unknown>[]; cursor?: string }>("log list", `events?${listingParams(query, 1000)}`);
-    return { items: page.events.map(toLogEntry), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  /** A page of a listing: `key` holds the records (`events` bodies are base64). */
+  async #page<T>(path: string, key: string): Promise<BrokerPage<T>> {
+    const action = `${key} list`;
+    const page = this.#json<Record<string, unknown>>(action, await this.#call(action, "GET", path));
+    const items = (page[key] as Record<string, unknown>[]).map((j) => toBrokerRecord<T>(j, key === "events"));
+    return page.cursor ? { items, cursor: page.cursor as string } : { items };
   }
 
-  async listDlq(query: BrokerDlqQuery = {}): Promise<BrokerPage<BrokerDlqEntry>> {
-    const page = await this.#get<{ messages: Record<string, unknown>[]; cursor?: string }>("DLQ list", `dlq?${listingParams(query, 100)}`);
-    return { items: page.messages.map(toDlqEntry), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  listLogs(query: BrokerLogQuery = {}): Promise<BrokerPage<BrokerLogEntry>> {
+    return this.#page(`events?${listingParams(query, 1000)}`, "events");
+  }
+
+  listDlq(query: BrokerDlqQuery = {}): Promise<BrokerPage<BrokerDlqEntry>> {
+    return this.#page(`dlq?${listingParams(query, 100)}`, "messages");
   }
 
   async retryDlq(dlqId: string): Promise<string | undefined> {
     const action = `DLQ retry of ${dlqId}`;
-    const res = await this.#json<{ responses: { messageId: string }[] }>(action, await this.#call(action, "POST", `dlq/retry?dlqIds=${encodeURIComponent(dlqId)}`));
-    return res.responses[0]?.messageId;
+    return this.#json<{ responses: { messageId: string }[] }>(action, await this.#call(action, "POST", `dlq/retry?dlqIds=${encodeURIComponent(dlqId)}`)).responses[0]?.messageId;
   }
 
   async deleteDlq(dlqId: string): Promise<boolean> {
@@ -305,7 +305,7 @@ export class QStashFetchBroker implements Broker {
   }
 
   async listQueues(): Promise<BrokerQueue[]> {
-    return (await this.#get<Record<string, unknown>[]>("queue list", "queues")).map(toBrokerQueue);
+    return this.#json("queue list", await this.#call("queue list", "GET", "queues"));
   }
 }
 

@@ -9,7 +9,7 @@ import { Client, QstashError } from "@upstash/qstash";
 import { BrokerError, ConfigError } from "../errors.ts";
 import type { Broker, BrokerDlqEntry, BrokerDlqQuery, BrokerLogEntry, BrokerLogQuery, BrokerPage, BrokerQueue, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
 import { toBrokerSchedule } from "./schedule-view.ts";
-import { toBrokerQueue, toDlqEntry, toLogEntry } from "./log-view.ts";
+import { toBrokerRecord } from "./log-view.ts";
 
 /** Options of {@link QStashBroker}. */
 export interface QStashBrokerOptions {
@@ -138,7 +138,7 @@ export class QStashBroker implements Broker {
       const page = await this.client.logs(
         (messageIds ? { count, messageIds } : { count, cursor, filter }) as Parameters<Client["logs"]>[0],
       );
-      return { items: page.logs.map((l) => toLogEntry(l as unknown as Record<string, unknown>)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+      return { items: page.logs.map((l) => toBrokerRecord<BrokerLogEntry>(l as unknown as Record<string, unknown>, true)), ...(page.cursor ? { cursor: page.cursor } : {}) };
     } catch (err) {
       throw brokerError("log list", err);
     }
@@ -150,7 +150,7 @@ export class QStashBroker implements Broker {
       const page = await this.client.dlq.listMessages(
         (dlqIds ? { count, dlqIds } : { count, cursor, filter }) as Parameters<Client["dlq"]["listMessages"]>[0],
       );
-      return { items: page.messages.map((m) => toDlqEntry(m as unknown as Record<string, unknown>)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+      return { items: page.messages.map((m) => toBrokerRecord<BrokerDlqEntry>(m as unknown as Record<string, unknown>, false)), ...(page.cursor ? { cursor: page.cursor } : {}) };
     } catch (err) {
       throw brokerError("DLQ list", err);
     }
@@ -177,7 +177,7 @@ export class QStashBroker implements Broker {
 
   async listQueues(): Promise<BrokerQueue[]> {
     try {
-      return ((await this.client.queue().list()) as unknown as Record<string, unknown>[]).map(toBrokerQueue);
+      return (await this.client.queue().list()) as BrokerQueue[];
     } catch (err) {
       throw brokerError("queue list", err);
     }

@@ -100,7 +100,6 @@ for (const [name, make] of implementations) describe(`${name} (Broker port contr
     expect(page.cursor).toBeUndefined();
     const created = page.items[5];
     expect(created).toMatchObject({ messageId, url: `${r.url}/tasks/log_me`, body: '{"v":1,"id":"<log>"}', labels: [label] });
-    expect(created.headers!["Celeriac-Task"]).toBe("log_me");
     expect(page.items[3]).toMatchObject({ state: "ERROR", responseStatus: 500, responseBody: "boom" });
     expect(page.items[2].nextDeliveryTime).toBeGreaterThan(created.time);
     expect((await broker.listLogs({ label, state: "DELIVERED" })).items.map((e) => e.state)).toEqual(["DELIVERED"]);
@@ -139,7 +138,7 @@ for (const [name, make] of implementations) describe(`${name} (Broker port contr
   it("lists queues with their parallelism and lag", async () => {
     const { messageId } = await broker.publish({ url: `${r.url}/q`, body: "{}", queue: "celeriac-lag", delaySec: 60 });
     const q = (await broker.listQueues()).find((x) => x.name === "celeriac-lag");
-    expect(q).toEqual({ name: "celeriac-lag", parallelism: 1, lag: 1, paused: false });
+    expect(q).toMatchObject({ name: "celeriac-lag", parallelism: 1, lag: 1, paused: false });
     await broker.cancel(messageId);
   });
 

@@ -6,7 +6,7 @@
  */
 
 import type { Broker, BrokerDlqEntry, BrokerDlqQuery, BrokerLogEntry, BrokerLogQuery, BrokerPage, BrokerQueue, BrokerSchedule, PublishRequest, PublishResult } from "../broker.ts";
-import { listingParams, toBrokerQueue, toDlqEntry, toLogEntry } from "../log-view.ts";
+import { listingParams, toBrokerRecord } from "../log-view.ts";
 import { listEvents } from "./http/events.ts";
 import { retryDlqEntries, selectDlq } from "./http/dlq.ts";
 import { queueJson } from "./http/queues.ts";
@@ -109,13 +109,13 @@ export class DirectBroker implements Broker {
   async listLogs(query: BrokerLogQuery = {}): Promise<BrokerPage<BrokerLogEntry>> {
     await this.#ready;
     const { entries, cursor } = await listEvents(this.#engine, new URL(`http://local/v2/events?${listingParams(query, 1000)}`));
-    return { items: entries.map(toLogEntry), ...(cursor ? { cursor } : {}) };
+    return { items: entries.map((e) => toBrokerRecord<BrokerLogEntry>(e, true)), ...(cursor ? { cursor } : {}) };
   }
 
   async listDlq(query: BrokerDlqQuery = {}): Promise<BrokerPage<BrokerDlqEntry>> {
     await this.#ready;
     const { page, cursor } = await selectDlq(this.#engine, new URL(`http://local/v2/dlq?${listingParams(query, 100)}`), 100);
-    return { items: (await Promise.all(page.map(dlqJson))).map(toDlqEntry), ...(cursor ? { cursor } : {}) };
+    return { items: (await Promise.all(page.map(dlqJson))).map((e) => toBrokerRecord<BrokerDlqEntry>(e, false)), ...(cursor ? { cursor } : {}) };
   }
 
   async retryDlq(dlqId: string): Promise<string | undefined> {
@@ -132,6 +132,6 @@ export class DirectBroker implements Broker {
 
   async listQueues(): Promise<BrokerQueue[]> {
     await this.#ready;
-    return (await this.#engine.store.queues.list()).map((r) => toBrokerQueue(queueJson(this.#engine, r)));
+    return (await this.#engine.store.queues.list()).map((r) => queueJson(this.#engine, r) as unknown as BrokerQueue);
   }
 }
