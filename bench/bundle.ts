@@ -14,6 +14,8 @@
  * - `celeriac runtime (official clients)`: the same with `envParts: OFFICIAL_PARTS`
  *   (@upstash/redis, @upstash/qstash with jose) and without the unused slim clients, printed for
  *   comparison, not budgeted.
+ * - `celeriac runtime + dashboard`: the same with `dashboard: dashboard()` (celeriac/dashboard);
+ *   `dashboardGzip` is what opting in adds. Not budgeted.
  * - `celeriac example worker`: `functions/worker.ts` (the example tasks) in full; its metafile
  *   splits the output bytes into the runtime's inputs vs the rest (functions/ and what only they
  *   pull in, e.g. zod's classic API and locales).
@@ -122,6 +124,12 @@ async function main(): Promise<number> {
     source: `import { createCloudflareWorker } from "./src/adapters/cloudflare.ts";\nimport { OFFICIAL_PARTS } from "./src/config/index.ts";\nexport default createCloudflareWorker({ tasks: [], envParts: OFFICIAL_PARTS });\n`,
     resolveDir: ROOT,
   };
+  const withDashboard: Target = {
+    name: "celeriac runtime + dashboard",
+    what: "createCloudflareWorker({ tasks: [], dashboard: dashboard() }): the budgeted runtime plus celeriac/dashboard (pages, charts, script, styles, hono/html); its own size is the difference; not budgeted",
+    source: `import { createCloudflareWorker } from "./src/adapters/cloudflare.ts";\nimport { dashboard } from "./src/dashboard/index.ts";\nexport default createCloudflareWorker({ tasks: [], dashboard: dashboard() });\n`,
+    resolveDir: ROOT,
+  };
   const example: Target = {
     name: "celeriac example worker",
     what: "functions/worker.ts: the runtime plus the example tasks and what they import (zod classic)",
@@ -154,6 +162,12 @@ async function main(): Promise<number> {
   // The adapter's default `envParts = SLIM_PARTS` would pull the slim clients in too; leave them out to show the official profile alone.
   const off = await bundle(official, ["*/slim-parts.ts"]);
   line({ name: official.name, what: official.what, raw: off.raw, gzip: off.gzip, rawKB: kb(off.raw), gzipKB: kb(off.gzip), nodeBuiltins: off.nodeBuiltins, budgeted: false });
+
+  const dash = await bundle(withDashboard);
+  line({
+    name: withDashboard.name, what: withDashboard.what, raw: dash.raw, gzip: dash.gzip, rawKB: kb(dash.raw), gzipKB: kb(dash.gzip), nodeBuiltins: dash.nodeBuiltins,
+    budgeted: false, dashboardRaw: dash.raw - rt.raw, dashboardGzip: dash.gzip - rt.gzip,
+  });
 
   const ex = await bundle(example);
   const runtimeInputs = new Set(bytesByInput(rt.metafile).keys());
