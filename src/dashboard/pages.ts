@@ -18,7 +18,7 @@ import { queueRows, queuesView } from "./views/queues-view.ts";
 import { scheduleRows, schedulesView } from "./views/schedules-view.ts";
 import { type SendChoice, sendView } from "./views/send-view.ts";
 import { taskBody, taskView } from "./views/task-view.ts";
-import { FILTER_STATES, taskRows, tasksView } from "./views/tasks-view.ts";
+import { FILTER_STATES, taskList, tasksView } from "./views/tasks-view.ts";
 
 type C = Context<DashboardEnv>;
 
@@ -67,7 +67,7 @@ export function pageRoutes(app: Hono<DashboardEnv>, kit: DashboardKit): void {
     try {
       const list = await source.tasks({ name, states: state ? [state] : undefined, search: q, limit: 100, cursor: c.req.query("cursor") });
       if (q && !isLive(c) && (list.rows.length === 0 || list.rows.some((r) => r.id === q))) return c.redirect(`${base}/tasks/${encodeURIComponent(q)}`, 303);
-      if (isLive(c)) return c.html(taskRows(list.rows, base, kit.now()));
+      if (isLive(c)) return c.html(taskList(list.rows, base, kit.now(), { name }));
       return kit.render(c, { title: "Tasks", section: "tasks" }, tasksView({
         base, rows: list.rows, names: rt.registry.names(), now: kit.now(), scanned: list.scanned, filter: { state, name, q },
         cursor: list.cursor, liveUrl: liveUrl(c),

@@ -195,7 +195,8 @@ describe("dashboard on the real stack", () => {
   it("answers 404 for an id nobody knows, and the live parts refresh without the page shell", async () => {
     expect((await s.get("/tasks/nobody-knows-this", cookie)).status).toBe(404);
     const live = await page("/tasks?live=1");
-    expect(live.trimStart().startsWith("<tr")).toBe(true);
+    expect(live.trimStart().startsWith('<p class="counts">')).toBe(true);
+    expect(live).toContain("<tbody><tr data-id=");
     expect(live).not.toContain("<html");
   });
 });

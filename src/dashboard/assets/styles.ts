@@ -53,6 +53,7 @@ input,select,textarea{font:inherit;color:inherit;background:var(--card);border:1
 input:focus,select:focus,textarea:focus,button:focus-visible{outline:2px solid color-mix(in srgb,var(--run) 60%,transparent);outline-offset:1px}
 textarea{width:100%;font-family:var(--mono);font-size:13px;resize:vertical}
 label{color:var(--muted);font-size:12.5px;font-weight:550}
+.counts{display:flex;flex-wrap:wrap;gap:6px 16px;align-items:center;margin:0 0 12px;font-size:13px}.counts a{color:var(--ink)}.counts a:hover{text-decoration:none;opacity:.8}
 .filters{display:flex;gap:12px;align-items:center;flex-wrap:wrap}
 .filters label{display:flex;align-items:center;gap:6px}
 table.tasks{width:100%;border-collapse:separate;border-spacing:0;background:var(--card);border:1px solid var(--line);border-radius:12px;overflow:hidden;margin-bottom:10px}
@@ -66,9 +67,10 @@ table.tasks tbody tr:hover td{background:color-mix(in srgb,var(--run-bg) 35%,var
 .name{font-weight:560;color:var(--ink)}
 .id{color:var(--run)}
 code.input{color:var(--muted);white-space:nowrap}
-.outcome>*{display:inline-block;max-width:300px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:middle}.outcome>.progress{max-width:none}
+td.outcome{max-width:0;width:26%}
+.outcome>*{display:inline-block;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:middle}.outcome>.progress{max-width:none}.due{color:var(--muted);margin-right:8px;font-size:12.5px}
 td time,td .id,td code{white-space:nowrap}
-code.input{display:inline-block;max-width:280px;overflow:hidden;text-overflow:ellipsis;vertical-align:middle}
+code.input{display:inline-block;max-width:17vw;overflow:hidden;text-overflow:ellipsis;vertical-align:middle}
 .err{color:var(--bad)}.bad-text{color:var(--bad)}.warn-text{color:var(--warn)}
 .badge{display:inline-block;font-size:11px;font-weight:650;letter-spacing:.4px;padding:2px 8px;border-radius:999px;white-space:nowrap}
 .badge.ok{color:var(--ok);background:var(--ok-bg)}.badge.bad{color:var(--bad);background:var(--bad-bg)}

@@ -5,7 +5,7 @@
 import { html } from "hono/html";
 import { toResultView } from "../../backend/result-view.ts";
 import { MESSAGE_DELIVERED } from "../../broker/local/message/message.ts";
-import { FAILURE, PENDING, RETRY, REVOKED, STARTED, SUCCESS } from "../../states.ts";
+import { FAILURE, isReady, PENDING, RETRY, REVOKED, STARTED, SUCCESS } from "../../states.ts";
 import type { TaskRow } from "../model/source.ts";
 import { badge, clip, href, type Html, pretty, progressBar, when } from "./format.ts";
 
@@ -20,17 +20,19 @@ export function inputText(row: TaskRow, oneLine = false): string {
   return row.meta?.input === undefined ? "" : typeof row.meta.input === "string" ? row.meta.input : json(row.meta.input);
 }
 
-/** The result column: progress, result, or the error's first line. */
-function outcome(row: TaskRow): Html | string {
+/** The result column: progress, result, or the error's first line; when the next attempt is due, for tasks waiting. */
+function outcome(row: TaskRow, now: number): Html | string {
   if (row.progress) return progressBar(row.progress);
-  if (!row.meta) return "";
+  const eta = row.trace?.messages[row.trace.messages.length - 1].envelope.eta;
+  const due = eta && Date.parse(eta) > now && !row.running && !isReady(row.state) ? html`<span class="due">next run ${when(eta, now)}</span>` : "";
+  if (!row.meta) return due;
   const view = toResultView(row.id, row.meta);
-  if (view.error) return html`<span class="err" title="${view.error.message}">${view.error.type}: ${clip(view.error.message, 80)}</span>`;
+  if (view.error) return html`${due}<span class="err" title="${view.error.message}">${view.error.type}: ${clip(view.error.message, 80)}</span>`;
   if ("result" in view) {
     const text = JSON.stringify(view.result) ?? "null";
     return html`<code title="${clip(text, 2000)}">${clip(text, 60)}</code>`;
   }
-  return view.info !== undefined ? html`<code>${clip(JSON.stringify(view.info) ?? "", 60)}</code>` : "";
+  return view.info !== undefined ? html`${due}<code>${clip(JSON.stringify(view.info) ?? "", 60)}</code>` : due;
 }
 
 /** The table rows (the live part of the list). */
@@ -47,9 +49,26 @@ export function taskRows(rows: readonly TaskRow[], base: string, now: number): H
   <td class="num">${r.retries || ""}</td>
   <td>${when(sent, now)}</td>
   <td>${when(r.trace?.lastAt, now)}</td>
-  <td class="outcome">${outcome(r)}</td>
+  <td class="outcome">${outcome(r, now)}</td>
 </tr>`;
   })}`;
+}
+
+/** Counts per state of the rows shown, each a link to that state's filter. */
+export function stateCounts(rows: readonly TaskRow[], base: string, filter: { name?: string }): Html {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+  const running = rows.filter((r) => r.running).length;
+  return html`<p class="counts">${[...counts].sort((a, b) => b[1] - a[1]).map(([state, n]) => html`<a href="${href(base, "/tasks", { ...filter, state })}">${badge(state)} <b>${n}</b></a>`)}${running ? html`<span class="muted">· ${running} being delivered now</span>` : ""}</p>`;
+}
+
+/** The live part of the list: the counts and the rows. */
+export function taskList(rows: readonly TaskRow[], base: string, now: number, filter: { name?: string }): Html {
+  return html`${stateCounts(rows, base, filter)}
+<table class="tasks">
+  <thead><tr><th>State</th><th>Task</th><th>Id</th><th>Input</th><th class="num">Retries</th><th>Sent</th><th>Updated</th><th>Progress · result</th></tr></thead>
+  <tbody>${taskRows(rows, base, now)}</tbody>
+</table>`;
 }
 
 /** The whole list section. */
@@ -75,10 +94,7 @@ export function tasksView(o: {
   </form>
 </section>
 ${o.notice ?? ""}
-<table class="tasks">
-  <thead><tr><th>State</th><th>Task</th><th>Id</th><th>Input</th><th class="num">Retries</th><th>Sent</th><th>Updated</th><th>Progress · result</th></tr></thead>
-  <tbody data-live="${o.liveUrl}">${taskRows(o.rows, base, o.now)}</tbody>
-</table>
+<div data-live="${o.liveUrl}">${taskList(o.rows, base, o.now, filter)}</div>
 <p class="muted small">From the broker's log: the newest ${o.scanned} entries${filter.name ? html` of <b>${filter.name}</b>` : ""}.
 ${o.cursor ? html`<a href="${href(base, "/tasks", { ...filter, cursor: o.cursor })}">Older →</a>` : ""}</p>`;
 }
