@@ -4,6 +4,7 @@ import { serveNode, type NodeWorkerServer } from "../../src/adapters/node.ts";
 import { ConfigError } from "../../src/errors.ts";
 import * as tasks from "../../functions/index.ts";
 import { freePort, expectSmokeSucceeded, runSmoke, type Services, startServices } from "./services.ts";
+import { dashboard } from "../../src/dashboard/index.ts";
 
 let services: Services | undefined;
 let server: NodeWorkerServer | undefined;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   const port = await freePort();
   selfUrl = `http://127.0.0.1:${port}`;
   env = services.env(selfUrl);
-  server = await serveNode({ tasks, port, hostname: "127.0.0.1", env, logger: { debug() {}, info() {}, warn() {}, error: (m) => console.error(m) } });
+  server = await serveNode({ tasks, dashboard: dashboard(), port, hostname: "127.0.0.1", env, logger: { debug() {}, info() {}, warn() {}, error: (m) => console.error(m) } });
 });
 
 afterAll(async () => {

@@ -105,7 +105,9 @@ export async function startServices(label: string): Promise<Services | undefined
  * publishes with the official QStash client); in both, the broker pushes a signed delivery, the
  * runtime runs the task and stores SUCCESS in Redis, where the client reads it.
  */
-export async function runSmoke(services: Services, selfUrl: string, env: Record<string, string>): Promise<{ direct: unknown; viaApi: unknown; apiState: string; stored: string | null }> {
+export async function runSmoke(
+  services: Services, selfUrl: string, env: Record<string, string>,
+): Promise<{ direct: unknown; viaApi: unknown; apiState: string; stored: string | null; dashboard: Record<string, unknown> }> {
   const client = services.client(selfUrl);
   const sent = await client.send<number>("math_add", { a: 2, b: 3 });
   const direct = await sent.get({ timeoutMs: 15_000 });
@@ -124,7 +126,21 @@ export async function runSmoke(services: Services, selfUrl: string, env: Record<
   // Celery's result key under CELERIAC_KEY_PREFIX (Celery's global_keyprefix, to which a `_` is appended).
   const stored = await direct2.get(`${services.prefix}_celery-task-meta-${id}`);
   await direct2.close();
-  return { direct, viaApi, apiState: view.state, stored };
+  return { direct, viaApi, apiState: view.state, stored, dashboard: await dashboardSmoke(selfUrl, env.CELERIAC_API_TOKEN, id) };
+}
+
+/** The dashboard on this runtime: 401 before signing in, a session after, and the task's page from the broker's log and Redis. */
+async function dashboardSmoke(selfUrl: string, token: string, id: string): Promise<Record<string, unknown>> {
+  const unauthorized = (await fetch(`${selfUrl}/dashboard/tasks`)).status;
+  const signIn = await fetch(`${selfUrl}/dashboard/sign-in`, {
+    method: "POST", redirect: "manual",
+    headers: { origin: new URL(selfUrl).origin, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ token }),
+  });
+  const cookie = signIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+  const task = (await (await fetch(`${selfUrl}/dashboard/api/tasks/${id}`, { headers: { cookie } })).json()) as { state?: string; attempts?: unknown[] };
+  const page = await (await fetch(`${selfUrl}/dashboard/tasks/${id}`, { headers: { cookie } })).text();
+  return { unauthorized, signIn: signIn.status, state: task.state, attempts: task.attempts?.length, pageShowsTask: page.includes(`<h1 class="mono id-title">${id}</h1>`) };
 }
 
 /** What every runtime's smoke run must show: both sends succeeded and the result is in Redis. */
@@ -133,4 +149,5 @@ export function expectSmokeSucceeded(r: Awaited<ReturnType<typeof runSmoke>>): v
   expect(r.viaApi).toBe(42);
   expect(r.apiState).toBe("SUCCESS");
   expect(JSON.parse(r.stored!)).toMatchObject({ status: "SUCCESS", result: 42 });
+  expect(r.dashboard).toEqual({ unauthorized: 401, signIn: 303, state: "SUCCESS", attempts: 1, pageShowsTask: true });
 }

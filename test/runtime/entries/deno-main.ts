@@ -5,5 +5,6 @@
  */
 import { serveDeno } from "../../../src/adapters/deno.ts";
 import * as tasks from "../../../functions/index.ts";
+import { dashboard } from "../../../src/dashboard/index.ts";
 
-serveDeno({ tasks, hostname: "127.0.0.1", onListen: ({ port }) => console.log(`celeriac on Deno listening on ${port}`) });
+serveDeno({ tasks, dashboard: dashboard(), hostname: "127.0.0.1", onListen: ({ port }) => console.log(`celeriac on Deno listening on ${port}`) });

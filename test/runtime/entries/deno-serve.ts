@@ -5,5 +5,6 @@
  */
 import { createDenoWorker } from "../../../src/adapters/deno.ts";
 import * as tasks from "../../../functions/index.ts";
+import { dashboard } from "../../../src/dashboard/index.ts";
 
-export default createDenoWorker({ tasks });
+export default createDenoWorker({ tasks, dashboard: dashboard() });
