@@ -16,21 +16,21 @@ import { createDashboardApp, type DashboardSettings } from "./app.ts";
 /** Options of {@link dashboard}. */
 export interface DashboardOptions {
   /** Where it is served in the worker app. Default `"/dashboard"`. */
-  path?: string;
+  path?: string | undefined;
   /** How often open pages refresh their live parts, ms. Default 2000. */
-  refreshMs?: number;
+  refreshMs?: number | undefined;
   /** How long a sign-in lasts (`"12h"`, or seconds). Default 12 hours. */
-  sessionTtl?: Duration;
+  sessionTtl?: Duration | undefined;
   /**
    * Let requests addressed to a loopback host (`127.0.0.1`, `localhost`, `[::1]`) read without
    * signing in; changes still need the token. Only for servers that listen on loopback alone
    * (`celeriac dev` sets it then): anywhere else a `Host` header is easy to forge. Default false.
    */
-  loopbackReads?: boolean;
+  loopbackReads?: boolean | undefined;
   /** Broker log entries read for the task list, one broker call. Default 1000 (QStash's maximum per call). */
-  scanEntries?: number;
+  scanEntries?: number | undefined;
   /** Broker log entries read for the last hour's figures, in calls of 1000. Default 5000. */
-  figuresEntries?: number;
+  figuresEntries?: number | undefined;
 }
 
 /**
