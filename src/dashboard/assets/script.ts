@@ -1,6 +1,7 @@
 /**
  * The dashboard's one script, served at `<path>/assets/app.js`: refreshes the parts marked
- * `data-live` (the server renders them, escaped) while the tab is visible, keeps relative
+ * `data-live` (the server renders them, escaped; every `data-every` ms, else the page's refresh
+ * interval) while the tab is visible, keeps relative
  * times current, and submits filter selects on change. No framework, no inline script.
  * @module
  */
@@ -21,12 +22,16 @@ export const SCRIPT = `(() => {
     }
   };
   const last = new WeakMap();
+  const due = new WeakMap();
   let busy = false;
   const refresh = async () => {
     if (busy || document.hidden) return;
     busy = true;
     try {
       for (const el of document.querySelectorAll("[data-live]")) {
+        const at = Date.now();
+        if (at - (due.get(el) ?? 0) < (Number(el.dataset.every) || every) - 50) continue;
+        due.set(el, at);
         const res = await fetch(el.dataset.live, { credentials: "same-origin", headers: { "x-celeriac-live": "1" } });
         if (res.status === 401) { location.reload(); return; }
         if (!res.ok) throw new Error(String(res.status));
@@ -42,6 +47,7 @@ export const SCRIPT = `(() => {
     }
   };
   if (document.querySelector("[data-live]")) {
+    for (const el of document.querySelectorAll("[data-live]")) due.set(el, Date.now());
     if (live) live.className = "live on";
     setInterval(refresh, every);
     document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });

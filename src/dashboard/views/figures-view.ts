@@ -46,5 +46,5 @@ ${fig.tasks.length ? fig.tasks.map((f) => html`<section class="card">
 /** The figures page content. */
 export function figuresView(fig: Figures, base: string, liveUrl: string): Html {
   return html`<section class="head"><h1>Figures</h1><p class="muted">Per task, per minute, over the last hour.</p></section>
-<div data-live="${liveUrl}">${figuresBody(fig, base)}</div>`;
+<div data-live="${liveUrl}" data-every="15000">${figuresBody(fig, base)}</div>`;
 }
