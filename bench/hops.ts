@@ -92,7 +92,7 @@ try {
   const post = (f: typeof fetch) => () => f(bridgeUrl, { method: "POST", headers: { authorization: `Bearer ${bridgeToken}` }, body: '["GET","celeriac-bench:hop"]' }).then((r) => r.text());
   console.log(`celeriac hops on ${stack.topology} (sequential latency over ${n} calls; the bridge runs in another process)`);
   await latency("redis-server GET, node-redis direct (reference)", () => direct.get("celeriac-bench:hop"));
-  await latency("bridge: POST / GET over node:http keep-alive", post(nodeHttpFetch));
+  await latency("bridge: POST / GET over createNodeFetch (socket client)", post(nodeHttpFetch));
   await latency("bridge: POST / GET over Node's fetch", post(fetch));
   await latency("bridge: @upstash/redis get() (Node's fetch)", () => upstash.get("celeriac-bench:hop"));
   let last: Awaited<ReturnType<typeof stack.client.send>> | undefined;
@@ -105,7 +105,7 @@ try {
     await r.get({ intervalMs: 0.2 });
   });
   console.log("");
-  await cpu("bridge: POST / GET over node:http keep-alive", post(nodeHttpFetch));
+  await cpu("bridge: POST / GET over createNodeFetch (socket client)", post(nodeHttpFetch));
   await cpu("bridge: POST / GET over Node's fetch", post(fetch));
   console.log("");
   await verifiers();

@@ -1,13 +1,13 @@
 /**
- * The benchmark's handles on `createNodeFetch` (src/node/http/node-fetch.ts, a `fetch` over node:http
- * keep-alive): `nodeHttpFetch` for measuring a hop over it, and `useNodeHttpFetch` /
+ * The benchmark's handles on `createNodeFetch` (src/node/http/node-fetch.ts, a `fetch` on celeriac's
+ * keep-alive socket client): `nodeHttpFetch` for measuring a hop over it, and `useNodeHttpFetch` /
  * `useGlobalFetch` to swap this process's global `fetch`, so unmodified clients that call the
  * global (`@upstash/redis`, `@upstash/qstash`) send their requests through it.
  * @module
  */
 import { createNodeFetch } from "../../src/adapters/node.ts";
 
-/** `fetch(url, init)` over node:http / node:https keep-alive (256 sockets per origin). */
+/** `fetch(url, init)` on celeriac's keep-alive socket client (256 sockets per origin). */
 export const nodeHttpFetch = createNodeFetch({ maxSockets: 256 });
 
 const undiciFetch = globalThis.fetch;

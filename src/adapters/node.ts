@@ -3,7 +3,7 @@
  * `@hono/node-server`, configured from `process.env` with `NODE_PARTS` (load a file with
  * `node --env-file=.env`); the running task is tracked with `AsyncLocalStorage`. Also here, to
  * build the parts by hand: `nodeRedis` / `createNodeRequester` (the official `@upstash/redis` on
- * node:http keep-alive), `createNodeFetch`, `createNodeVerifier` (`Upstash-Signature` checks on
+ * celeriac's keep-alive socket client), `createNodeFetch` (a `fetch` on that client), `createNodeVerifier` (`Upstash-Signature` checks on
  * node:crypto); and the local broker on Node: `startBrokerServer` (what `celeriac broker` runs),
  * `nodeBrokerOptions` (keep-alive delivery and the node:crypto signer for `createLocalBroker`).
  * Needs neither `redis` nor `tsx` (a broker with `redis: "redis://…"` loads `redis` then).
@@ -29,8 +29,9 @@ export { startBrokerServer } from "../node/broker/server.ts";
 export type { BrokerServer, BrokerServerOptions } from "../node/broker/server.ts";
 export { nodeBrokerOptions } from "../node/broker/node-options.ts";
 export { createNodeSigner } from "../node/broker/signer.ts";
-export { createNodeDeliver } from "../node/http/http-deliver.ts";
-export type { NodeDeliver, NodeDeliverOptions } from "../node/http/http-deliver.ts";
+export { createNodeDeliver } from "../node/http/node-fetch.ts";
+export type { NodeDeliver, NodeDeliverOptions } from "../node/http/node-fetch.ts";
+export type { NodeHttpClient } from "../node/http/socket-client.ts";
 
 /** Options of {@link serveNode}. */
 export interface ServeNodeOptions extends AdapterOptions {

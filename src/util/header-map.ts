@@ -24,15 +24,20 @@ export function headerValue(name: string, value: string): string {
   return trimmed;
 }
 
-/** Lower-case header names to values, read like `Headers` (`get`, `has`, `forEach`). */
+/**
+ * Lower-case header names to values, read like `Headers` (`get`, `has`, `forEach`); as in
+ * `Headers`, `forEach` gives each `Set-Cookie` value on its own.
+ */
 export class HeaderMap {
   readonly #map = new Map<string, string>();
+  #cookies: string[] | undefined;
 
   /** Add `value` under `name` (lower-cased); a second value for a name is joined with ", ". */
   append(name: string, value: string): void {
     const key = name.toLowerCase();
     const seen = this.#map.get(key);
     this.#map.set(key, seen === undefined ? value : `${seen}, ${value}`);
+    if (key === "set-cookie") (this.#cookies ??= []).push(value);
   }
 
   get(name: string): string | null {
@@ -44,6 +49,9 @@ export class HeaderMap {
   }
 
   forEach(callback: (value: string, name: string) => void): void {
-    for (const [name, value] of this.#map) callback(value, name);
+    for (const [name, value] of this.#map) {
+      if (name === "set-cookie" && this.#cookies) for (const cookie of this.#cookies) callback(cookie, name);
+      else callback(value, name);
+    }
   }
 }

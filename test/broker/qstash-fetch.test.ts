@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Broker, BrokerSchedule, PublishRequest } from "../../src/broker/broker.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { type BrokerFetch, QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
-import { createNodeBrokerFetch } from "../../src/node/http/broker-fetch.ts";
+import { createNodeBrokerFetch } from "../../src/node/http/node-fetch.ts";
 import { BrokerError } from "../../src/errors.ts";
 
 interface Captured {

@@ -16,8 +16,6 @@ export type StateHomes = ReadonlyMap<string, readonly string[]>;
 /** What the rules need besides the file: the state words and their homes, and the header rule's exemptions. */
 export interface VocabularyRules {
   states: StateHomes;
-  /** Folders (relative to src/, with a trailing `/`) the header rule skips for now. */
-  headerExemptions: readonly string[];
 }
 
 /** Namespaces only keys.ts may spell: celeriac's own keys and Celery's result keys. */
@@ -36,8 +34,8 @@ function where(file: string, l: Literal): string {
 }
 
 /** (a) Literals that start with `Upstash-` (any case) outside headers.ts. */
-export function inlineHeaders(file: string, source: string, rules: VocabularyRules): string[] {
-  if (file === HEADERS_HOME || rules.headerExemptions.some((folder) => file.startsWith(folder))) return [];
+export function inlineHeaders(file: string, source: string): string[] {
+  if (file === HEADERS_HOME) return [];
   return literals(source)
     .filter((l) => /^upstash-/i.test(l.parts[0]!))
     .map((l) => where(file, l));

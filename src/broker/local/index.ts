@@ -14,7 +14,7 @@
 export { createLocalBroker } from "./create-local-broker.ts";
 export type { LocalBroker, LocalBrokerOptions } from "./create-local-broker.ts";
 export type { DirectBroker } from "./direct-broker.ts";
-export type { Deliver, RawDeliveryRequest, RawDeliveryResponse } from "./delivery/delivery.ts";
+export type { AttemptHandle, Deliver, RawDeliveryRequest, RawDeliveryResponse, ResponseHeaders } from "./delivery/delivery.ts";
 export type { TokenSigner } from "../../verify/qstash-jwt.ts";
 export { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_PORT, DEV_TOKEN } from "./dev-credentials.ts";
 export { MemoryStore } from "./store/memory-store.ts";

@@ -5,7 +5,7 @@
  */
 
 import { createNodeSigner } from "./signer.ts";
-import { createNodeDeliver, type NodeDeliver } from "../http/http-deliver.ts";
+import { createNodeDeliver, type NodeDeliver } from "../http/node-fetch.ts";
 
 /** `{ deliver, createSigner }` for Node; call `deliver.close()` after the broker closed. */
 export function nodeBrokerOptions(): { deliver: NodeDeliver; createSigner: typeof createNodeSigner } {

@@ -1,6 +1,6 @@
 /**
- * Serve the local broker alone on Node (what `celeriac broker` runs): node:http keep-alive
- * delivery, the node:crypto signer, and an in-memory or Redis store. The Redis store (and with it
+ * Serve the local broker alone on Node (what `celeriac broker` runs): keep-alive
+ * delivery (`createNodeDeliver`), the node:crypto signer, and an in-memory or Redis store. The Redis store (and with it
  * the optional peer dependency `redis`) is loaded only when `redis` is given.
  * @module
  */
@@ -8,7 +8,7 @@
 import { createLocalBroker, type LocalBroker, type LocalBrokerOptions } from "../../broker/local/create-local-broker.ts";
 import type { BrokerStore } from "../../broker/local/store/store.ts";
 import { createNodeSigner } from "./signer.ts";
-import { createNodeDeliver } from "../http/http-deliver.ts";
+import { createNodeDeliver } from "../http/node-fetch.ts";
 import { listenHttp } from "../http/listen.ts";
 import { importOptional } from "../import-optional.ts";
 

@@ -1,8 +1,7 @@
 /**
- * `createNodeRequester`: the transport under the official `@upstash/redis` client on Node, over
- * `node:http`/`node:https` with keep-alive sockets instead of Node's global `fetch` (undici).
- * Measured in `bench/`: the global `fetch` costs about twice the CPU per request of a keep-alive
- * `node:http` request, and was 43% of a worker's CPU.
+ * `createNodeRequester`: the transport under the official `@upstash/redis` client on Node, on
+ * celeriac's socket client (`socket-client.ts`, http: to a REST bridge and https: to Upstash)
+ * instead of Node's global `fetch` (`node --import tsx bench/http-clients.ts` measures both).
  *
  * It plugs into the client's own extension point (`new Redis(requester)`), so every command,
  * pipeline, `multi()` and script of `@upstash/redis` works unmodified. Single commands issued in
@@ -16,21 +15,25 @@
  * `/multi-exec` with an array of them), `Authorization: Bearer`, the read-your-writes sync token
  * echoed. Replies are read as plain JSON (no `Upstash-Encoding: base64`): values must be UTF-8,
  * which celeriac's JSON always is. `subscribe()`/`psubscribe()` stream Server-Sent Events, each
- * on its own connection (a long-lived stream must not hold a pooled socket).
+ * on its own node:http(s) connection (a long-lived stream must not hold a pooled socket).
  * @module
  */
 import http from "node:http";
 import https from "node:https";
 import { errors, Redis, type Requester } from "@upstash/redis";
 import { ConfigError } from "../../errors.ts";
+import { AUTHORIZATION, CONTENT_TYPE, lowerCase, UPSTASH_SYNC_TOKEN } from "../../headers.ts";
 import { turnBatcher } from "../../util/turn-batcher.ts";
-import { nodeExchange } from "./node-exchange.ts";
-import { createSocketDeliver } from "./socket-deliver.ts";
+import { createSocketClient, type NodeHttpClient } from "./socket-client.ts";
+
+const SYNC_TOKEN = lowerCase(UPSTASH_SYNC_TOKEN);
+const AUTHORIZATION_LOWER = lowerCase(AUTHORIZATION);
+const CONTENT_TYPE_LOWER = lowerCase(CONTENT_TYPE);
 
 /** A request out longer than this no longer holds back the next batch (see `maxInFlight`). */
 const STALLED_MS = 1000;
 
-/** No time limit on one request, as on node:https: a slow script must not be cut off and sent again. */
+/** No time limit on one request: a slow script must not be cut off and sent again. */
 const REQUEST_TIMEOUT_MS = Infinity;
 
 type UpstashRequest = Parameters<Requester["request"]>[0];
@@ -52,6 +55,12 @@ export interface NodeRequesterOptions {
   maxBatch?: number | undefined;
   /** Most sockets open to the server at once. Default 64. */
   maxSockets?: number | undefined;
+  /**
+   * The HTTP client to send with instead of celeriac's own (`maxSockets` then does not apply);
+   * the requester's `close()` calls its `close()`, and later requests go to it again. bench/
+   * passes an undici one to compare.
+   */
+  client?: NodeHttpClient | undefined;
   /**
    * Requests of batched commands in flight at once; commands issued while that many are out wait
    * and go together in one `/pipeline` as soon as one returns (an idle client sends at once).
@@ -80,7 +89,7 @@ interface Answer {
 }
 
 /**
- * A requester for `@upstash/redis` on node:http(s) keep-alive, batching a turn's commands.
+ * A requester for `@upstash/redis` on keep-alive sockets, batching a turn's commands.
  * @example
  * import { Redis } from "@upstash/redis";
  * const redis = new Redis(createNodeRequester({ url: process.env.UPSTASH_REDIS_REST_URL!, token: process.env.UPSTASH_REDIS_REST_TOKEN! }));
@@ -104,11 +113,9 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
   const maxBatch = options.maxBatch ?? 500;
   const auth = `Bearer ${options.token}`;
 
-  // http: (a REST bridge beside the app) goes over pooled sockets with no node:http machinery per
-  // request; https: (Upstash) over node:https. Both resend once on a keep-alive socket found stale.
-  const sockets = () => createSocketDeliver({ maxSockets: options.maxSockets ?? 64 });
-  let overSockets = base.protocol === "http:" ? sockets() : undefined;
-  const agent = overSockets ? undefined : new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: "lifo" });
+  // Requests after close() open new connections: celeriac's client is built anew.
+  const ownClient = () => createSocketClient({ maxSockets: options.maxSockets ?? 64 });
+  let client = options.client ?? ownClient();
   /** The URL of each path the requester posts to (`/`, `/pipeline`, `/multi-exec`), built once. */
   const urls = new Map<string, URL>();
   const urlOf = (path: string): URL => {
@@ -122,23 +129,13 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
 
   /** One POST. */
   const postOnce = async (path: string, body: string): Promise<Answer> => {
-    const headers: Record<string, string> = { "content-type": "application/json", authorization: auth };
-    if (requester.readYourWrites && requester.upstashSyncToken) headers["upstash-sync-token"] = requester.upstashSyncToken;
-    let status: number;
-    let token: string | string[] | null | undefined;
-    let bytes: Buffer | Uint8Array;
-    if (overSockets) {
-      const res = await overSockets({ url: urlOf(path).href, method: "POST", headers, body: Buffer.from(body, "utf8"), timeoutMs: REQUEST_TIMEOUT_MS });
-      ({ status, body: bytes } = res);
-      token = res.headers.get("upstash-sync-token");
-    } else {
-      headers["content-length"] = String(Buffer.byteLength(body));
-      const res = await nodeExchange(urlOf(path), { method: "POST", headers, agent }, body);
-      ({ status, body: bytes } = res);
-      token = res.headers["upstash-sync-token"];
-    }
-    if (requester.readYourWrites && typeof token === "string") requester.upstashSyncToken = token;
-    return { status, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8") };
+    const headers: Record<string, string> = { [CONTENT_TYPE_LOWER]: "application/json", [AUTHORIZATION_LOWER]: auth };
+    if (requester.readYourWrites && requester.upstashSyncToken) headers[SYNC_TOKEN] = requester.upstashSyncToken;
+    const res = await client({ url: urlOf(path).href, method: "POST", headers, body: Buffer.from(body, "utf8"), timeoutMs: REQUEST_TIMEOUT_MS });
+    const token = res.headers.get(SYNC_TOKEN);
+    if (requester.readYourWrites && token !== null) requester.upstashSyncToken = token;
+    const bytes = res.body;
+    return { status: res.status, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8") };
   };
 
   const post = async (path: string, body: string): Promise<Answer> => {
@@ -211,7 +208,7 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
   const stream = (path: string, req: UpstashRequest): Promise<UpstashResponse> =>
     new Promise((resolve, reject) => {
       const body = JSON.stringify(req.body ?? []);
-      const headers: Record<string, string> = { ...req.headers, "content-type": "application/json", authorization: auth, "content-length": String(Buffer.byteLength(body)) };
+      const headers: Record<string, string> = { ...req.headers, [CONTENT_TYPE_LOWER]: "application/json", [AUTHORIZATION_LOWER]: auth, "content-length": String(Buffer.byteLength(body)) };
       const out = transport.request(new URL(path, base), { agent: false, method: "POST", headers }, (res) => {
         res.setEncoding("utf8");
         if (res.statusCode !== 200) {
@@ -261,12 +258,8 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
       return new Promise((resolve, reject) => enqueue({ command: req.body, resolve: resolve as Pending["resolve"], reject }));
     },
     close() {
-      agent?.destroy();
-      // Requests after close() open new connections, as they do on the agent.
-      if (overSockets) {
-        overSockets.close();
-        overSockets = sockets();
-      }
+      client.close();
+      if (!options.client) client = ownClient();
     },
   };
   return requester;
@@ -274,7 +267,7 @@ export function createNodeRequester(options: NodeRequesterOptions): NodeRequeste
 
 /**
  * An `@upstash/redis` client on {@link createNodeRequester}: the official client, unmodified,
- * with node:http keep-alive under it. What celeriac's Node adapter uses.
+ * with celeriac's keep-alive socket client under it. What celeriac's Node adapter uses.
  * @example
  * const redis = nodeRedis({ url: process.env.UPSTASH_REDIS_REST_URL!, token: process.env.UPSTASH_REDIS_REST_TOKEN! });
  */

@@ -19,7 +19,7 @@ describe("local broker on the real clock", () => {
     deliver.close();
   });
 
-  it("delivers as soon as published, through node:http keep-alive, with strict signature checks", async () => {
+  it("delivers as soon as published, through createNodeDeliver (keep-alive sockets), with strict signature checks", async () => {
     const { messageId } = await b.client.publishJSON({ url: `${r.url}/now`, body: { n: 1 } });
     const d = await waitFor(() => r.deliveries.find((x) => x.headers.get("upstash-message-id") === messageId), 5000, "the delivery");
     expect(d.verified).toBe(true);

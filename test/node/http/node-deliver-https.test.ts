@@ -1,6 +1,6 @@
 /**
- * createNodeDeliver().raw to https: destinations (a local broker delivering to a worker behind TLS),
- * against a real local node:https server with a self-signed certificate: trust, keep-alive reuse,
+ * createNodeDeliver().raw (the socket client) to https: destinations (a local broker delivering to a
+ * worker behind TLS; the requester and the publisher to Upstash and QStash), against a real local node:https server with a self-signed certificate: trust, keep-alive reuse,
  * the one resend after a stale keep-alive connection, time limits and cancellation.
  */
 import { readFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AttemptHandle, RawDeliveryRequest } from "../../../src/broker/local/delivery/delivery.ts";
-import { createNodeDeliver, type NodeDeliver } from "../../../src/node/http/http-deliver.ts";
+import { createNodeDeliver, type NodeDeliver } from "../../../src/node/http/node-fetch.ts";
 import { waitFor } from "../../support/wait.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");

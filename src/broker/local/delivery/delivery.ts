@@ -46,7 +46,7 @@ export interface ResponseHeaders {
 }
 
 /**
- * Sends one delivery: `fetch`, or a node:http keep-alive implementation. An implementation may
+ * Sends one delivery: `fetch`, or a keep-alive implementation (`createNodeDeliver` on Node). An implementation may
  * also offer `raw`, which the broker then uses instead (no Request/Response objects per attempt).
  */
 export type Deliver = ((request: Request) => Promise<Response>) & { raw?: (request: RawDeliveryRequest) => Promise<RawDeliveryResponse> };

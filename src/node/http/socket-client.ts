@@ -1,29 +1,42 @@
 /**
- * `createSocketDeliver`: the local broker's deliveries to `http:` destinations (and the Node
- * requester's calls to an `http:` REST bridge) over a small HTTP/1.1 client on pooled keep-alive
- * `node:net` sockets; the bytes on the wire are `http1-wire.ts`. A delivery is one write (head and body
- * together) and a response parsed straight from the socket's bytes: no `ClientRequest`, agent
- * bookkeeping, header objects or stream events per request, which were most of the broker's CPU
- * per delivery on node:http. Speaks what QStash's deliveries need: Content-Length request bodies;
- * responses framed by Content-Length, chunked encoding or the end of the connection; interim 1xx
- * answers skipped; `Connection: close` honoured. A socket the server closed while it idled is
- * noticed and the request sent again on a fresh one, as node:http's agent does.
+ * `createSocketClient`: celeriac's HTTP client on Node, under every Node part that talks HTTP (the
+ * local broker's deliveries, the `@upstash/redis` requester, the QStash publisher, `createNodeFetch`),
+ * for `http:` and `https:` alike: a small HTTP/1.1 client on pooled keep-alive `node:net` /
+ * `node:tls` sockets; the bytes on the wire are `http1-wire.ts`. A request is one write (head and
+ * body together) and its response is parsed straight from the socket's bytes: no `ClientRequest`,
+ * agent bookkeeping, header objects or stream events per request. Speaks what celeriac sends and
+ * reads: Content-Length request bodies; responses framed by Content-Length, chunked encoding or
+ * the end of the connection; interim 1xx answers skipped; `Connection: close` honoured. A socket
+ * the server closed while it idled is noticed and the request sent again on a fresh one, as
+ * node:http's agent does.
+ *
+ * Why it is hand-written: undici in its place cost more. End to end (`node --import tsx bench/ab.ts
+ * --only celeriac,celeriac-undici`, a run on a loaded machine) undici did 0.67–0.83× the tasks/s
+ * at ~1.23× the CPU per task; per request (`node --import tsx bench/http-clients.ts`) see
+ * bench/README.md, "The HTTP client".
  * @module
  */
 import net from "node:net";
+import tls from "node:tls";
 import type { RawDeliveryRequest, RawDeliveryResponse } from "../../broker/local/delivery/delivery.ts";
 import { requestHead, ResponseReader } from "./http1-wire.ts";
 
-/** Options of {@link createSocketDeliver}. */
-export interface SocketDeliverOptions {
+/** Options of {@link createSocketClient}. */
+export interface SocketClientOptions {
   /** Connections per origin; requests beyond wait for one. Default 256. */
   maxSockets?: number | undefined;
   /** Idle connections kept per origin. Default 64. */
   maxFreeSockets?: number | undefined;
+  /** Extra trusted CA certificates (PEM) for https, e.g. a private CA. Default: Node's bundled roots. */
+  ca?: string | Buffer | (string | Buffer)[] | undefined;
 }
 
-/** Sends raw deliveries to `http:` URLs; `close()` destroys every pooled connection. */
-export interface SocketDeliver {
+/**
+ * An HTTP client in the shape celeriac's Node parts call one: a request (URL, method, header
+ * record, body bytes, time limit, cancel handle) in, the whole response out; `close()` destroys
+ * its pooled connections.
+ */
+export interface NodeHttpClient {
   (request: RawDeliveryRequest): Promise<RawDeliveryResponse>;
   close(): void;
 }
@@ -62,10 +75,12 @@ class Connection {
   constructor(
     readonly owner: Owner,
     readonly pool: Pool,
-    host: string,
-    port: number,
+    t: Target,
+    ca: SocketClientOptions["ca"],
   ) {
-    this.socket = net.connect({ host, port, noDelay: true });
+    this.socket = t.tls
+      ? tls.connect({ host: t.hostname, port: t.port, ...(net.isIP(t.hostname) ? {} : { servername: t.hostname }), ...(ca ? { ca } : {}) }).setNoDelay(true)
+      : net.connect({ host: t.hostname, port: t.port, noDelay: true });
     this.socket.on("data", (chunk: Buffer) => this.#data(chunk));
     this.socket.on("error", (err) => this.#fail(err));
     this.socket.on("close", () => this.#closed());
@@ -165,7 +180,9 @@ interface Owner {
 
 /** Where a URL's requests go. */
 interface Target {
+  /** `http://host:port` or `https://host:port`: the pool's key. */
   origin: string;
+  tls: boolean;
   host: string;
   hostname: string;
   port: number;
@@ -215,13 +232,12 @@ class Ticket {
 }
 
 /**
- * Build a deliver for `http:` URLs (the broker's `Deliver.raw`). Requests to other schemes are
- * refused: `createNodeDeliver` sends those over node:https.
+ * Build a client for `http:` and `https:` URLs (other schemes are refused).
  * @example
- * const send = createSocketDeliver();
+ * const send = createSocketClient();
  * const res = await send({ url: "http://127.0.0.1:8787/tasks/add", method: "POST", headers: {}, body, timeoutMs: 30_000 });
  */
-export function createSocketDeliver(options: SocketDeliverOptions = {}): SocketDeliver {
+export function createSocketClient(options: SocketClientOptions = {}): NodeHttpClient {
   const maxSockets = options.maxSockets ?? 256;
   const maxFree = options.maxFreeSockets ?? 64;
   const pools = new Map<string, Pool>();
@@ -233,9 +249,10 @@ export function createSocketDeliver(options: SocketDeliverOptions = {}): SocketD
     let t = targets.get(url);
     if (!t) {
       const u = new URL(url);
-      if (u.protocol !== "http:") throw new TypeError(`createSocketDeliver sends to http: URLs only, not ${u.protocol} (${url})`);
-      const port = Number(u.port || 80);
-      t = { origin: `${u.hostname}:${port}`, host: u.host, hostname: u.hostname.replace(/^\[|\]$/g, ""), port, path: `${u.pathname}${u.search}` };
+      const secure = u.protocol === "https:";
+      if (!secure && u.protocol !== "http:") throw new TypeError(`celeriac's HTTP client speaks http: and https:, not ${u.protocol} (${url})`);
+      const port = Number(u.port || (secure ? 443 : 80));
+      t = { origin: `${u.protocol}//${u.hostname}:${port}`, tls: secure, host: u.host, hostname: u.hostname.replace(/^\[|\]$/g, ""), port, path: `${u.pathname}${u.search}` };
       if (targets.size > 10_000) targets.clear();
       targets.set(url, t);
     }
@@ -287,7 +304,7 @@ export function createSocketDeliver(options: SocketDeliverOptions = {}): SocketD
         if (idle) return idle;
       }
       if (p.open < maxSockets) {
-        const connection = new Connection(owner, p, t.hostname, t.port);
+        const connection = new Connection(owner, p, t, options.ca);
         p.open++;
         all.add(connection);
         return connection;
