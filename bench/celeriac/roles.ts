@@ -1,12 +1,13 @@
 /**
  * The three server roles of celeriac's real stack, each served over HTTP on a loopback port:
  * - `bridge`: the Redis REST bridge (`src/node/redis-bridge/server.ts`) in front of redis-server;
- * - `broker`: the local broker with Node's keep-alive `node:http` delivery and node:crypto signer
- *   (`nodeBrokerOptions()`), served with `@hono/node-server`;
+ * - `broker`: the local broker with celeriac's keep-alive delivery client and node:crypto signer
+ *   (`nodeBrokerOptions()`; undici's client with `parts: "undici"`), served with `@hono/node-server`;
  * - `worker`: `createWorker()` for `math_add` (and the cost-path variants in `tasks.ts`) with `RedisBackend` → `@upstash/redis` → the bridge,
  *   verifying the broker's signatures, served with `@hono/node-server`.
  * The worker's (and the client's) backend, broker and verifier are built by the same part
- * factories `fromEnv` uses: `NODE_PARTS` (what `serveNode` runs) or `OFFICIAL_PARTS`.
+ * factories `fromEnv` uses: `NODE_PARTS` (what `serveNode` runs) or `OFFICIAL_PARTS`, or by
+ * `UNDICI_PARTS` (`NODE_PARTS` on undici, `undici-parts.ts`).
  * A process hosts any subset (the benchmark measures which split is fastest).
  * @module
  */
@@ -18,6 +19,7 @@ import { type EnvParts, OFFICIAL_PARTS, silentLogger } from "../../src/config/in
 import { NODE_PARTS, nodeBrokerOptions } from "../../src/adapters/node.ts";
 import { startRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { BENCH_TASKS } from "./tasks.ts";
+import { UNDICI_PARTS, undiciBrokerOptions } from "./undici-parts.ts";
 
 export type Role = "bridge" | "broker" | "worker";
 
@@ -43,8 +45,9 @@ export interface RoleSettings {
   brokerConcurrency: number;
   /**
    * Which part factories build the backend, broker and verifier: `"node"` (`NODE_PARTS`, what
-   * `serveNode` uses: node:http under `@upstash/redis`, …) or `"official"` (`OFFICIAL_PARTS`: the
-   * official clients on Node's global fetch, the official Receiver).
+   * `serveNode` uses: celeriac's socket client under `@upstash/redis`, …), `"undici"` (the same
+   * with undici's client in its place, the local broker's deliveries too) or `"official"`
+   * (`OFFICIAL_PARTS`: the official clients on Node's global fetch, the official Receiver).
    */
   parts: PartsName;
 }
@@ -60,8 +63,8 @@ export interface HostedRoles {
   close(): Promise<void>;
 }
 
-export type PartsName = "node" | "official";
-const PARTS: Record<PartsName, EnvParts> = { node: NODE_PARTS, official: OFFICIAL_PARTS };
+export type PartsName = "node" | "official" | "undici";
+const PARTS: Record<PartsName, EnvParts> = { node: NODE_PARTS, official: OFFICIAL_PARTS, undici: UNDICI_PARTS };
 
 /** The backend the parts build, pointed at the bridge (`@upstash/redis` with its defaults). */
 export function benchBackend(settings: RoleSettings, endpoints: Endpoints): RedisBackend {
@@ -106,7 +109,7 @@ export async function startRoles(roles: Role[], settings: RoleSettings, known: E
     closers.push(() => bridge.close());
   }
   if (roles.includes("broker")) {
-    const node = nodeBrokerOptions();
+    const node = settings.parts === "undici" ? undiciBrokerOptions() : nodeBrokerOptions();
     const broker = createLocalBroker({ ...node, maxConcurrency: settings.brokerConcurrency, onError: () => {} });
     const served = await serveOn(broker.fetch);
     endpoints.brokerUrl = served.url;

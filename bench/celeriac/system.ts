@@ -17,7 +17,11 @@ export interface CeleriacOptions {
   concurrency: number;
   /** Local broker deliveries in flight at once. */
   brokerConcurrency: number;
-  /** `"node"` (default): `NODE_PARTS`, what `serveNode` runs; `"official"`: `OFFICIAL_PARTS`, the official clients on Node's fetch (system name `celeriac-official`). */
+  /**
+   * `"node"` (default): `NODE_PARTS`, what `serveNode` runs; `"official"`: `OFFICIAL_PARTS`, the
+   * official clients on Node's fetch (system name `celeriac-official`); `"undici"`: `NODE_PARTS`
+   * with undici's client under every part and the broker (`celeriac-undici`).
+   */
   parts?: PartsName;
 }
 
@@ -29,11 +33,13 @@ export async function startCeleriac(o: CeleriacOptions): Promise<System & { stac
   // mid-measurement must not count as a new connection (other traffic) in its window.
   (await stack.clientBackend.watch("celeriac-bench-warmup", () => {}))?.();
   return {
-    name: parts === "official" ? "celeriac-official" : "celeriac",
+    name: parts === "node" ? "celeriac" : `celeriac-${parts}`,
     setup: `${stack.processes} Node process${stack.processes > 1 ? "es" : ""} (${stack.topology}), sends ${o.concurrency} in flight, broker ${o.brokerConcurrency} deliveries in flight, ` +
       (parts === "official"
         ? "OFFICIAL_PARTS: @upstash/redis and @upstash/qstash on Node's global fetch, the official Receiver (for comparison)"
-        : "NODE_PARTS, the Node production path (what serveNode builds): @upstash/redis on the node:http requester"),
+        : parts === "undici"
+        ? "NODE_PARTS with undici (Dispatcher.dispatch, bench/lib/undici-client.ts) in place of celeriac's socket client under the requester, the publisher and the broker's deliveries (for the A/B)"
+        : "NODE_PARTS, the Node production path (what serveNode builds): @upstash/redis on the Node requester, all HTTP on celeriac's socket client"),
     stack,
     profiles: { start: () => stack.startProfiles(), stop: (dir) => stack.stopProfiles(dir) },
     async throughput(n, ignoreResult) {

@@ -46,10 +46,12 @@ export interface BenchArgs {
   brokerConcurrency: number;
   /** celeriac's process layout (`--topology`), see bench/celeriac/stack.ts. */
   topology: string;
-  /** Systems to run (`--only celeriac,celeriac-official,celery,bullmq,bullmq-http,bullmq-http-fetch`). Default all. */
+  /** Systems to run (`--only celeriac,celeriac-official,celery,bullmq,bullmq-http,bullmq-http-fetch,celeriac-undici`). Default all but celeriac-undici. */
   only: string[];
-  /** topologies.ts / hops.ts: celeriac's part factories (`--parts node|official`, see celeriac/roles.ts). Default node. */
-  parts: "node" | "official";
+  /** topologies.ts / hops.ts: celeriac's part factories (`--parts node|official|undici`, see celeriac/roles.ts). Default node. */
+  parts: "node" | "official" | "undici";
+  /** http-clients.ts: the clients to measure (`--clients celeriac,node-http,…`). Default all. */
+  clients: string[] | undefined;
   /**
    * The client bullmq-http's worker calls its HTTP handler with (`--bullmq-http-client`), one of
    * {@link HttpClient}. Default `sockets`.
@@ -71,9 +73,13 @@ export const DEFAULT_TOPOLOGY = "client+broker,worker+bridge";
  * Every system, in running order. `bullmq-http` calls its handler with `--bullmq-http-client`
  * (default: celeriac's own delivery client, the judged target); `bullmq-http-fetch` is the same
  * with Node's global `fetch`, the client an application would write, measured in the same run
- * so that both readings of the BullMQ-HTTP target come from one run.
+ * so that both readings of the BullMQ-HTTP target come from one run. `celeriac-undici` is celeriac
+ * with undici's HTTP client in place of its own (for `bench/ab.ts`; `run.ts` runs it only when
+ * `--only` names it).
  */
-export const SYSTEMS = ["celeriac", "celeriac-official", "celery", "bullmq", "bullmq-http", "bullmq-http-fetch"];
+export const SYSTEMS = ["celeriac", "celeriac-official", "celery", "bullmq", "bullmq-http", "bullmq-http-fetch", "celeriac-undici"];
+/** What runs without `--only`: every system but `celeriac-undici`. */
+const DEFAULT_SYSTEMS = SYSTEMS.filter((s) => s !== "celeriac-undici");
 
 /** Parse `--flag value` pairs (and the boolean `--ignore-result`). */
 export function parseArgs(argv: string[]): BenchArgs {
@@ -91,7 +97,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (value === undefined) throw new Error(`--${name} needs a value.`);
     flags.set(name, value);
   }
-  const known = new Set(["retries", "n", "reps", "latency-n", "warmup", "redis", "db", "concurrency", "broker-concurrency", "topology", "only", "top", "parts", "bullmq-http-client"]);
+  const known = new Set(["retries", "n", "reps", "latency-n", "warmup", "redis", "db", "concurrency", "broker-concurrency", "topology", "only", "top", "parts", "bullmq-http-client", "clients"]);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`Unknown flag --${k}. Known: ${[...known].map((x) => `--${x}`).join(", ")}, --ignore-result.`);
   const num = (name: string, dflt: number) => {
     const v = flags.get(name);
@@ -102,12 +108,12 @@ export function parseArgs(argv: string[]): BenchArgs {
   };
   const redis = (flags.get("redis") ?? "redis://127.0.0.1:6379").replace(/\/+$/, "");
   const db = num("db", 13);
-  const only = (flags.get("only") ?? SYSTEMS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
+  const only = (flags.get("only") ?? DEFAULT_SYSTEMS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
   for (const s of only) if (!SYSTEMS.includes(s)) throw new Error(`--only: unknown system "${s}" (use ${SYSTEMS.join(", ")}).`);
   const bullmqHttpClient = flags.get("bullmq-http-client") ?? "sockets";
   if (!(HTTP_CLIENTS as readonly string[]).includes(bullmqHttpClient)) throw new Error(`--bullmq-http-client must be one of ${HTTP_CLIENTS.join(", ")} (got "${bullmqHttpClient}").`);
   const parts = flags.get("parts") ?? "node";
-  if (parts !== "node" && parts !== "official") throw new Error(`--parts must be node or official (got "${parts}").`);
+  if (parts !== "node" && parts !== "official" && parts !== "undici") throw new Error(`--parts must be node, official or undici (got "${parts}").`);
   return {
     n: num("n", 5000),
     reps: Math.max(1, num("reps", 3)),
@@ -123,6 +129,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     topology: flags.get("topology") ?? DEFAULT_TOPOLOGY,
     only,
     parts,
+    clients: flags.get("clients")?.split(",").map((s) => s.trim()).filter(Boolean),
     bullmqHttpClient: bullmqHttpClient as HttpClient,
     ignoreResult: bools.has("ignore-result"),
     top: num("top", 25),

@@ -14,9 +14,10 @@ export function startSystem(name: string, a: BenchArgs): Promise<System> {
   switch (name) {
     case "celeriac":
     case "celeriac-official":
+    case "celeriac-undici":
       return startCeleriac({
         topology: a.topology, redisUrl: a.redisUrl, prefix: a.prefix, concurrency: a.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: a.brokerConcurrency,
-        parts: name === "celeriac" ? "node" : "official",
+        parts: name === "celeriac" ? "node" : name === "celeriac-official" ? "official" : "undici",
       });
     case "celery":
       return startCelery({ redisUrl: a.redisUrl, concurrency: 2 });
