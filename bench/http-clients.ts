@@ -8,6 +8,7 @@
  * celeriac's own client, rep by rep (CPU is what to read: requests/s moves with the load).
  *
  * The clients: celeriac's socket client (`createNodeDeliver().raw`, src/node/http/socket-client.ts);
+ * `createNodeFetch`, the `fetch` celeriac builds on it (a WHATWG `Response` per request);
  * `node:http` / `node:https` `request()` on a keep-alive `Agent`, the body read in full (what the
  * https path was before the socket client spoke TLS); undici's `Dispatcher.dispatch` with a small
  * collecting handler (bench/lib/undici-client.ts, the `celeriac-undici` system's client); undici's
@@ -15,7 +16,7 @@
  * only: it cannot be told to trust the test certificate).
  *
  *   node --import tsx bench/http-clients.ts [--n 5000] [--reps 3] [--concurrency 32] [--warmup 3000]
- *     [--clients celeriac,node-http,undici-dispatch,undici-request,undici-fetch,fetch]
+ *     [--clients celeriac,node-fetch,node-http,undici-dispatch,undici-request,undici-fetch,fetch]
  * `--clients` picks and orders them; the first is the one the others are divided by.
  * @module
  */
@@ -24,7 +25,7 @@ import http from "node:http";
 import https from "node:https";
 import { fileURLToPath } from "node:url";
 import { Agent, fetch as undiciFetch, request as undiciRequest } from "undici";
-import { createNodeDeliver, type NodeDeliver } from "../src/adapters/node.ts";
+import { createNodeDeliver, createNodeFetch, type NodeDeliver } from "../src/adapters/node.ts";
 import { parseArgs } from "./lib/args.ts";
 import { startChild } from "./lib/child.ts";
 import { runPool } from "./lib/pool.ts";
@@ -87,6 +88,19 @@ const all: ClientUnderTest[] = [
   (() => {
     const deliver = createNodeDeliver({ ca });
     return rawClient("celeriac", "celeriac: socket client (createNodeDeliver().raw)", deliver.raw!, () => deliver.close());
+  })(),
+  (() => {
+    const nodeFetch = createNodeFetch({ ca });
+    return {
+      key: "node-fetch",
+      name: "celeriac: createNodeFetch (a fetch on the socket client)",
+      post: async (url: string) => {
+        const res = await nodeFetch(url, { method: "POST", headers: HEADERS, body: BODY });
+        await res.arrayBuffer();
+        return res.status;
+      },
+      close: () => nodeFetch.close(),
+    };
   })(),
   nodeHttp(),
   (() => {

@@ -2,7 +2,8 @@
  * HTTP/1.1 on the wire for the socket client (`socket-client.ts`): a request's head, validated as
  * node:http validates it, and a response read from a connection's bytes: the status line and
  * headers, then the body framed by Content-Length, chunked encoding or the end of the connection;
- * interim 1xx answers skipped; whether the connection may carry another request.
+ * interim 1xx answers skipped; whether the connection may carry another request. It exists for
+ * the socket client, whose header gives the measured reason for it.
  * @module
  */
 import type { RawDeliveryRequest } from "../../broker/local/delivery/delivery.ts";

@@ -1,7 +1,7 @@
 /**
  * Listening with `@hono/node-server`, where a port in use or an address that is not this
  * machine's becomes a `ConfigError` that says what to do (the dev server, the broker and the
- * Redis REST bridge all listen through it).
+ * Redis REST bridge all listen through it). Server side: nothing here is an HTTP client.
  * @module
  */
 import type { Server } from "node:http";

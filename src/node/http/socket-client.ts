@@ -10,10 +10,16 @@
  * the server closed while it idled is noticed and the request sent again on a fresh one, as
  * node:http's agent does.
  *
- * Why it is hand-written: undici in its place cost more. End to end (`node --import tsx bench/ab.ts
- * --only celeriac,celeriac-undici`, a run on a loaded machine) undici did 0.67–0.83× the tasks/s
- * at ~1.23× the CPU per task; per request (`node --import tsx bench/http-clients.ts`) see
- * bench/README.md, "The HTTP client".
+ * Why it is hand-written: every ready-made client cost more CPU per request. Client-process CPU
+ * per small keep-alive POST, median of 15 reps, others ÷ this one (`node --import tsx
+ * bench/http-clients.ts --clients celeriac,node-http,undici-dispatch,undici-request --n 2000
+ * --reps 15`, a loaded 2-core VM): http: this 31 µs, undici `Dispatcher.dispatch` 1.28× (1.04–1.61),
+ * undici `request()` 2.19×, node:http on a keep-alive Agent 2.49×; https: this 44 µs, undici
+ * `Dispatcher.dispatch` 1.18× (0.63–2.02), undici `request()` 1.65×, node:https 2.14×. Node's
+ * global `fetch`, http: 11.7× (7.8–14.5×; the same command with all clients, `--n 5000 --reps 5`).
+ * End to end, side by side:
+ * `node --import tsx bench/ab.ts --only celeriac,celeriac-undici` (bench/README.md, "The HTTP
+ * client").
  * @module
  */
 import net from "node:net";
