@@ -59,6 +59,8 @@ interface Pool {
   idle: Connection[];
   open: number;
   waiting: (() => void)[];
+  /** https: the last TLS session the origin gave, offered by the next new connection (an abbreviated handshake, as node:https's agent does). */
+  tlsSession?: Buffer | undefined;
 }
 
 /** A request in flight on a connection. */
@@ -84,9 +86,13 @@ class Connection {
     t: Target,
     ca: SocketClientOptions["ca"],
   ) {
-    this.socket = t.tls
-      ? tls.connect({ host: t.hostname, port: t.port, ...(net.isIP(t.hostname) ? {} : { servername: t.hostname }), ...(ca ? { ca } : {}) }).setNoDelay(true)
-      : net.connect({ host: t.hostname, port: t.port, noDelay: true });
+    if (t.tls) {
+      const options: tls.ConnectionOptions = { host: t.hostname, port: t.port, ca, session: pool.tlsSession };
+      if (!net.isIP(t.hostname)) options.servername = t.hostname;
+      const socket = tls.connect(options).setNoDelay(true);
+      socket.on("session", (session: Buffer) => (pool.tlsSession = session));
+      this.socket = socket;
+    } else this.socket = net.connect({ host: t.hostname, port: t.port, noDelay: true });
     this.socket.on("data", (chunk: Buffer) => this.#data(chunk));
     this.socket.on("error", (err) => this.#fail(err));
     this.socket.on("close", () => this.#closed());

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AttemptHandle, RawDeliveryRequest } from "../../../src/broker/local/delivery/delivery.ts";
 import { createNodeDeliver, type NodeDeliver } from "../../../src/node/http/node-fetch.ts";
@@ -22,6 +23,8 @@ interface Seen {
   body: string;
   /** The request's place on its connection (1 = the connection's first). */
   nth: number;
+  /** Its connection resumed an earlier TLS session. */
+  resumed: boolean;
 }
 
 let server: Server;
@@ -39,9 +42,10 @@ beforeAll(async () => {
     req.on("end", () => {
       const nth = (served.get(req.socket) ?? 0) + 1;
       served.set(req.socket, nth);
-      seen.push({ path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString(), nth });
+      seen.push({ path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString(), nth, resumed: (req.socket as TLSSocket).isSessionReused() });
       if (req.url === "/hold") held.push(res);
       else if (req.url === "/drop" || (req.url === "/drop-reused" && nth > 1)) req.socket.destroy();
+      else if (req.url === "/bye") res.writeHead(200, { connection: "close" }).end("bye");
       else {
         res.writeHead(202, { "x-reply": ["a", "b"], "content-type": "text/plain" });
         res.end(`got ${Buffer.concat(chunks).length} on request ${nth}`);
@@ -88,6 +92,14 @@ describe("createNodeDeliver().raw over https", () => {
     untrusted.close();
     expect((err as NodeJS.ErrnoException).code).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
     expect(seen).toHaveLength(3);
+  });
+
+  it("resumes the TLS session on a new connection to the same origin (no full handshake)", async () => {
+    deliver = createNodeDeliver({ ca: cert });
+    expect(text((await deliver.raw!(post("/bye"))).body)).toBe("bye"); // the server closes this connection
+    expect(text((await deliver.raw!(post("/tasks/t"))).body)).toBe("got 7 on request 1");
+    expect(sockets).toHaveLength(2);
+    expect(seen.map((s) => s.resumed)).toEqual([false, true]);
   });
 
   it("sends a delivery again, once, on a fresh connection when the destination drops it on a reused one", async () => {
