@@ -9,6 +9,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RawDeliveryRequest } from "../../../src/broker/local/delivery/delivery.ts";
+import { createSocketClient, type NodeHttpClient } from "../../../src/node/http/socket-client.ts";
 import { nodeRedis } from "../../../src/node/http/upstash-requester.ts";
 import type { StartedRedisRestBridge } from "../../../src/node/redis-bridge/index.ts";
 import { connectDirect, deleteByPrefix, type NodeRedis, randomPrefix, requireRedis, startBridge } from "../../backend/redis-env.ts";
@@ -173,6 +175,23 @@ describe.skipIf(!redisUp)("createNodeRequester under @upstash/redis", () => {
     redis.close();
     await waitFor(() => proxy.connections() === 0, { what: "the connection to close" });
     expect(await redis.incr(`${prefix}after-close`)).toBe(1);
+  });
+
+  it("sends through the HTTP client it is given, which close() closes and which serves the commands after it", async () => {
+    const sent: RawDeliveryRequest[] = [];
+    let closed = 0;
+    const inner = createSocketClient();
+    const client: NodeHttpClient = Object.assign((request: RawDeliveryRequest) => (sent.push(request), inner(request)), { close: () => void closed++ });
+    const given = nodeRedis({ url: proxy.url, token: bridge.token, retries: 0, client });
+    try {
+      expect(await given.set(`${prefix}given`, "v", { px: 60_000 })).toBe("OK");
+      given.close();
+      expect(await given.get(`${prefix}given`)).toBe("v");
+      expect(sent.map((r) => [r.method, new URL(r.url).pathname])).toEqual([["POST", "/"], ["POST", "/"]]);
+      expect(closed).toBe(1);
+    } finally {
+      inner.close();
+    }
   });
 
   it("a wrong token is the server's refusal as an UpstashError", async () => {
