@@ -1,9 +1,18 @@
 /**
  * Which task (if any) the running code belongs to. Runtimes with `AsyncLocalStorage` install it
- * with `setContextStorage` (the Node and Deno adapters and the dev server do); without it, nothing
- * is tracked and the in-task guards are off.
+ * with `setContextStorage` (the Node, Deno and Workers adapters and the dev server do); without
+ * it, nothing is tracked, and `delay()` inside a task, the child's `parentId` and the in-task
+ * guards are off (`ctx.send` still works: the context is explicit).
  * @module
  */
+
+/**
+ * Sends through the running worker's own publisher (a loose shape here: the typed `Sender` is in
+ * `task/sender.ts`, which this root module cannot import).
+ */
+export interface TaskSender {
+  send(target: unknown, input?: unknown, options?: unknown): Promise<unknown>;
+}
 
 /** What the guards need to know about the running task. */
 export interface CurrentTask {
@@ -11,6 +20,8 @@ export interface CurrentTask {
   rootId: string;
   name: string;
   disableSyncSubtasks: boolean;
+  /** The worker's sender: `task.delay()` inside the task sends through it. */
+  sender?: TaskSender | undefined;
 }
 
 /** The subset of `AsyncLocalStorage` used here. */

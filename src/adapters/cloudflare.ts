@@ -7,8 +7,14 @@
  * Slim by default: the parts built from `env` use the fetch-only clients (`SLIM_PARTS`: REST
  * Redis, `QStashFetchBroker`, the Web Crypto JWT verifier), so the bundle holds neither
  * `@upstash/redis` nor `@upstash/qstash`; pass `envParts: OFFICIAL_PARTS` for the official ones.
+ *
+ * The running task is tracked with `AsyncLocalStorage` from `node:async_hooks`, so `delay()`
+ * inside a task sends through the worker and sets the child's `parentId`, and `get()` inside a
+ * task raises `SyncSubtaskError`: the Worker needs the `nodejs_als` (or `nodejs_compat`)
+ * compatibility flag in wrangler.toml.
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { EnvParts, EnvSource } from "../config/env-config.ts";
 import { SLIM_PARTS } from "../config/slim-parts.ts";
 import { ConfigError } from "../errors.ts";
@@ -43,9 +49,9 @@ export interface CloudflareWorkerOptions extends AdapterOptions {
    */
   onScheduled?: ScheduledHandler | undefined;
   /**
-   * An `AsyncLocalStorage` to track the running task (enables the in-task guards such as
-   * "never call `result.get()` inside a task"). Needs the `nodejs_als` or `nodejs_compat`
-   * compatibility flag: `new AsyncLocalStorage()` from `node:async_hooks`. Default: none.
+   * What tracks the running task (sends from inside a task, the in-task guards such as "never
+   * call `result.get()` inside a task"). Default: `new AsyncLocalStorage()` from
+   * `node:async_hooks` (the `nodejs_als` or `nodejs_compat` compatibility flag).
    */
   contextStorage?: ContextStorage | undefined;
   /**
@@ -75,7 +81,7 @@ export function createCloudflareWorker(options: CloudflareWorkerOptions): Cloudf
   let worker: Worker | undefined;
   const build = (env: Record<string, unknown>): Worker => {
     if (!worker) {
-      if (contextStorage) setContextStorage(contextStorage);
+      setContextStorage(contextStorage ?? new AsyncLocalStorage());
       worker = workerFromEnv(workerOptions, env as EnvSource, "cloudflare", envParts);
     }
     return worker;

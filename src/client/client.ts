@@ -11,8 +11,8 @@ import { toRegistry } from "../task/registry.ts";
 import type { AnyTask, Task, TasksByName } from "../task/task.ts";
 import { AsyncResult, type ResultSource } from "../result/async-result.ts";
 import { Publisher } from "../publish/publisher.ts";
-import { type ResultView, toResultView } from "../backend/result-view.ts";
-import { revokeDirect } from "../publish/revoke.ts";
+import type { ResultView } from "../backend/result-view.ts";
+import { backendResultSource } from "../publish/backend-source.ts";
 import type { SendOptions } from "../task/send-options.ts";
 import { type Sender, setCurrentSender } from "../task/sender.ts";
 
@@ -86,12 +86,7 @@ function directClient(o: DirectClientOptions): Client {
   const registry = o.tasks ? toRegistry(o.tasks) : undefined;
   const publisher = new Publisher({ broker: o.broker, backend: o.backend, workerUrl: o.workerUrl, registry, now });
   const ttl = o.resultExpiresMs ?? 86_400_000;
-  const source: ResultSource = {
-    fetch: async (id) => toResultView(id, await o.backend.getMeta(id)),
-    forget: (id) => o.backend.forget(id),
-    revoke: (id, opts) => revokeDirect(o.backend, o.broker, id, ttl, now, opts?.messageId, opts?.expiresAt),
-    watch: o.backend.watch ? (id, onView) => o.backend.watch!(id, (meta) => onView(toResultView(id, meta))) : undefined,
-  };
+  const source = backendResultSource(o.backend, o.broker, ttl, now);
   return {
     async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
       const sent = await publisher.send(nameOf(target), input, options);

@@ -7,7 +7,8 @@ import { toMs } from "../duration.ts";
 import { RETRY, type State } from "../states.ts";
 import type { Envelope } from "../task/envelope.ts";
 import type { AnyTask } from "../task/task.ts";
-import type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "../task/context.ts";
+import type { Lock, LockOptions, RetryOptions, SendFromTask, TaskContext, TaskRequest } from "../task/context.ts";
+import type { SendOptions } from "../task/send-options.ts";
 import type { Logger } from "../util/logger.ts";
 import { taskLogger } from "../util/logger.ts";
 import { baseMeta, errorMeta } from "./meta.ts";
@@ -86,6 +87,9 @@ export class Attempt<I = unknown> implements TaskContext<I> {
     this.retried = new Retry(`Retry in ${when}s${options.exc instanceof Error ? `: ${options.exc.name}: ${options.exc.message}` : ""}`, { when, exc: options.exc });
     throw this.retried;
   }
+
+  readonly send: SendFromTask = ((target: unknown, input?: unknown, options?: SendOptions) =>
+    this.rt.sender.send(target as string, input, { parentId: this.env.id, rootId: this.env.rootId ?? this.env.id, ...options })) as SendFromTask;
 
   async updateState(state: State, meta?: unknown): Promise<void> {
     await this.checkRevoked();

@@ -149,7 +149,7 @@ async function runAttempt(rt: WorkerRuntime, attempt: Attempt, token: string): P
     let result: unknown;
     try {
       result = await runInTask(
-        { id: env.id, rootId: env.rootId ?? env.id, name: task.name, disableSyncSubtasks: o.disableSyncSubtasks },
+        { id: env.id, rootId: env.rootId ?? env.id, name: task.name, disableSyncSubtasks: o.disableSyncSubtasks, sender: rt.sender },
         () => withTimeLimits(async () => await task.handler(attempt.input, attempt), { softMs: o.softTimeLimitMs, hardMs: o.timeLimitMs }, attempt.controller, rt.timers),
       );
       if (task.output) {

@@ -5,6 +5,7 @@
 import type { Backend } from "../backend/backend.ts";
 import type { Publisher } from "../publish/publisher.ts";
 import type { Registry } from "../task/registry.ts";
+import type { Sender } from "../task/sender.ts";
 import type { Logger } from "../util/logger.ts";
 import type { Timers } from "./time-limit.ts";
 import type { Outcome } from "./outcome.ts";
@@ -13,6 +14,8 @@ export interface WorkerRuntime {
   registry: Registry;
   backend: Backend;
   publisher: Publisher;
+  /** Sends from inside a task (`ctx.send`, `delay()`): the publisher, refusing tasks this worker does not serve. */
+  sender: Sender;
   now: () => number;
   random: () => number;
   hostname: string;

@@ -10,11 +10,13 @@ import { currentTask } from "../current.ts";
 /** Where an `AsyncResult` reads from: the backend (direct mode) or the worker's API (HTTP mode). */
 export interface ResultSource {
   fetch(id: string): Promise<ResultView>;
+  /** Optional: several views at once, in order (one MGET in direct mode over Redis); group results use it. */
+  fetchMany?: ((ids: readonly string[]) => Promise<ResultView[]>) | undefined;
   /** Revoke; `messageId` lets the broker cancel a pending message too; `expiresAt` (epoch ms) is the latest the message may still start, which the tombstone outlives. */
   revoke(id: string, options?: { messageId?: string; expiresAt?: number }): Promise<void>;
   forget(id: string): Promise<void>;
   /** Optional: call `onView` when the task's READY view is stored (pub/sub); resolves with the function that stops, or undefined when it cannot listen. */
-  watch?(id: string, onView: (view: ResultView) => void): Promise<(() => void) | undefined>;
+  watch?: ((id: string, onView: (view: ResultView) => void) => Promise<(() => void) | undefined>) | undefined;
 }
 
 /**

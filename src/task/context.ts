@@ -5,6 +5,30 @@
  */
 import type { Duration } from "../duration.ts";
 import type { Logger } from "../util/logger.ts";
+import type { AsyncResult } from "../result/async-result.ts";
+import type { SendOptions } from "./send-options.ts";
+import type { Task, TasksByName } from "./task.ts";
+
+/**
+ * Declare your tasks once to type `ctx.send` by name (input and result), as a registry:
+ * @example
+ * declare module "celeriac" {
+ *   interface Register { tasks: typeof import("./functions/index.ts") }
+ * }
+ */
+// deno-lint-ignore no-empty-interface
+export interface Register {}
+
+type Registered = Register extends { tasks: infer M } ? TasksByName<M> : Record<never, never>;
+type RegisteredName = keyof Registered & string;
+type RegisteredInput<N extends RegisteredName> = Registered[N] extends Task<any, any, infer In, any> ? In : never;
+type RegisteredOutput<N extends RegisteredName> = Registered[N] extends Task<any, infer O, any, any> ? O : never;
+
+/** `ctx.send`: by a registered name (typed when {@link Register} is declared), or by task. */
+export type SendFromTask = ([RegisteredName] extends [never]
+  ? <O = unknown>(name: string, input?: unknown, options?: SendOptions) => Promise<AsyncResult<O>>
+  : <N extends RegisteredName>(name: N, input: RegisteredInput<N>, options?: SendOptions) => Promise<AsyncResult<RegisteredOutput<N>>>) &
+  (<I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions) => Promise<AsyncResult<O>>);
 
 /** Celery's `self.request`. */
 export interface TaskRequest {
@@ -77,6 +101,11 @@ export interface TaskContext<I = unknown> {
   lock(key: string, options?: LockOptions): Promise<Lock>;
   /** Run `fn` holding the lock, then release it. */
   withLock<R>(key: string, options: LockOptions, fn: () => Promise<R> | R): Promise<R>;
+  /**
+   * Send a task from this one through the worker's own publisher: the child's `parentId` is this
+   * task's id and its `rootId` this task's root. Refuses (`NotRegistered`) a task this worker does not serve.
+   */
+  send: SendFromTask;
   /** Throw `TaskRevokedError` (and abort `signal`) if the task was revoked. */
   checkRevoked(): Promise<void>;
 }

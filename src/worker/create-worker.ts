@@ -12,6 +12,7 @@ import { type Duration, toMs } from "../duration.ts";
 import { consoleLogger, type Logger } from "../util/logger.ts";
 import type { WorkerRuntime } from "../execution/runtime.ts";
 import { realTimers, type Timers } from "../execution/time-limit.ts";
+import { createWorkerSender } from "../execution/worker-sender.ts";
 import { type Registry, toRegistry } from "../task/registry.ts";
 import type { AnyTask } from "../task/task.ts";
 import type { Verifier } from "../verify/verifier.ts";
@@ -92,10 +93,12 @@ export function createWorker(options: WorkerOptions): Worker {
   const schedules = workerSchedules(options.schedules, options.tasks);
   const registry = guardRegistry(toRegistry(options.tasks), schedules, () => rt);
   const now = options.now ?? Date.now;
+  const publisher = new Publisher({ broker: options.broker, backend: options.backend, workerUrl: options.publicUrl, registry, now });
   const rt: WorkerRuntime = {
     registry,
     backend: options.backend,
-    publisher: new Publisher({ broker: options.broker, backend: options.backend, workerUrl: options.publicUrl, registry, now }),
+    publisher,
+    sender: createWorkerSender({ publisher, registry, backend: options.backend, broker: options.broker, resultExpiresMs, now }),
     now,
     random: options.random ?? Math.random,
     hostname: options.hostname ?? "celeriac",

@@ -12,6 +12,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectDirect } from "../backend/redis-env.ts";
 import { freePort, ROOT, expectSmokeSucceeded, runSmoke, type Services, startServices, waitHealthy } from "./services.ts";
 
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -20,11 +21,12 @@ process.env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV = "false";
 
 type DevWorker = { ready: Promise<void>; url: Promise<URL>; dispose(): Promise<void> };
 
-/** Start functions/worker.ts in workerd on `port` with `vars` as plain-text bindings. */
-async function startWorkerd(port: number, vars: Record<string, string>): Promise<DevWorker> {
+/** Start functions/worker.ts (or `entrypoint`) in workerd on `port` with `vars` as plain-text bindings. */
+async function startWorkerd(port: number, vars: Record<string, string>, entrypoint?: string): Promise<DevWorker> {
   const { unstable_startWorker } = await import("wrangler");
   const worker = (await unstable_startWorker({
     config: join(ROOT, "wrangler.toml"),
+    ...(entrypoint ? { entrypoint: join(ROOT, entrypoint) } : {}),
     // A path that does not exist: wrangler then reads neither .dev.vars nor .env (a developer's own values must not leak in).
     envFiles: ["test/runtime/no-such.env"],
     bindings: Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: "plain_text", value }])),
@@ -114,6 +116,30 @@ describe("workerd runtime", () => {
     expect(publishes[0].path).toBe(`/v2/publish/${selfUrl}/tasks/math_add`);
     expect(publishes[0].headers).toMatchObject({ "upstash-method": "POST", "content-type": "application/json" });
     expect("upstash-telemetry-sdk" in publishes[0].headers).toBe(false);
+  });
+
+  it("a task on workerd sends children with ctx.send and delay(): each child's parent is the task, and get() inside it raises SyncSubtaskError", async (t) => {
+    if (!services) return t.skip();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const subEnv = services.env(url);
+    const sub = await startWorkerd(port, subEnv, "test/runtime/entries/workerd-subtasks.ts");
+    try {
+      await waitHealthy(url, 20_000);
+      const client = services.client(url);
+      const sent = await client.send<{ viaSend: string; viaDelay: string; getError: string | null }>("rt_parent", {});
+      const out = await sent.get({ timeoutMs: 20_000 });
+      expect(out.getError).toBe("SyncSubtaskError");
+      for (const [id, doubled] of [[out.viaSend, 2], [out.viaDelay, 4]] as const) {
+        expect(await client.result(id).get({ timeoutMs: 20_000 })).toBe(doubled);
+        const direct = await connectDirect();
+        const meta = JSON.parse((await direct.get(`${services.prefix}_celery-task-meta-${id}`))!) as { parent_id: string; root_id: string };
+        await direct.close();
+        expect(meta).toMatchObject({ parent_id: sent.id, root_id: sent.id });
+      }
+    } finally {
+      await sub.dispose();
+    }
   });
 
   it("workers adapter answers 500 naming every missing variable and the wrangler command to set it", async () => {
