@@ -39,7 +39,7 @@ export interface BenchArgs {
   prefix: string;
   /**
    * Sends (and result reads) in flight at once in the Node drivers (`--concurrency`). Default per
-   * system, each its measured best here: celeriac 32, BullMQ 128 (see README).
+   * system, each its measured best here: celeriac 64, BullMQ 128 (see README).
    */
   concurrency: number | undefined;
   /** Local broker deliveries in flight at once (`--broker-concurrency`). Default 64. */
