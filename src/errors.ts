@@ -201,6 +201,19 @@ export class BackendError extends CeleriacError {
   }
 }
 
+/** A worker's HTTP API refused or failed a request of the CLI (`celeriac call`, `inspect`, …); `status` is its HTTP status, if it answered. */
+export class WorkerApiError extends CeleriacError {
+  readonly status: number | undefined;
+  /** The worker's JSON answer, when it gave one (a refused input's `issues`). */
+  readonly body: unknown;
+  constructor(message: string, options: { status?: number; body?: unknown; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "WorkerApiError";
+    this.status = options.status;
+    this.body = options.body;
+  }
+}
+
 /** A delivery's signature was missing or did not verify. */
 export class SignatureError extends CeleriacError {
   constructor(message: string, options?: { cause?: unknown }) {

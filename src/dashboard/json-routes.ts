@@ -1,12 +1,18 @@
 /**
  * The dashboard's data as JSON under `<path>/api/` (bearer token or session): what the pages
- * show, for scripts and the CLI. Same sources, same cost.
+ * show, for scripts and the CLI (`celeriac inspect`, `dlq`, `revoke`, `purge`, `events`), and
+ * the same actions as the pages' forms. Same sources, same cost.
  * @module
  */
 import type { Hono } from "hono";
 import { toResultView } from "../backend/result-view.ts";
+import type { BrokerLogEntry } from "../broker/broker.ts";
+import { ConfigError } from "../errors.ts";
+import { isReady } from "../states.ts";
 import type { DashboardEnv, DashboardKit } from "./app.ts";
+import { purgePending, replayDlq, revokeTask } from "./model/actions.ts";
 import type { TaskRow } from "./model/source.ts";
+import { readEnvelope } from "./model/tasks.ts";
 
 /** A task row as JSON. */
 function rowJson(r: TaskRow) {
@@ -15,13 +21,26 @@ function rowJson(r: TaskRow) {
     id: r.id, name: r.name, state: r.state, running: r.running, retries: r.retries,
     sentAt: r.trace?.envelope.sentAt ?? null, updatedAt: r.trace ? new Date(r.trace.lastAt).toISOString() : null,
     dateDone: r.meta?.date_done ?? null, messageId: newest?.messageId ?? null, brokerState: r.trace?.last.state ?? null,
+    eta: newest?.envelope.eta ?? null,
     ...(r.progress ? { progress: r.progress } : {}),
+  };
+}
+
+/** A broker log entry as an event: the message's state change, and the task it carries. */
+function eventJson(e: BrokerLogEntry) {
+  const envelope = readEnvelope(e.body);
+  return {
+    time: new Date(e.time).toISOString(), state: e.state, messageId: e.messageId,
+    taskId: envelope?.id ?? null, task: envelope?.task ?? null, retries: envelope?.retries ?? null, url: e.url,
+    ...(e.queueName ? { queue: e.queueName } : {}), ...(e.responseStatus ? { responseStatus: e.responseStatus } : {}),
+    ...(e.error ? { error: e.error } : {}), ...(e.nextDeliveryTime ? { nextDeliveryTime: new Date(e.nextDeliveryTime).toISOString() } : {}),
   };
 }
 
 export function jsonRoutes(app: Hono<DashboardEnv>, kit: DashboardKit): void {
   const { source } = kit;
   const fail = (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) });
+  const status = (error: unknown) => (error instanceof ConfigError ? 501 : 502);
 
   app.get("/api/tasks", async (c) => {
     try {
@@ -49,6 +68,72 @@ export function jsonRoutes(app: Hono<DashboardEnv>, kit: DashboardKit): void {
       children: d.children.map(rowJson),
       dlq: d.dlq.map((e) => e.dlqId),
     });
+  });
+
+  app.post("/api/tasks/:id/revoke", async (c) => {
+    const id = c.req.param("id");
+    try {
+      const detail = await source.task(id);
+      const cancelled = await revokeTask(source, id, detail?.trace);
+      return c.json({ ...toResultView(id, await source.ctx.rt.backend.getMeta(id)), cancelledMessageId: cancelled ?? null });
+    } catch (error) {
+      return c.json(fail(error), status(error));
+    }
+  });
+
+  // Tasks waiting at the broker for their eta, countdown or next retry (Celery's `inspect scheduled`).
+  app.get("/api/waiting", async (c) => {
+    try {
+      const now = kit.now();
+      const list = await source.tasks({ limit: 500 });
+      const waiting = list.rows.filter((r) => !r.running && !isReady(r.state) && Date.parse(rowJson(r).eta ?? "") > now);
+      return c.json({ tasks: waiting.map(rowJson), scanned: list.scanned });
+    } catch (error) {
+      return c.json(fail(error), status(error));
+    }
+  });
+
+  app.get("/api/events", async (c) => {
+    try {
+      const fromDate = Number(c.req.query("fromDate"));
+      const cursor = c.req.query("cursor");
+      const page = await source.events({ count: Math.min(1000, Math.max(1, Number(c.req.query("count")) || 100)), ...(fromDate > 0 ? { fromDate } : {}), ...(cursor ? { cursor } : {}) });
+      return c.json({ events: page.items.map(eventJson), ...(page.cursor ? { cursor: page.cursor } : {}) });
+    } catch (error) {
+      return c.json(fail(error), status(error));
+    }
+  });
+
+  app.post("/api/purge", async (c) => {
+    try {
+      const purged = await purgePending(source, { queue: c.req.query("queue") || undefined, maxEntries: kit.settings.figuresEntries });
+      return c.json(purged);
+    } catch (error) {
+      return c.json(fail(error), status(error));
+    }
+  });
+
+  app.post("/api/dlq/:dlqId/retry", async (c) => {
+    const dlqId = c.req.param("dlqId");
+    try {
+      if (!source.broker.listDlq || !source.broker.deleteDlq || !source.broker.retryDlq) throw new ConfigError("This broker has no DLQ API.");
+      const replayed = await replayDlq(source, dlqId);
+      if (!replayed) return c.json({ error: `No DLQ entry ${dlqId}: it was retried or deleted already.` }, 404);
+      return c.json({ dlqId, taskId: replayed.taskId ?? null, messageId: replayed.messageId ?? null });
+    } catch (error) {
+      return c.json(fail(error), status(error));
+    }
+  });
+
+  app.delete("/api/dlq/:dlqId", async (c) => {
+    const dlqId = c.req.param("dlqId");
+    try {
+      if (!source.broker.deleteDlq) throw new ConfigError("This broker has no DLQ API.");
+      if (!(await source.broker.deleteDlq(dlqId))) return c.json({ error: `No DLQ entry ${dlqId}: it was retried or deleted already.` }, 404);
+      return c.json({ dlqId, deleted: true });
+    } catch (error) {
+      return c.json(fail(error), status(error));
+    }
   });
 
   app.get("/api/dlq", async (c) => {

@@ -1,7 +1,8 @@
 /**
  * What the dashboard changes, each through the worker's own code paths: revoke (tombstone +
  * REVOKED + cancel of the pending message), send again with the same input (a new task id), send
- * from the form (validated first, every issue reported), and replay of a DLQ entry.
+ * from the form (validated first, every issue reported), replay of a DLQ entry, and purge of
+ * the pending messages (the CLI's `celeriac purge`).
  *
  * Replaying a task message publishes it as the task's next attempt (same id, `retries` + 1) and
  * removes the entry: the worker has already claimed the failed attempt, so a copy of that very
@@ -14,7 +15,7 @@ import { revokeDirect } from "../../publish/revoke.ts";
 import { parseEnvelope } from "../../task/envelope.ts";
 import { validate } from "../../task/standard-schema.ts";
 import type { DashboardSource } from "./source.ts";
-import type { TaskTrace } from "./tasks.ts";
+import { type TaskTrace, traceTasks } from "./tasks.ts";
 import { MESSAGE_ACTIVE, MESSAGE_CREATED, MESSAGE_ERROR, MESSAGE_RETRY } from "../../broker/local/message/message.ts";
 
 /** An issue of a refused send: where, and what. */
@@ -26,14 +27,44 @@ export interface SendIssue {
 /** The outcome of a send from the form. */
 export type SendOutcome = { ok: true; id: string } | { ok: false; status: 400 | 404 | 422; error: string; issues: SendIssue[] };
 
-/** Revoke task `id`: cancel its pending message when the log shows one. */
-export async function revokeTask(source: DashboardSource, id: string, trace: TaskTrace | undefined): Promise<void> {
+/** Revoke task `id`: cancel its pending message when the log shows one; resolves that message's id. */
+export async function revokeTask(source: DashboardSource, id: string, trace: TaskTrace | undefined): Promise<string | undefined> {
   const { rt } = source.ctx;
   const newest = trace?.messages[trace.messages.length - 1];
   const pending = newest && [MESSAGE_CREATED, MESSAGE_RETRY, MESSAGE_ERROR, MESSAGE_ACTIVE].includes(trace!.last.state) ? newest : undefined;
   const eta = pending?.envelope.expires ?? pending?.envelope.eta;
   const until = eta ? Date.parse(eta) : undefined;
   await revokeDirect(rt.backend, source.broker, id, rt.resultExpiresMs, rt.now, pending?.messageId, until);
+  return pending?.messageId;
+}
+
+/** A message `purgePending` cancelled. */
+export interface PurgedMessage {
+  id: string;
+  name: string;
+  messageId: string;
+  retries: number;
+}
+
+/**
+ * Celery's `purge`: cancel the pending broker messages of this worker's tasks (waiting for their
+ * delay, or for a redelivery), optionally only those of one queue (the task's `queue` option, or
+ * the broker queue the message is in). Deliveries under way are left alone, and no state is
+ * stored: the tasks simply never run. Reads at most `maxEntries` log entries, newest first, so a
+ * message whose whole history is older than that is not seen (`complete` is then false).
+ */
+export async function purgePending(source: DashboardSource, o: { queue?: string; maxEntries: number }): Promise<{ cancelled: PurgedMessage[]; scanned: number; complete: boolean }> {
+  const entries = await source.logWindow({ maxEntries: o.maxEntries });
+  const { registry } = source.ctx.rt;
+  const cancelled: PurgedMessage[] = [];
+  for (const trace of traceTasks(entries.items)) {
+    const task = registry.find(trace.name);
+    if (!task || ![MESSAGE_CREATED, MESSAGE_RETRY, MESSAGE_ERROR].includes(trace.last.state)) continue;
+    const newest = trace.messages[trace.messages.length - 1];
+    if (o.queue !== undefined && task.options.queue !== o.queue && !newest.entries.some((e) => e.queueName === o.queue)) continue;
+    if (await source.broker.cancel(newest.messageId)) cancelled.push({ id: trace.id, name: trace.name, messageId: newest.messageId, retries: newest.envelope.retries });
+  }
+  return { cancelled, scanned: entries.items.length, complete: entries.complete };
 }
 
 /** Send `name` again with the input of `trace`'s message: a new task. */

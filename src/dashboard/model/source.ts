@@ -5,7 +5,7 @@
  * @module
  */
 import type { TaskMeta } from "../../backend/backend.ts";
-import type { Broker, BrokerDlqEntry, BrokerLogEntry, BrokerQueue, BrokerSchedule } from "../../broker/broker.ts";
+import type { Broker, BrokerDlqEntry, BrokerLogEntry, BrokerPage, BrokerQueue, BrokerSchedule } from "../../broker/broker.ts";
 import { ConfigError } from "../../errors.ts";
 import type { WorkerExtensionContext } from "../../worker/create-worker.ts";
 import type { Schedule } from "../../schedule/schedule.ts";
@@ -166,14 +166,24 @@ export class DashboardSource {
 
   /** The figures of the last hour, from at most `figuresEntries` log entries. */
   async figures(now: number): Promise<Figures> {
-    const entries: BrokerLogEntry[] = [];
+    const window = await this.logWindow({ maxEntries: this.options.figuresEntries, fromDate: now - 3_600_000 });
+    return figuresOf(window.items, now, { complete: window.complete });
+  }
+
+  /** The newest log entries (since `fromDate`), in calls of up to 1000, at most `maxEntries`; `complete` when the log held no more. */
+  async logWindow(o: { maxEntries: number; fromDate?: number }): Promise<{ items: BrokerLogEntry[]; complete: boolean }> {
+    const items: BrokerLogEntry[] = [];
     let cursor: string | undefined;
-    const fromDate = now - 3_600_000;
     do {
-      const page = await this.#logs({ count: Math.min(1000, this.options.figuresEntries - entries.length), fromDate, ...(cursor ? { cursor } : {}) });
-      entries.push(...page.items);
+      const page = await this.#logs({ count: Math.min(1000, o.maxEntries - items.length), ...(o.fromDate !== undefined ? { fromDate: o.fromDate } : {}), ...(cursor ? { cursor } : {}) });
+      items.push(...page.items);
       cursor = page.cursor;
-    } while (cursor && entries.length < this.options.figuresEntries);
-    return figuresOf(entries, now, { complete: !cursor });
+    } while (cursor && items.length < o.maxEntries);
+    return { items, complete: !cursor };
+  }
+
+  /** One page of the broker's log (its events), newest first. */
+  events(query: { count: number; fromDate?: number; cursor?: string }): Promise<BrokerPage<BrokerLogEntry>> {
+    return this.#logs(query);
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The `celeriac` command: `dev`, `broker`, `redis-bridge`, `schedules`, `--help` for each, and
- * `--version`. Every failure is one line on stderr, `celeriac <command>: <what was wrong>. <what
+ * The `celeriac` command: `dev`, `broker`, `redis-bridge`, `schedules`, and the commands that
+ * operate a running worker (`call`, `result`, `revoke`, `inspect`, `dlq`, `purge`, `events`),
+ * `--help` for each, and `--version`. Every failure is one line on stderr, `celeriac <command>: <what was wrong>. <what
  * to do>`, with exit code 2 for a bad command line and 1 otherwise; the stack only with
  * `CELERIAC_DEBUG=1`.
  * @module
@@ -22,6 +23,16 @@ Usage:
   celeriac schedules <sync|wrangler|list> [--functions functions/index.ts]
       Reconcile the schedules defined in code with QStash, or print wrangler cron triggers.
 
+Operate a running worker (through its API: CELERIAC_URL and CELERIAC_API_TOKEN, or --url and --token):
+  celeriac call NAME --input JSON [--countdown S] [--eta T] [--expires S] [--queue Q] [--idempotency-key K] [--wait]
+      Send a task; with --wait, show its progress, then its result.
+  celeriac result ID [--wait]           a task's state and result (or error)
+  celeriac revoke ID                    revoke a task and cancel its pending message
+  celeriac inspect registered|scheduled|queues
+  celeriac dlq list|retry|delete        the broker's dead-letter queue
+  celeriac purge [--queue Q] [--yes]    cancel the pending messages of the worker's tasks
+  celeriac events [--follow]            the broker's log of the worker's messages
+
   celeriac <command> --help    the options of a command
   celeriac --version           the installed version
 
@@ -33,6 +44,13 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   broker: async () => (await import("./broker-command.ts")).brokerCommand,
   "redis-bridge": async () => (await import("./redis-bridge-command.ts")).redisBridgeCommand,
   schedules: async () => (await import("./schedules-command.ts")).schedulesCommand,
+  call: async () => (await import("./call-command.ts")).callCommand,
+  result: async () => (await import("./call-command.ts")).resultCommand,
+  revoke: async () => (await import("./cancel-commands.ts")).revokeCommand,
+  inspect: async () => (await import("./inspect-command.ts")).inspectCommand,
+  dlq: async () => (await import("./dlq-command.ts")).dlqCommand,
+  purge: async () => (await import("./cancel-commands.ts")).purgeCommand,
+  events: async () => (await import("./events-command.ts")).eventsCommand,
 };
 
 /** Where the CLI writes; the process's streams by default. */
@@ -90,7 +108,7 @@ function wantsHelp(argv: string[]): boolean {
 /** Prints `error` as one line (plus its stack when debugging) and returns the exit code. */
 export function report(command: string, error: unknown, io: CliIo): number {
   const usage = hasName(error, "UsageError");
-  const known = error instanceof CeleriacError || hasName(error, "ConfigError", "BackendError", "BrokerError");
+  const known = error instanceof CeleriacError || hasName(error, "ConfigError", "BackendError", "BrokerError", "WorkerApiError");
   const e = error as { name?: string; message?: string } | undefined;
   let line = sentence(oneLine(known ? String(e?.message) : `unexpected error: ${e?.name ?? "Error"}: ${e?.message ?? String(error)}`));
   if (usage) line += ` Run "celeriac ${command} --help" for the options.`;
