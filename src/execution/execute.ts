@@ -37,6 +37,10 @@ export async function execute(rt: WorkerRuntime, task: AnyTask, env: Envelope, d
 }
 
 async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, env: Envelope, delivery: Delivery): Promise<Outcome> {
+  const key = `${env.id}:${env.retries}`;
+  // A redelivery of an attempt whose body already ran here but whose outcome could not be stored.
+  const finished = await rt.unfinished.finish(key);
+  if (finished) return finished;
   const now = rt.now();
   const stores = !(env.ignoreResult || task.options.ignoreResult);
   if (env.expires && Date.parse(env.expires) <= now) {
@@ -65,7 +69,7 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, env: Envelope, d
   }
 
   const o = task.options;
-  const token = crypto.randomUUID();
+  const token = rt.unfinished.claimToken(key);
   const claim = await rt.backend.claim({
     id: env.id,
     retries: env.retries,
@@ -76,8 +80,11 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, env: Envelope, d
     claimTtlMs: o.acksLate ? (o.timeLimitMs ?? rt.defaultLeaseMs) + rt.leaseMarginMs : rt.resultExpiresMs,
     metaTtlMs: rt.resultExpiresMs,
     ...(o.trackStarted && stores ? { started: baseMeta(env, STARTED, { hostname: rt.hostname }, now, { worker: rt.hostname }) } : {}),
+  }).catch((error: unknown) => {
+    rt.unfinished.claimLost(key, token); // the claim may be taken: the redelivery claims with the same token
+    throw error;
   });
-  const key = `${env.id}:${env.retries}`;
+  rt.unfinished.forget(key);
   switch (claim.status) {
     case "revoked":
       return { kind: "ack", id: env.id, state: REVOKED, note: claim.reason };
@@ -160,7 +167,7 @@ async function runAttempt(rt: WorkerRuntime, attempt: Attempt, token: string): P
     } catch (error) {
       return await onError(rt, attempt, error, token);
     }
-    return await onSuccess(rt, attempt, result);
+    return await finishing(rt, attempt, () => onSuccess(rt, attempt, result));
   } finally {
     await attempt.releaseLocks();
   }
@@ -213,7 +220,26 @@ async function retried(attempt: Attempt): Promise<Outcome> {
   return { kind: "ack", id: env.id, state: RETRY, note: retry.message };
 }
 
-async function fail(rt: WorkerRuntime, attempt: Attempt, error: unknown): Promise<Outcome> {
+/**
+ * Store the outcome of a body that ran (then its hooks) with `complete`; when the backend does not
+ * answer, keep `complete` for the redelivery of this attempt (`unfinished.ts`) and rethrow, so the
+ * broker is asked to deliver again and the body does not run twice.
+ */
+async function finishing(rt: WorkerRuntime, attempt: Attempt, complete: () => Promise<Outcome>): Promise<Outcome> {
+  try {
+    return await complete();
+  } catch (error) {
+    rt.unfinished.finishLater(`${attempt.env.id}:${attempt.env.retries}`, complete);
+    attempt.log.warn(`the body ran but its outcome could not be stored; kept in this process until the broker delivers it again`);
+    throw error;
+  }
+}
+
+function fail(rt: WorkerRuntime, attempt: Attempt, error: unknown): Promise<Outcome> {
+  return finishing(rt, attempt, () => storeFailure(rt, attempt, error));
+}
+
+async function storeFailure(rt: WorkerRuntime, attempt: Attempt, error: unknown): Promise<Outcome> {
   const { task, env } = attempt;
   const now = rt.now();
   const meta = errorMeta(env, FAILURE, error, now);

@@ -9,6 +9,7 @@ import type { Sender } from "../task/sender.ts";
 import type { Logger } from "../util/logger.ts";
 import type { Timers } from "./time-limit.ts";
 import type { Outcome } from "./outcome.ts";
+import type { UnfinishedAttempts } from "./unfinished.ts";
 
 export interface WorkerRuntime {
   registry: Registry;
@@ -30,4 +31,6 @@ export interface WorkerRuntime {
   duplicateWaitMs: number;
   /** Attempts running in this process, by `id:retries`, so duplicates can wait on them. */
   inflight: Map<string, Promise<Outcome>>;
+  /** Attempts whose claim reply or outcome store the backend did not answer, finished by their redelivery. */
+  unfinished: UnfinishedAttempts;
 }

@@ -21,6 +21,7 @@ import { deliverHandler } from "./deliver.ts";
 import type { Schedule } from "../schedule/schedule.ts";
 import type { ScheduleRunner } from "../schedule/runner.ts";
 import { guardRegistry, mountSchedules, workerSchedules } from "./worker-schedules.ts";
+import { UnfinishedAttempts } from "../execution/unfinished.ts";
 
 export interface WorkerOptions {
   /** The tasks this worker runs: an array, a module namespace (`import * as tasks`), or a registry. */
@@ -109,6 +110,7 @@ export function createWorker(options: WorkerOptions): Worker {
     leaseMarginMs: toMs(options.leaseMargin ?? 30),
     duplicateWaitMs: toMs(options.duplicateWait ?? 10),
     inflight: new Map(),
+    unfinished: new UnfinishedAttempts(),
   };
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const app = new Hono();

@@ -1,0 +1,32 @@
+/**
+ * The tasks of the fault-injection suite, shared by the worker processes (which run them) and the
+ * test's client (whose messages their options shape). Each body start appends `B <id> <pid>` to
+ * the worker's run log and each body return `E <id> <pid>` (append-only, synchronous: the lines
+ * survive a SIGKILL and a Redis outage), so a scenario counts how often each body ran.
+ * @module
+ */
+import { appendFileSync } from "node:fs";
+import { z } from "zod";
+import { type AnyTask, task, type TaskContext } from "../../../src/index.ts";
+
+/** Hard time limit of the fault tasks, seconds; with the workers' `leaseMargin` (1 s) it is the attempt's lease. */
+export const FAULT_TIME_LIMIT_SEC = 5;
+
+const input = z.object({ workMs: z.number().int().min(0).max(2_000) });
+
+function body(runLog: string) {
+  return async ({ workMs }: { workMs: number }, ctx: TaskContext): Promise<string> => {
+    appendFileSync(runLog, `B ${ctx.request.id} ${process.pid}\n`);
+    if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs)); // the task's own work, not a test synchronisation
+    appendFileSync(runLog, `E ${ctx.request.id} ${process.pid}\n`);
+    return ctx.request.id;
+  };
+}
+
+/** `fault_early` (Celery's default ack) and `fault_late` (`acksLate`), both recording each run in `runLog`. */
+export function faultTasks(runLog: string): AnyTask[] {
+  return [
+    task({ name: "fault_early", input, timeLimit: FAULT_TIME_LIMIT_SEC }, body(runLog)),
+    task({ name: "fault_late", input, timeLimit: FAULT_TIME_LIMIT_SEC, acksLate: true }, body(runLog)),
+  ];
+}

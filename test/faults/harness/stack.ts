@@ -1,0 +1,283 @@
+/**
+ * The fault suite's stack, every part a separate process it can kill, pause and restart on the
+ * same port: its own `redis-server` (no persistence), the Redis REST bridge (`celeriac
+ * redis-bridge`, the CLI a user runs), Redis-backed local brokers (`broker-process.ts`) and worker
+ * processes (`worker-process.ts`). This process publishes through celeriac's client (the official
+ * QStash client) and reads the outcome straight from Redis: each task's stored state, and how often
+ * each body started and returned (the workers' run logs).
+ * @module
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "@upstash/redis";
+import { createClient as createRedisClient } from "redis";
+import { type Client, createClient } from "../../../src/index.ts";
+import { RedisBackend } from "../../../src/backend/redis/index.ts";
+import { QStashBroker } from "../../../src/qstash.ts";
+import { createKeys } from "../../../src/keys.ts";
+import { REDIS_SERVER_BIN } from "../../backend/redis-env.ts";
+import { freePort } from "../../support/ports.ts";
+import { waitFor } from "../../support/wait.ts";
+import { faultTasks } from "./fault-tasks.ts";
+import { type Proc, startProc } from "./process.ts";
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const CLI = fileURLToPath(new URL("../../../bin/celeriac.mjs", import.meta.url));
+const NODE_TSX = [process.execPath, "--import", "tsx"] as const;
+const TOKEN = `fault-${crypto.randomUUID()}`;
+const SIGNING = { current: `sig_fault_current_${crypto.randomUUID()}`, next: `sig_fault_next_${crypto.randomUUID()}` };
+
+/** A part of the stack that can be killed and started again on the same port. */
+export interface Part {
+  readonly url: string;
+  proc: Proc;
+  /** How long its last start took, ms (from spawn to serving). */
+  lastStartMs: number;
+  /** Start it (again); resolves once it serves. */
+  start(): Promise<void>;
+  /** SIGKILL; resolves once gone. */
+  kill(): Promise<void>;
+}
+
+/** A worker: also replaceable without a gap (the replacement loads while the old one serves). */
+export interface WorkerPart extends Part {
+  /** Load a replacement, SIGKILL the running process, let the replacement listen. */
+  killAndReplace(): Promise<void>;
+}
+
+export interface FaultStackOptions {
+  brokers?: number;
+  workers?: number;
+  /** Per worker: its clock minus the real one, ms. */
+  clockOffsetsMs?: number[];
+}
+
+/** Task name → how often its body started and returned, per task id. */
+export interface Runs {
+  started: Map<string, number>;
+  returned: Map<string, number>;
+}
+
+export interface FaultStack {
+  dir: string;
+  redisUrl: string;
+  redis: Part & { pause(): void; resume(): void };
+  bridge: Part;
+  brokers: Part[];
+  workers: WorkerPart[];
+  /** A client publishing to broker `b` for worker `w`. */
+  client(b?: number, w?: number): Client;
+  /** Stored state of each id (undefined while PENDING), read straight from Redis. */
+  states(ids: string[]): Promise<(string | undefined)[]>;
+  /** Stored result meta of one id (status, result, traceback). */
+  meta(id: string): Promise<Record<string, unknown> | undefined>;
+  /** Body starts and returns, from every worker's run log. */
+  runs(): Runs;
+  /** Every worker's warning and error lines. */
+  workerLog(): string;
+  /** Every process's resident memory, bytes, by part name. */
+  rss(): Record<string, number | undefined>;
+  close(): Promise<void>;
+}
+
+async function ping(url: string): Promise<boolean> {
+  const c = createRedisClient({ url, RESP: 2, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  c.on("error", () => {});
+  try {
+    await c.connect();
+    await c.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.close().catch(() => {});
+  }
+}
+
+/** Start the whole stack. */
+export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
+  if (!REDIS_SERVER_BIN) throw new Error("redis-server not found: install it (apt-get install redis-server, or bash .ci/ensure-redis.sh)");
+  const dir = mkdtempSync(join(tmpdir(), "celeriac-faults-"));
+  const prefix = "faults:";
+  const brokerPrefix = "faults:broker:";
+  const redisPort = await freePort();
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const started: Part[] = [];
+
+  const redis: FaultStack["redis"] = {
+    url: redisUrl,
+    proc: undefined as unknown as Proc,
+    lastStartMs: 0,
+    async start() {
+      this.proc = startProc("redis-server", REDIS_SERVER_BIN!, ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxclients", "2000"]);
+      await waitFor(async () => {
+        if (!this.proc.alive()) throw new Error(`redis-server exited:\n${this.proc.output()}`);
+        return await ping(redisUrl);
+      }, { timeoutMs: 15_000, what: "redis-server to answer PING" });
+    },
+    async kill() {
+      await this.proc.kill();
+    },
+    pause() {
+      this.proc.pause();
+    },
+    resume() {
+      this.proc.resume();
+    },
+  };
+  await redis.start();
+  started.push(redis);
+
+  const bridgePort = await freePort();
+  const bridgeToken = `bridge-${crypto.randomUUID()}`;
+  const bridge: Part = {
+    url: `http://127.0.0.1:${bridgePort}`,
+    proc: undefined as unknown as Proc,
+    lastStartMs: 0,
+    async start() {
+      const t0 = Date.now();
+      this.proc = startProc("redis-bridge", process.execPath, [CLI, "redis-bridge", "--redis", redisUrl, "--port", String(bridgePort), "--token", bridgeToken]);
+      await this.proc.waitForLine(/^UPSTASH_REDIS_REST_TOKEN=/);
+      this.lastStartMs = Date.now() - t0;
+    },
+    async kill() {
+      await this.proc.kill();
+    },
+  };
+  try {
+    await bridge.start();
+    started.push(bridge);
+
+    const brokers: Part[] = [];
+    for (let i = 0; i < (options.brokers ?? 1); i++) {
+      const port = await freePort();
+      const part: Part = {
+        url: `http://127.0.0.1:${port}`,
+        proc: undefined as unknown as Proc,
+        lastStartMs: 0,
+        async start() {
+          const t0 = Date.now();
+          this.proc = startProc(`broker-${i}`, NODE_TSX[0], [...NODE_TSX.slice(1), here("./broker-process.ts")], {
+            FAULT_PORT: String(port), FAULT_REDIS_URL: redisUrl, FAULT_BROKER_PREFIX: brokerPrefix,
+            QSTASH_TOKEN: TOKEN, QSTASH_CURRENT_SIGNING_KEY: SIGNING.current, QSTASH_NEXT_SIGNING_KEY: SIGNING.next,
+          });
+          await this.proc.waitForLine(/^ready$/);
+          this.lastStartMs = Date.now() - t0;
+        },
+        async kill() {
+          await this.proc.kill();
+        },
+      };
+      await part.start();
+      brokers.push(part);
+      started.push(part);
+    }
+
+    const workers: WorkerPart[] = [];
+    for (let i = 0; i < (options.workers ?? 1); i++) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const runLog = join(dir, `runs-${i}.log`);
+      const workerLog = join(dir, `worker-${i}.log`);
+      writeFileSync(runLog, "");
+      writeFileSync(workerLog, "");
+      const env = {
+        UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridgeToken, CELERIAC_KEY_PREFIX: prefix,
+        QSTASH_URL: brokers[i % brokers.length].url, QSTASH_TOKEN: TOKEN,
+        QSTASH_CURRENT_SIGNING_KEY: SIGNING.current, QSTASH_NEXT_SIGNING_KEY: SIGNING.next,
+        CELERIAC_URL: url, CELERIAC_API_TOKEN: `api-${crypto.randomUUID()}`, FAULT_PORT: String(port), FAULT_RUN_LOG: runLog, FAULT_WORKER_LOG: workerLog,
+        FAULT_CLOCK_OFFSET_MS: String(options.clockOffsetsMs?.[i] ?? 0),
+      };
+      const load = async () => {
+        const proc = startProc(`worker-${i}`, NODE_TSX[0], [...NODE_TSX.slice(1), here("./worker-process.ts")], env);
+        await proc.waitForLine(/^loaded$/, 60_000);
+        return proc;
+      };
+      const part: WorkerPart = {
+        url,
+        proc: undefined as unknown as Proc,
+        lastStartMs: 0,
+        async start() {
+          this.proc = await load();
+          this.proc.send("listen");
+          await this.proc.waitForLine(/^ready$/);
+        },
+        async kill() {
+          await this.proc.kill();
+        },
+        async killAndReplace() {
+          const next = await load();
+          await this.proc.kill();
+          this.proc = next;
+          next.send("listen");
+          await next.waitForLine(/^ready$/);
+        },
+      };
+      await part.start();
+      workers.push(part);
+      started.push(part);
+    }
+
+    const direct = createRedisClient({ url: redisUrl, RESP: 2, socket: { reconnectStrategy: (n) => Math.min(50 * n, 500) } });
+    direct.on("error", () => {});
+    await direct.connect();
+    const keys = createKeys(prefix);
+    const backend = new RedisBackend({ redis: new Redis({ url: bridge.url, token: bridgeToken, enableTelemetry: false }), prefix, resultExpiresMs: 3_600_000 });
+    const tasks = faultTasks(join(dir, "unused.log"));
+    const clients = new Map<string, Client>();
+
+    return {
+      dir, redisUrl, redis, bridge, brokers, workers,
+      client(b = 0, w = 0) {
+        const key = `${b}:${w}`;
+        if (!clients.has(key)) {
+          clients.set(key, createClient({
+            broker: new QStashBroker({ token: TOKEN, baseUrl: brokers[b].url, networkRetries: 0 }),
+            backend, workerUrl: workers[w].url, tasks, setAsCurrent: false,
+          }));
+        }
+        return clients.get(key)!;
+      },
+      async states(ids) {
+        const out: (string | undefined)[] = [];
+        for (let i = 0; i < ids.length; i += 500) {
+          const metas = await direct.mGet(ids.slice(i, i + 500).map((id) => keys.result(id)));
+          for (const m of metas) out.push(m ? (JSON.parse(m) as { status: string }).status : undefined);
+        }
+        return out;
+      },
+      async meta(id) {
+        const m = await direct.get(keys.result(id));
+        return m ? (JSON.parse(m) as Record<string, unknown>) : undefined;
+      },
+      runs() {
+        const runs: Runs = { started: new Map(), returned: new Map() };
+        for (let i = 0; i < workers.length; i++) {
+          for (const line of readFileSync(join(dir, `runs-${i}.log`), "utf8").split("\n")) {
+            const [kind, id] = line.split(" ");
+            const map = kind === "B" ? runs.started : kind === "E" ? runs.returned : undefined;
+            if (map && id) map.set(id, (map.get(id) ?? 0) + 1);
+          }
+        }
+        return runs;
+      },
+      workerLog() {
+        return workers.map((_, i) => join(dir, `worker-${i}.log`)).filter(existsSync).map((f) => readFileSync(f, "utf8")).join("");
+      },
+      rss() {
+        return Object.fromEntries([redis, bridge, ...brokers, ...workers].map((p) => [p.proc.name, p.proc.rssBytes()]));
+      },
+      async close() {
+        await direct.close().catch(() => {});
+        await Promise.all([...workers, ...brokers, bridge, redis].map((p) => p.proc?.kill()));
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all(started.map((p) => p.proc?.kill()));
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
