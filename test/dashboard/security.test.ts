@@ -27,8 +27,9 @@ function statusWithHost(url: string, host: string): Promise<number> {
 const XSS = "<img src=x onerror=alert(1)>";
 
 const GETS = ["/", "/tasks", "/tasks?live=1", "/tasks/some-id", "/tasks/some-id?live=1", "/dlq", "/schedules", "/queues", "/figures", "/send",
-  "/api/tasks", "/api/tasks/some-id", "/api/dlq", "/api/schedules", "/api/queues", "/api/figures"];
-const POSTS = ["/tasks/some-id/revoke", "/tasks/some-id/resend", "/dlq/1-0/replay", "/dlq/1-0/delete", "/send"];
+  "/api/tasks", "/api/tasks/some-id", "/api/dlq", "/api/schedules", "/api/queues", "/api/figures", "/api/waiting", "/api/events"];
+const POSTS = ["/tasks/some-id/revoke", "/tasks/some-id/resend", "/dlq/1-0/replay", "/dlq/1-0/delete", "/send",
+  "/api/tasks/some-id/revoke", "/api/dlq/1-0/retry", "/api/purge"];
 
 describe("dashboard security", () => {
   let s: DashboardStack;
@@ -55,9 +56,11 @@ describe("dashboard security", () => {
         expect(await res.text()).not.toContain(xssId);
       }
     }
-    for (const path of POSTS) {
-      const res = await fetch(s.url(path), { method: "POST", headers: { origin: new URL(s.workerUrl).origin }, redirect: "manual" });
-      expect([path, res.status]).toEqual([path, 401]);
+    for (const [method, path] of [...POSTS.map((p) => ["POST", p]), ["DELETE", "/api/dlq/1-0"]] as const) {
+      for (const headers of [{}, { authorization: "Bearer wrong" }, { cookie: wrongCookie }]) {
+        const res = await fetch(s.url(path), { method, headers: { origin: new URL(s.workerUrl).origin, ...headers }, redirect: "manual" });
+        expect([method, path, res.status]).toEqual([method, path, 401]);
+      }
     }
   });
 
@@ -104,7 +107,7 @@ describe("dashboard security", () => {
       {}, // a cookie without Origin or Sec-Fetch-Site is not the dashboard's own form
     ];
     for (const headers of attempts) {
-      for (const path of [`/tasks/${id}/revoke`, "/sign-out", "/send"]) {
+      for (const path of [`/tasks/${id}/revoke`, "/sign-out", "/send", `/api/tasks/${id}/revoke`, "/api/purge"]) {
         const res = await fetch(s.url(path), {
           method: "POST", redirect: "manual",
           headers: { cookie, "content-type": "application/x-www-form-urlencoded", ...headers },

@@ -58,7 +58,7 @@ export async function runRevoke(argv: string[], io: OpsIo): Promise<number> {
   }
   const message = view.cancelledMessageId
     ? `its pending message ${view.cancelledMessageId} was cancelled`
-    : viaDashboard ? "no pending message at the broker" : "the worker refuses its message when it arrives (no dashboard API to find and cancel it)";
+    : viaDashboard ? "no pending message at the broker" : "the worker refuses its message when it arrives; no dashboard API to find and cancel it";
   io.out(`${id}  ${view.state}  (${message})\n`);
   return 0;
 }
