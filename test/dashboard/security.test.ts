@@ -57,7 +57,7 @@ describe("dashboard security", () => {
       }
     }
     for (const [method, path] of [...POSTS.map((p) => ["POST", p]), ["DELETE", "/api/dlq/1-0"]] as const) {
-      for (const headers of [{}, { authorization: "Bearer wrong" }, { cookie: wrongCookie }]) {
+      for (const headers of [{}, { authorization: "Bearer wrong" }, { cookie: wrongCookie }] as Record<string, string>[]) {
         const res = await fetch(s.url(path), { method, headers: { origin: new URL(s.workerUrl).origin, ...headers }, redirect: "manual" });
         expect([method, path, res.status]).toEqual([method, path, 401]);
       }
