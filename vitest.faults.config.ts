@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ["test/faults/**/*.test.ts"],
     fileParallelism: false,
+    // The suite's private redis-server too (test/backend/redis-env.ts reads its URL); never 6379.
+    globalSetup: ["test/support/global-redis.ts"],
     testTimeout: 240_000,
     hookTimeout: 120_000,
   },

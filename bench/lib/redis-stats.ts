@@ -33,7 +33,7 @@ export async function connectStats(url: string): Promise<StatsRedis> {
   } catch (err) {
     throw new Error(
       `No Redis answers at ${url} (${err instanceof Error ? err.message : String(err)}). The benchmark needs a redis-server: ` +
-        "start one on 127.0.0.1:6379 (bash .ci/ensure-redis.sh installs and starts it) or pass --redis redis://host:port.",
+        "start one on 127.0.0.1:6379 (bash .ci/install-redis-server.sh --serve 6379 installs and starts it) or pass --redis redis://host:port.",
       { cause: err },
     );
   }

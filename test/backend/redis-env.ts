@@ -4,16 +4,15 @@
  * tests that need the whole server to themselves (INFO commandstats, SCRIPT FLUSH), and key
  * cleanup by prefix.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { Redis } from "@upstash/redis";
 import { createClient } from "redis";
 import { startRedisRestBridge, type StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { waitFor } from "../support/wait.ts";
-import { freePort } from "../support/ports.ts";
+import { findRedisServer, startRedisServer } from "../support/redis-server.ts";
+import { TEST_REDIS_URL } from "../support/test-redis.ts";
 
-/** The shared Redis the suite runs against. */
-export const REDIS_URL = process.env.CELERIAC_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+/** The suite's private redis-server (started by the global setup on a free port). */
+export const REDIS_URL = TEST_REDIS_URL;
 export const IN_CI = Boolean(process.env.CI);
 
 const createDirect = (url: string) => createClient({ url, RESP: 2, socket: { connectTimeout: 2000, reconnectStrategy: false } });
@@ -91,28 +90,10 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-export const REDIS_SERVER_BIN = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
+export const REDIS_SERVER_BIN = findRedisServer();
 
-/** Start `redis-server` without persistence on a free port; resolves once it answers PING. */
+/** Start another private `redis-server` (no persistence, own temp dir) on a free port; resolves once it answers PING. */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  if (!REDIS_SERVER_BIN) throw new Error("redis-server not found (apt-get install redis-server)");
-  const port = await freePort();
-  const child: ChildProcess = spawn(REDIS_SERVER_BIN, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-    if (!(await redisReachable(url))) throw new Error(`redis-server on ${port} not answering yet`);
-  }, 10_000);
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  const { url, stop } = await startRedisServer();
+  return { url, stop };
 }
-

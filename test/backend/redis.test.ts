@@ -1,8 +1,8 @@
 /**
  * RedisBackend → unmodified @upstash/redis client (both deserialization settings), and again over
  * the fetch-only `createRestRedis` (the Workers default), and over `@upstash/redis` on the Node
- * requester (keep-alive sockets, the Node default) → the Redis REST bridge → the real Redis
- * at 127.0.0.1:6379, under a random key prefix. Fails (not skips) in CI when Redis is missing.
+ * requester (keep-alive sockets, the Node default) → the Redis REST bridge → the suite's private
+ * redis-server, under a random key prefix. Fails (not skips) in CI when Redis is missing.
  */
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/ports.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const BIN = join(ROOT, "node_modules/.bin");
@@ -106,7 +107,8 @@ describe("the packed package", () => {
     const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
     expect(await cli(["--version"])).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
     expect(await cli(["dev", "--functions", "tasks.ts", "--port", "0"])).toEqual({ code: 1, stdout: "", stderr: 'celeriac dev: loading tasks.ts (TypeScript) needs the "tsx" package: npm install tsx.\n' });
-    expect(await cli(["broker", "--redis", "redis://127.0.0.1:6379"])).toEqual({ code: 1, stdout: "", stderr: 'celeriac broker --redis needs the "redis" package: npm install redis.\n' });
+    // A fresh port nothing listens on: the command must stop before connecting anyway.
+    expect(await cli(["broker", "--redis", `redis://127.0.0.1:${await freePort()}`])).toEqual({ code: 1, stdout: "", stderr: 'celeriac broker --redis needs the "redis" package: npm install redis.\n' });
 
     const dev = spawn(join(app, "node_modules/.bin/celeriac"), ["dev", "--functions", "functions.mjs", "--port", "0"], { cwd: app, env: { ...process.env, CELERIAC_API_TOKEN: "t" } });
     const exited = new Promise((resolve) => dev.once("exit", resolve));

@@ -98,7 +98,7 @@ async function ping(url: string): Promise<boolean> {
 
 /** Start the whole stack. */
 export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
-  if (!REDIS_SERVER_BIN) throw new Error("redis-server not found: install it (apt-get install redis-server, or bash .ci/ensure-redis.sh)");
+  if (!REDIS_SERVER_BIN) throw new Error("redis-server not found: install it (apt-get install redis-server, or bash .ci/install-redis-server.sh)");
   const dir = mkdtempSync(join(tmpdir(), "celeriac-faults-"));
   const prefix = "faults:";
   const brokerPrefix = "faults:broker:";

@@ -2,8 +2,10 @@
  * Redis for broker tests: reachable or (in CI) a failure, a random prefix per file, cleanup.
  */
 import { createClient } from "redis";
+import { TEST_REDIS_URL } from "../../support/test-redis.ts";
 
-export const REDIS_URL = process.env.CELERIAC_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+/** The suite's private redis-server (started by the global setup on a free port). */
+export const REDIS_URL = TEST_REDIS_URL;
 
 /** True when Redis answers; throws in CI when it does not (tests must fail, not skip). */
 export async function redisAvailable(): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectDirect, requireRedis } from "../../backend/redis-env.ts";
+import { connectDirect, REDIS_URL, requireRedis } from "../../backend/redis-env.ts";
 
 const redisUp = await requireRedis();
 let child: ChildProcess | undefined;
@@ -55,7 +55,7 @@ describe("celeriac dev", () => {
   });
 
   it.runIf(redisUp)("with --redis stores the result in real Redis at Celery's key, with a TTL", async () => {
-    const { url } = await startDev(["--redis", "redis://127.0.0.1:6379"]);
+    const { url } = await startDev(["--redis", REDIS_URL]);
     const { id, view } = await curlRoundTrip(url);
     expect(view.state).toBe("SUCCESS");
     const redis = await connectDirect();

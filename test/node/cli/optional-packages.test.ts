@@ -7,7 +7,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../src/errors.ts";
 import { importOptional } from "../../../src/node/import-optional.ts";
+import { freePort } from "../../support/ports.ts";
 import { killAll, runCli, startCli } from "./run-cli.ts";
+
+/** A fresh port nothing listens on: the commands must stop before connecting anyway. */
+const nowhere = `redis://127.0.0.1:${await freePort()}`;
 
 /** `node --import` arguments that make the packages `names` missing. */
 function without(...names: string[]): string[] {
@@ -24,8 +28,8 @@ afterEach(killAll);
 
 describe("optional packages of the CLI", { timeout: 120_000 }, () => {
   it.each([
-    [["dev", "--redis", "redis://127.0.0.1:6379", "--port", "0"], 'celeriac dev --redis needs the "redis" package: npm install redis.'],
-    [["broker", "--redis", "redis://127.0.0.1:6379", "--port", "0"], 'celeriac broker --redis needs the "redis" package: npm install redis.'],
+    [["dev", "--redis", nowhere, "--port", "0"], 'celeriac dev --redis needs the "redis" package: npm install redis.'],
+    [["broker", "--redis", nowhere, "--port", "0"], 'celeriac broker --redis needs the "redis" package: npm install redis.'],
     [["redis-bridge", "--port", "0"], 'celeriac redis-bridge needs the "redis" package: npm install redis.'],
   ])("without redis, celeriac %j names the package to install", async (args, line) => {
     const result = await runCli(args, { nodeArgs: without("redis") });

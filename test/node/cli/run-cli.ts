@@ -30,7 +30,8 @@ export interface CliResult {
 }
 
 function start(args: string[], o: CliOptions): ChildProcess {
-  const env = { ...process.env, CELERIAC_DEBUG: undefined, PORT: undefined, ...o.env };
+  // REDIS_URL (redis-bridge's default Redis) is the suite's private redis-server, never 6379.
+  const env = { ...process.env, CELERIAC_DEBUG: undefined, PORT: undefined, REDIS_URL: process.env.CELERIAC_TEST_REDIS_URL, ...o.env };
   return spawn(process.execPath, [...(o.nodeArgs ?? []), BIN, ...args], { cwd: o.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
 }
 

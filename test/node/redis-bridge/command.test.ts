@@ -15,7 +15,8 @@ async function run(argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const stop = new AbortController();
-  const done = runRedisBridge(argv, { signal: stop.signal, out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
+  // REDIS_URL, the default when no --redis is given, is the suite's private redis-server.
+  const done = runRedisBridge(argv, { signal: stop.signal, out: (l) => out.push(l), err: (l) => err.push(l), env: { REDIS_URL } });
   await eventually(async () => out.length >= 2, 5000, "the UPSTASH_* lines");
   const settings = Object.fromEntries(out.map((line) => line.split(/=(.*)/s).slice(0, 2)));
   return { settings, err, stop: () => (stop.abort(), done) };

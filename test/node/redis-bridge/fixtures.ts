@@ -1,6 +1,6 @@
 /**
- * Shared fixtures of the Redis REST bridge tests: the real Redis on 127.0.0.1:6379 (required when
- * CI is set), random key prefixes with cleanup, and a bridge served on a random port that counts
+ * Shared fixtures of the Redis REST bridge tests: the suite's private redis-server (the global
+ * setup's), random key prefixes with cleanup, and a bridge served on a random port that counts
  * the HTTP requests it receives per path.
  */
 import { randomBytes } from "node:crypto";

@@ -16,7 +16,7 @@ afterAll(async () => {
   if (hasRedis) await deleteKeys(p);
 });
 
-/** A port nothing listens on: bind one, then release it. */
+/** A fresh port nothing listens on: bind one, then release it. */
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -33,7 +33,7 @@ class RedisProxy {
 
   async start(): Promise<void> {
     const server = createServer((inbound) => {
-      const outbound = connect({ host: "127.0.0.1", port: 6379 });
+      const outbound = connect({ host: "127.0.0.1", port: Number(new URL(REDIS_URL).port) });
       for (const s of [inbound, outbound]) {
         this.#sockets.add(s);
         s.on("error", () => {});

@@ -12,7 +12,7 @@ import { startRedisRestBridge, type StartedRedisRestBridge } from "../../../src/
 import type { NodeRedis } from "../../backend/redis-env.ts";
 import { freePort } from "../../support/ports.ts";
 import { waitFor } from "../../support/wait.ts";
-import { keyPrefix, requireRedis, useStartedBridge } from "./fixtures.ts";
+import { keyPrefix, REDIS_URL, requireRedis, useStartedBridge } from "./fixtures.ts";
 
 const hasRedis = await requireRedis();
 const p = keyPrefix("bridge-sse");
@@ -131,7 +131,7 @@ describe.skipIf(!hasRedis)("Redis REST bridge event streams on the wire", () => 
   });
 
   it("closing the bridge ends every stream with an unsubscribe event and closes its subscriber connection", async () => {
-    const bridge = await startRedisRestBridge({ redisUrl: "redis://127.0.0.1:6379", port: 0 });
+    const bridge = await startRedisRestBridge({ redisUrl: REDIS_URL, port: 0 });
     const channel = `${p}closing`;
     const pattern = `${p}closing:*`;
     const streams = [await open(bridge, `/subscribe/${channel}`), await open(bridge, `/psubscribe/${encodeURIComponent(pattern)}`)];

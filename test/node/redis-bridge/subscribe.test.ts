@@ -8,7 +8,7 @@ import { Redis } from "@upstash/redis";
 import { startRedisRestBridge, type StartedRedisRestBridge } from "../../../src/node/redis-bridge/server.ts";
 import type { NodeRedis } from "../../backend/redis-env.ts";
 import { waitFor } from "../../support/wait.ts";
-import { keyPrefix, requireRedis, useStartedBridge } from "./fixtures.ts";
+import { keyPrefix, REDIS_URL, requireRedis, useStartedBridge } from "./fixtures.ts";
 
 const hasRedis = await requireRedis();
 const p = keyPrefix("bridge-subscribe");
@@ -141,7 +141,7 @@ describe.skipIf(!hasRedis)("Redis REST bridge Pub/Sub with @upstash/redis", () =
   });
 
   it("closing the bridge ends the stream: the subscriber sees `unsubscribe`, and the close does not wait for it", async () => {
-    const bridge = await startRedisRestBridge({ redisUrl: "redis://127.0.0.1:6379", port: 0 });
+    const bridge = await startRedisRestBridge({ redisUrl: REDIS_URL, port: 0 });
     const channel = `${p}closing`;
     const sub = official(bridge).subscribe(channel);
     const events = record(sub, ["subscribe", "unsubscribe", "error"]);
