@@ -11,7 +11,7 @@
  * console.log(formatSyncReport(report));
  * @module
  */
-export { collectSchedules, isSchedule } from "./schedule.ts";
+export { collectSchedules, isSchedule } from "./collect.ts";
 export { wranglerCrons } from "./cloudflare-crons.ts";
 export { formatSyncReport, syncSchedules } from "./sync.ts";
 export type { SyncChange, SyncOptions, SyncReport } from "./sync.ts";

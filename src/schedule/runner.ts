@@ -7,7 +7,6 @@
 import { ConfigError } from "../errors.ts";
 import { fireTick, type FireDeps, type FireResult } from "./fire.ts";
 import type { Schedule } from "./schedule.ts";
-import { triggerCron } from "./cloudflare-crons.ts";
 
 /** The body of a broker schedule for schedule `name` (what `POST /schedules/:name` accepts). */
 export function triggerBody(name: string): string {
@@ -73,7 +72,7 @@ export class ScheduleRunner {
     const at = Math.floor(event.scheduledTime / MINUTE_MS) * MINUTE_MS;
     const cron = event.cron.trim().replace(/\s+/g, " ");
     const all = this.list();
-    const mine = all.filter((s) => triggerCron(s) === cron);
+    const mine = all.filter((s) => s.triggerCron === cron);
     const due = (mine.length ? mine : all).filter((s) => s.clock.isTick(at));
     const settled = await Promise.allSettled(due.map((s) => fireTick(this.#deps, s, at)));
     const failed = settled.filter((r) => r.status === "rejected");

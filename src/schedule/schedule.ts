@@ -9,6 +9,7 @@ import { ConfigError } from "../errors.ts";
 import type { AnyTask, Task } from "../task/task.ts";
 import { isTask } from "../task/registry.ts";
 import { compileCron, type CronClock, normalizeCron } from "../util/cron.ts";
+import { triggerCron } from "./cloudflare-crons.ts";
 
 /**
  * What happens when a tick comes while the previous run of the same schedule still runs:
@@ -75,6 +76,8 @@ export interface Schedule {
   readonly description: string | undefined;
   /** The compiled pattern: ticks in `tz`. */
   readonly clock: CronClock;
+  /** The UTC cron line that triggers it on Cloudflare (computed on first read). */
+  readonly triggerCron: string;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -122,29 +125,10 @@ export function schedule<T extends AnyTask | string>(options: ScheduleOptions<T>
     lockTimeoutMs: options.lockTimeout === undefined ? undefined : duration(where, "lockTimeout", options.lockTimeout),
     description: options.description,
     clock,
+    get triggerCron(): string {
+      return triggerCron(this as Schedule);
+    },
   });
-}
-
-/** True for a value made by {@link schedule}. */
-export function isSchedule(value: unknown): value is Schedule {
-  return typeof value === "object" && value !== null && (value as Schedule).kind === "celeriac.schedule";
-}
-
-/**
- * The schedules among `source`: an array, or a module namespace (`import * as functions`) whose
- * exports are schedules (or arrays of them) among tasks. Duplicate names are refused.
- */
-export function collectSchedules(source: Iterable<unknown> | Record<string, unknown> | undefined): Schedule[] {
-  if (!source) return [];
-  const values = Symbol.iterator in (source as object) ? [...(source as Iterable<unknown>)] : Object.values(source as Record<string, unknown>);
-  const found = values.flatMap((v) => (Array.isArray(v) ? v.filter(isSchedule) : isSchedule(v) ? [v] : []));
-  const byName = new Map<string, Schedule>();
-  for (const s of found) {
-    const existing = byName.get(s.name);
-    if (existing && existing !== s) throw new ConfigError(`Two different schedules are named "${s.name}"; schedule names must be unique.`);
-    byName.set(s.name, s);
-  }
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function duration(where: string, field: string, value: Duration): number {

@@ -11,7 +11,8 @@ import { Registry } from "../task/registry.ts";
 import type { Verifier } from "../verify/verifier.ts";
 import { guardOverlaps } from "./overlap.ts";
 import { ScheduleRunner } from "../schedule/runner.ts";
-import { collectSchedules, type Schedule } from "../schedule/schedule.ts";
+import type { Schedule } from "../schedule/schedule.ts";
+import { collectSchedules } from "../schedule/collect.ts";
 import { triggerHandler } from "./schedule-route.ts";
 
 /** The worker's schedules: `explicit` when given, else those exported in a `tasks` module namespace. */

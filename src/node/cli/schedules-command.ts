@@ -10,7 +10,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { QStashBroker } from "../../broker/qstash.ts";
 import { ConfigError, UsageError } from "../../errors.ts";
-import { collectSchedules, type Schedule } from "../../schedule/schedule.ts";
+import type { Schedule } from "../../schedule/schedule.ts";
+import { collectSchedules } from "../../schedule/collect.ts";
 import { formatSyncReport, syncSchedules } from "../../schedule/sync.ts";
 import { cronsMatch, formatCrons, renderTriggers, writeCrons } from "../../schedule/wrangler-toml.ts";
 import type { Broker } from "../../broker/broker.ts";

@@ -8,7 +8,8 @@
 import type { Broker } from "../../broker/broker.ts";
 import type { Logger } from "../../util/logger.ts";
 import { Registry } from "../../task/registry.ts";
-import { collectSchedules, type Schedule } from "../../schedule/schedule.ts";
+import type { Schedule } from "../../schedule/schedule.ts";
+import { collectSchedules } from "../../schedule/collect.ts";
 import { syncSchedules } from "../../schedule/sync.ts";
 
 /** The schedules beside the tasks given as a record (a module namespace); none for a registry or an array. (A path: see `loadFunctions`.) */

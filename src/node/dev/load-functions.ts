@@ -9,7 +9,8 @@ import { relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError } from "../../errors.ts";
 import { importOptional } from "../import-optional.ts";
-import { collectSchedules, type Schedule } from "../../schedule/schedule.ts";
+import type { Schedule } from "../../schedule/schedule.ts";
+import { collectSchedules } from "../../schedule/collect.ts";
 import { type Registry, toRegistry } from "../../task/registry.ts";
 
 /** Carries the reload generation into the module hooks of `functions-hooks.mjs` (which spells it too). */
