@@ -97,14 +97,31 @@ export class TaskRevokedError extends CeleriacError {
   }
 }
 
-/** The task's input failed its schema. Never retried. `issues` lists what was wrong. */
-export class InputValidationError extends CeleriacError {
+/** A value failed a task's schema; `issues` lists what was wrong. */
+abstract class SchemaError extends CeleriacError {
   readonly issues: readonly { message: string; path?: readonly unknown[] }[];
-  constructor(task: string, issues: readonly { message: string; path?: readonly PropertyKey[] | readonly unknown[] }[]) {
-    const summary = issues.slice(0, 5).map((i) => `${formatPath(i.path)}${i.message}`).join("; ");
-    super(`Input for task "${task}" failed its schema: ${summary}. Fix the input you send; this attempt will not be retried.`);
-    this.name = "InputValidationError";
+  constructor(message: (summary: string) => string, issues: readonly { message: string; path?: readonly PropertyKey[] | readonly unknown[] }[]) {
+    super(message(issues.slice(0, 5).map((i) => `${formatPath(i.path)}${i.message}`).join("; ")));
     this.issues = issues.map((i) => ({ message: i.message, path: i.path ? [...i.path].map(pathKey) : undefined }));
+  }
+}
+
+/** The task's input failed its schema. Never retried. `issues` lists what was wrong. */
+export class InputValidationError extends SchemaError {
+  constructor(task: string, issues: ConstructorParameters<typeof SchemaError>[1]) {
+    super((summary) => `Input for task "${task}" failed its schema: ${summary}. Fix the input you send; this attempt will not be retried.`, issues);
+    this.name = "InputValidationError";
+  }
+}
+
+/**
+ * The task's return value failed its `output` schema. Never retried, also under `autoretryFor`: the
+ * same code returns the same value. `issues` lists what was wrong.
+ */
+export class OutputValidationError extends SchemaError {
+  constructor(task: string, issues: ConstructorParameters<typeof SchemaError>[1]) {
+    super((summary) => `Task "${task}" returned a value that fails its output schema: ${summary}. Fix the task or its schema; this attempt will not be retried.`, issues);
+    this.name = "OutputValidationError";
   }
 }
 
@@ -162,6 +179,19 @@ export class SyncSubtaskError extends CeleriacError {
   constructor() {
     super("Never call result.get() within a task: it can deadlock the worker. Chain tasks instead, or pass { disableSyncSubtasks: false }.");
     this.name = "SyncSubtaskError";
+  }
+}
+
+/**
+ * A calling option of `send` / `applyAsync` (or of `POST /api/tasks/:name`) is invalid. `option`
+ * names it; the message says which forms it accepts. Nothing was published.
+ */
+export class SendOptionError extends CeleriacError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super(`Invalid send option \`${option}\`: ${message} Nothing was sent.`);
+    this.name = "SendOptionError";
+    this.option = option;
   }
 }
 

@@ -28,6 +28,8 @@ export interface ResultView {
   retries: number;
   dateDone: string | null;
   input?: unknown;
+  /** The queue it was sent to. */
+  queue?: string;
 }
 
 // Errors Python Celery knows by these names in `celery.exceptions`, so it re-raises its own classes.
@@ -58,6 +60,7 @@ export function toResultView(id: string, meta: TaskMeta | null): ResultView {
   const view: ResultView = { id, state: meta.status, retries: meta.retries ?? 0, dateDone: meta.date_done };
   if (meta.name) view.name = meta.name;
   if (meta.input !== undefined) view.input = meta.input;
+  if (meta.queue) view.queue = meta.queue;
   if (meta.status === SUCCESS) {
     view.result = meta.result;
   } else if (EXCEPTION_STATES.has(meta.status) && isExceptionInfo(meta.result)) {

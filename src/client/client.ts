@@ -13,7 +13,8 @@ import { AsyncResult, type ResultSource } from "../result/async-result.ts";
 import { Publisher } from "../publish/publisher.ts";
 import type { ResultView } from "../backend/result-view.ts";
 import { backendResultSource } from "../publish/backend-source.ts";
-import type { SendOptions } from "../task/send-options.ts";
+import { checkSendOptions, type SendOptions } from "../task/send-options.ts";
+import { manifestLookup, type TaskManifest } from "../publish/manifest.ts";
 import { type Sender, setCurrentSender } from "../task/sender.ts";
 
 /** Direct mode: a broker and a backend. */
@@ -22,8 +23,14 @@ export interface DirectClientOptions {
   backend: Backend;
   /** The worker's public base URL (the broker delivers to `<workerUrl>/tasks/<name>`). */
   workerUrl: string;
-  /** Known tasks, so their options (rate limit, time limit, expiry) shape the messages. */
+  /** Known tasks, so their options (queue, rate limit, time limit, expiry) shape the messages. */
   tasks?: Iterable<AnyTask> | Record<string, unknown> | undefined;
+  /**
+   * The task manifest (`celeriac manifest --out celeriac.manifest.json`), for a client that sends by
+   * name without importing the tasks: their queue, rate limit, delivery timeout and default expiry
+   * then hold as if the tasks were imported. Ignored when `tasks` is given.
+   */
+  manifest?: TaskManifest | undefined;
   /** Result TTL for revoke tombstones. Default 1 day. */
   resultExpiresMs?: number | undefined;
   /** Become the current client (`task.delay()`). Default true. */
@@ -83,7 +90,7 @@ function nameOf(target: string | AnyTask): string {
 
 function directClient(o: DirectClientOptions): Client {
   const now = o.now ?? Date.now;
-  const registry = o.tasks ? toRegistry(o.tasks) : undefined;
+  const registry = o.tasks ? toRegistry(o.tasks) : o.manifest ? manifestLookup(o.manifest) : undefined;
   const publisher = new Publisher({ broker: o.broker, backend: o.backend, workerUrl: o.workerUrl, registry, now });
   const ttl = o.resultExpiresMs ?? 86_400_000;
   const source = backendResultSource(o.backend, o.broker, ttl, now);
@@ -131,6 +138,7 @@ function httpClient(o: HttpClientOptions): Client {
   };
   return {
     async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
+      checkSendOptions(options, Date.now()); // refused here, with SendOptionError, before any request
       const sent = await call<{ id: string; messageId?: string; runsUntil?: number }>("POST", `/api/tasks/${encodeURIComponent(nameOf(target))}`, {
         input,
         options: options ?? {},

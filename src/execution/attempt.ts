@@ -11,7 +11,7 @@ import type { Lock, LockOptions, RetryOptions, SendFromTask, TaskContext, TaskRe
 import type { SendOptions } from "../task/send-options.ts";
 import type { Logger } from "../util/logger.ts";
 import { taskLogger } from "../util/logger.ts";
-import { baseMeta, errorMeta } from "./meta.ts";
+import { baseMeta, errorMeta, storesOf } from "./meta.ts";
 import type { WorkerRuntime } from "./runtime.ts";
 
 const LOCK_TIMEOUT_S = 600; // Celery cookbook's LOCK_EXPIRE
@@ -58,7 +58,12 @@ export class Attempt<I = unknown> implements TaskContext<I> {
   }
 
   get storesResult(): boolean {
-    return !(this.env.ignoreResult || this.task.options.ignoreResult);
+    return storesOf(this.env, this.task).result;
+  }
+
+  /** RETRY and FAILURE are stored also when results are ignored, with `storeErrorsEvenIfIgnored`. */
+  get storesErrors(): boolean {
+    return storesOf(this.env, this.task).errors;
   }
 
   async retry(options: RetryOptions = {}): Promise<never> {
@@ -74,7 +79,7 @@ export class Attempt<I = unknown> implements TaskContext<I> {
       ? new Date(options.eta).getTime()
       : now + (options.countdown !== undefined ? options.countdown * 1000 : o.defaultRetryDelayMs);
     const exc = options.exc ?? new Retry("Task can be retried");
-    if (this.storesResult) {
+    if (this.storesErrors) {
       await this.rt.backend.storeMeta(errorMeta(this.env, RETRY, exc, now), this.rt.resultExpiresMs);
     }
     const next: Envelope = { ...this.env, retries, eta: new Date(etaMs).toISOString() };

@@ -5,7 +5,7 @@
  * @module
  */
 import type { TaskMeta } from "../backend/backend.ts";
-import { hasName, InputValidationError, Reject, RepublishFailed, TaskRevokedError, WorkerLostError } from "../errors.ts";
+import { hasName, InputValidationError, OutputValidationError, Reject, RepublishFailed, TaskRevokedError, WorkerLostError } from "../errors.ts";
 import { FAILURE, IGNORED, isReady, RETRY, REVOKED, STARTED, SUCCESS } from "../states.ts";
 import type { Envelope } from "../task/envelope.ts";
 import { validate } from "../task/standard-schema.ts";
@@ -14,7 +14,7 @@ import { toResultView } from "../backend/result-view.ts";
 import { Attempt } from "./attempt.ts";
 import { autoretryCountdown } from "./backoff.ts";
 import { runInTask } from "../current.ts";
-import { baseMeta, errorMeta } from "./meta.ts";
+import { baseMeta, errorMeta, storesOf, withTaskDefaults } from "./meta.ts";
 import type { Outcome } from "./outcome.ts";
 import type { WorkerRuntime } from "./runtime.ts";
 import { withTimeLimits } from "./time-limit.ts";
@@ -36,13 +36,14 @@ export async function execute(rt: WorkerRuntime, task: AnyTask, env: Envelope, d
   }
 }
 
-async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, env: Envelope, delivery: Delivery): Promise<Outcome> {
-  const key = `${env.id}:${env.retries}`;
+async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, sent: Envelope, delivery: Delivery): Promise<Outcome> {
+  const key = `${sent.id}:${sent.retries}`;
   // A redelivery of an attempt whose body already ran here but whose outcome could not be stored.
   const finished = await rt.unfinished.finish(key);
   if (finished) return finished;
   const now = rt.now();
-  const stores = !(env.ignoreResult || task.options.ignoreResult);
+  const env = withTaskDefaults(sent, task);
+  const stores = storesOf(env, task);
   if (env.expires && Date.parse(env.expires) <= now) {
     rt.logger.info(`${task.name}[${env.id}]: expired at ${env.expires}, revoked without running`);
     await rt.backend.storeMeta(errorMeta(env, REVOKED, new TaskRevokedError("expired"), now), rt.resultExpiresMs);
@@ -54,7 +55,7 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, env: Envelope, d
     const error = new InputValidationError(task.name, parsed.issues);
     rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
     const meta = errorMeta(env, FAILURE, error, now);
-    if (stores) await rt.backend.storeMeta(meta, rt.resultExpiresMs);
+    if (stores.errors) await rt.backend.storeMeta(meta, rt.resultExpiresMs);
     return final(task, meta);
   }
   const input = parsed.value;
@@ -63,7 +64,7 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, env: Envelope, d
   if (cacheKey !== undefined) {
     const cached = await rt.backend.getCached(cacheKey);
     if (cached !== undefined) {
-      if (stores) await rt.backend.storeMeta(baseMeta(env, SUCCESS, cached, now), rt.resultExpiresMs);
+      if (stores.result) await rt.backend.storeMeta(baseMeta(env, SUCCESS, cached, now), rt.resultExpiresMs);
       return { kind: "ack", id: env.id, state: SUCCESS, note: "cached" };
     }
   }
@@ -79,7 +80,7 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, env: Envelope, d
     leaseMs: (o.timeLimitMs ?? rt.defaultLeaseMs) + rt.leaseMarginMs,
     claimTtlMs: o.acksLate ? (o.timeLimitMs ?? rt.defaultLeaseMs) + rt.leaseMarginMs : rt.resultExpiresMs,
     metaTtlMs: rt.resultExpiresMs,
-    ...(o.trackStarted && stores ? { started: baseMeta(env, STARTED, { hostname: rt.hostname }, now, { worker: rt.hostname }) } : {}),
+    ...(o.trackStarted && stores.result ? { started: baseMeta(env, STARTED, { hostname: rt.hostname }, now, { worker: rt.hostname }) } : {}),
   }).catch((error: unknown) => {
     rt.unfinished.claimLost(key, token); // the claim may be taken: the redelivery claims with the same token
     throw error;
@@ -120,7 +121,7 @@ async function onHeld(
   const now = rt.now();
   const attempt = new Attempt(rt, task, env, input, delivery);
   const failure = errorMeta(env, FAILURE, error, now);
-  if (attempt.storesResult) await rt.backend.storeMeta(failure, rt.resultExpiresMs);
+  if (attempt.storesErrors) await rt.backend.storeMeta(failure, rt.resultExpiresMs);
   rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
   await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));
   await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(FAILURE, error, attempt));
@@ -161,7 +162,7 @@ async function runAttempt(rt: WorkerRuntime, attempt: Attempt, token: string): P
       );
       if (task.output) {
         const checked = await validate(task.output, result);
-        if (checked.issues) throw new TypeError(`Task "${task.name}" returned a value that fails its output schema: ${checked.issues.map((i) => i.message).join("; ")}`);
+        if (checked.issues) throw new OutputValidationError(task.name, checked.issues);
         result = checked.value;
       }
     } catch (error) {
@@ -198,7 +199,7 @@ async function onError(rt: WorkerRuntime, attempt: Attempt, error: unknown, toke
     if ((error as Reject).requeue) return await redeliver(rt, attempt, token, `Rejected with requeue: ${(error as Error).message}`);
     return await fail(rt, attempt, error);
   }
-  if (o.autoretryFor.length && !matchesError(error, o.dontAutoretryFor) && matchesError(error, o.autoretryFor)) {
+  if (o.autoretryFor.length && !(error instanceof OutputValidationError) && !matchesError(error, o.dontAutoretryFor) && matchesError(error, o.autoretryFor)) {
     try {
       const countdown = autoretryCountdown(env.retries, o, rt.random);
       await attempt.retry({ exc: error, countdown, maxRetries: o.retryKwargs.maxRetries });
@@ -243,7 +244,7 @@ async function storeFailure(rt: WorkerRuntime, attempt: Attempt, error: unknown)
   const { task, env } = attempt;
   const now = rt.now();
   const meta = errorMeta(env, FAILURE, error, now);
-  if (attempt.storesResult) await rt.backend.storeMeta(meta, rt.resultExpiresMs);
+  if (attempt.storesErrors) await rt.backend.storeMeta(meta, rt.resultExpiresMs);
   if (matchesError(error, task.options.throws)) attempt.log.info(`failed (expected): ${describe(error)}`);
   else attempt.log.error(`failed: ${(error as Error)?.stack ?? describe(error)}`);
   await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));

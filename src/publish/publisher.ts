@@ -7,12 +7,17 @@
 import type { Backend } from "../backend/backend.ts";
 import type { Broker, PublishRequest } from "../broker/broker.ts";
 import { type Envelope, ENVELOPE_VERSION, serializeEnvelope } from "../task/envelope.ts";
-import type { Registry } from "../task/registry.ts";
 import type { AnyTask } from "../task/task.ts";
 import { toFlowControl } from "./flow-control.ts";
 import { currentTask } from "../current.ts";
-import { toMs } from "../duration.ts";
-import type { SendOptions } from "../task/send-options.ts";
+import { checkSendOptions, etaOf, expiresOf, type SendOptions } from "../task/send-options.ts";
+
+/** What the publisher needs of a task: its options (a registered task, or a manifest entry). */
+export interface TaskShape {
+  name: string;
+  options: Pick<AnyTask["options"], "queue" | "ignoreResult" | "expiresMs" | "deliveryRetries" | "timeLimitMs" | "rateLimit">;
+  rateLimitKey: AnyTask["rateLimitKey"];
+}
 
 export interface PublisherOptions {
   broker: Broker;
@@ -20,8 +25,8 @@ export interface PublisherOptions {
   workerUrl: string;
   /** Needed for `idempotencyKey`. */
   backend?: Backend | undefined;
-  /** Known tasks: their options (rate limit, time limit, default expiry) shape the message. */
-  registry?: Registry | undefined;
+  /** Known tasks (a registry, or a manifest's lookup): their options (queue, rate limit, time limit, default expiry) shape the message. */
+  registry?: { find(name: string): TaskShape | undefined } | undefined;
   /** Clock (epoch ms). Default `Date.now`. */
   now?: (() => number) | undefined;
   /** How long an idempotency key keeps returning the same id. Default 1 day. */
@@ -39,6 +44,8 @@ export interface Published {
 }
 
 const DAY_MS = 86_400_000;
+/** The queue that is a plain publish (no broker queue). */
+export const DEFAULT_QUEUE = "default";
 /** Ids usable as a QStash label as they are (no comma, which separates labels). */
 const LABEL = /^[\w.:-]{1,200}$/;
 
@@ -59,11 +66,12 @@ export class Publisher {
     return `${this.#base}/tasks/${encodeURIComponent(name)}`;
   }
 
-  /** Send task `name` with `input`. */
-  async send(name: string, input: unknown, options: SendOptions = {}): Promise<Published> {
+  /** Send task `name` with `input`; bad options throw `SendOptionError` before anything is published. */
+  async send(name: string, input: unknown, sendOptions?: SendOptions): Promise<Published> {
+    const now = this.#now();
+    const options = checkSendOptions(sendOptions, now);
     const task = this.#o.registry?.find(name);
     let id = options.id ?? crypto.randomUUID();
-    const now = this.#now();
     let repeated = false;
     if (options.idempotencyKey) {
       if (!this.#o.backend) throw new TypeError("idempotencyKey needs a backend: create the client with one (direct mode) or send over HTTP.");
@@ -75,9 +83,10 @@ export class Publisher {
       id = bound;
     }
     const running = currentTask();
-    const etaMs = options.eta !== undefined ? new Date(options.eta).getTime() : options.countdown ? now + options.countdown * 1000 : undefined;
-    if (etaMs !== undefined && Number.isNaN(etaMs)) throw new TypeError(`Invalid eta ${String(options.eta)}: pass a Date, an ISO string or epoch ms.`);
-    const expiresMs = resolveExpires(options.expires, task, now);
+    const etaMs = etaOf(options, now);
+    const expiresMs = options.expires !== undefined ? expiresOf(options.expires, now) : task?.options.expiresMs !== undefined ? now + task.options.expiresMs : undefined;
+    // Call > task: an option given at send wins; left out, the task's own (null: the worker's task decides).
+    const ignoreResult = options.ignoreResult ?? task?.options.ignoreResult ?? null;
     const envelope: Envelope = {
       v: ENVELOPE_VERSION,
       id,
@@ -89,7 +98,8 @@ export class Publisher {
       parentId: options.parentId ?? running?.id ?? null,
       rootId: options.rootId ?? running?.rootId ?? null,
       groupId: null,
-      ignoreResult: options.ignoreResult ?? task?.options.ignoreResult ?? false,
+      ignoreResult,
+      queue: options.queue ?? task?.options.queue ?? null,
       argsrepr: options.argsrepr ?? null,
       idempotencyKey: options.idempotencyKey ?? null,
       sentAt: new Date(now).toISOString(),
@@ -112,7 +122,7 @@ export class Publisher {
     return { id: envelope.id, messageId: result.messageId, deduplicated: result.deduplicated ?? false };
   }
 
-  #request(envelope: Envelope, task: AnyTask | undefined, etaMs: number | undefined, dedupId?: string): PublishRequest {
+  #request(envelope: Envelope, task: TaskShape | undefined, etaMs: number | undefined, dedupId?: string): PublishRequest {
     const req: PublishRequest = { url: this.destination(envelope.task), body: serializeEnvelope(envelope) };
     // The task id as the broker's label: its logs and DLQ then filter by task (the dashboard's timeline).
     if (LABEL.test(envelope.id)) req.label = envelope.id;
@@ -121,6 +131,8 @@ export class Publisher {
       if (delayMs > 0) req.delaySec = Math.ceil(delayMs / 1000);
     }
     if (dedupId) req.deduplicationId = dedupId;
+    // A named queue is a broker queue (FIFO, its parallelism synced from code); "default" is a plain publish.
+    if (envelope.queue && envelope.queue !== DEFAULT_QUEUE) req.queue = envelope.queue;
     if (task) {
       const o = task.options;
       req.retries = o.deliveryRetries;
@@ -131,11 +143,4 @@ export class Publisher {
     }
     return req;
   }
-}
-
-function resolveExpires(expires: SendOptions["expires"], task: AnyTask | undefined, now: number): number | undefined {
-  if (expires instanceof Date) return expires.getTime();
-  if (expires !== undefined) return now + toMs(expires);
-  if (task?.options.expiresMs !== undefined) return now + task.options.expiresMs;
-  return undefined;
 }

@@ -26,7 +26,8 @@ const schema = z.object({
   chain: z.optional(z.nullable(z.array(z.unknown()))),
   link: z.optional(z.nullable(z.array(z.unknown()))),
   linkError: z.optional(z.nullable(z.array(z.unknown()))),
-  ignoreResult: z.optional(z.boolean()),
+  ignoreResult: z.optional(z.nullable(z.boolean())),
+  queue: nullableString,
   argsrepr: nullableString,
   idempotencyKey: nullableString,
   sentAt: nullableString,
@@ -53,7 +54,10 @@ export interface Envelope {
   chain?: unknown[] | null;
   link?: unknown[] | null;
   linkError?: unknown[] | null;
-  ignoreResult: boolean;
+  /** Store no result; null: as the task says (a call's own choice wins over the task's). */
+  ignoreResult: boolean | null;
+  /** The queue it was sent to (null: the task's own). */
+  queue?: string | null;
   /** What logs and results show instead of the input. */
   argsrepr: string | null;
   idempotencyKey: string | null;
@@ -97,7 +101,7 @@ export function parseEnvelope(body: string): Envelope {
     parentId: e.parentId ?? null,
     rootId: e.rootId ?? null,
     groupId: e.groupId ?? null,
-    ignoreResult: e.ignoreResult ?? false,
+    ignoreResult: e.ignoreResult ?? null,
     argsrepr: e.argsrepr ?? null,
     idempotencyKey: e.idempotencyKey ?? null,
     sentAt: e.sentAt ?? null,

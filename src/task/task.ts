@@ -10,6 +10,8 @@ import type { TaskContext } from "./context.ts";
 import type { SendOptions } from "./send-options.ts";
 import type { AsyncResult } from "../result/async-result.ts";
 import { currentSender } from "./sender.ts";
+import { isQueue, type Queue } from "./queue.ts";
+import { QUEUE_NAME } from "./send-options.ts";
 
 /** An error class, or an error `name` string, used to match thrown errors. */
 export type ErrorMatcher = string | (abstract new (...args: never[]) => Error);
@@ -43,10 +45,12 @@ export interface TaskOptions<S extends StandardSchemaV1, OS extends StandardSche
   output?: OS | undefined;
   /** One line for dashboards and `GET /api/tasks`. */
   description?: string | undefined;
-  /** Default queue. Default `"default"`. */
-  queue?: string | undefined;
-  /** Store no result at all. Default false. */
+  /** The queue its messages go through: a `queue()` (with its parallelism) or a name; a send's `queue` wins. Default `"default"` (a plain publish). */
+  queue?: string | Queue | undefined;
+  /** Store no result at all (a send's own `ignoreResult` wins). Default false. */
   ignoreResult?: boolean | undefined;
+  /** With `ignoreResult`, still store RETRY and FAILURE states (Celery's `store_errors_even_if_ignored`). Default false. */
+  storeErrorsEvenIfIgnored?: boolean | undefined;
   /** Store STARTED when an attempt starts. Default false. */
   trackStarted?: boolean | undefined;
   /** At-least-once: a lost attempt is redelivered (the task must be idempotent). Default false (ack early). */
@@ -96,6 +100,7 @@ export type TaskHandler<I, O> = (input: I, ctx: TaskContext<I>) => O | Promise<O
 export interface ResolvedTaskOptions {
   queue: string;
   ignoreResult: boolean;
+  storeErrorsEvenIfIgnored: boolean;
   trackStarted: boolean;
   acksLate: boolean;
   maxRetries: number | null;
@@ -126,6 +131,8 @@ export interface Task<I = unknown, O = unknown, In = I, N extends string = strin
   readonly hooks: TaskHooks<I, O>;
   readonly cache: CacheOptions<I> | undefined;
   readonly rateLimitKey: ((input: I) => string) | undefined;
+  /** The `queue()` given as the task's `queue`, for `celeriac queues sync`. */
+  readonly declaredQueue: Queue | undefined;
   readonly handler: TaskHandler<I, O>;
   /** Send with default options through the current client (`createClient` sets it). */
   delay(input: In): Promise<AsyncResult<O>>;
@@ -174,6 +181,7 @@ export function task<const N extends string, S extends StandardSchemaV1, O, OS e
     hooks: { beforeStart, onSuccess, onRetry, onFailure, afterReturn },
     cache,
     rateLimitKey,
+    declaredQueue: isQueue(options.queue) ? options.queue : undefined,
     handler,
     delay: (value: unknown) => currentSender().send(name, value),
     applyAsync: (value: unknown, sendOptions?: SendOptions) => currentSender().send(name, value, sendOptions),
@@ -193,8 +201,9 @@ function resolveOptions(o: TaskOptions<StandardSchemaV1, StandardSchemaV1 | unde
     throw new ConfigError(`task "${o.name}": maxRetries must be a non-negative integer or null (forever), got ${o.maxRetries}.`);
   }
   return {
-    queue: o.queue ?? "default",
+    queue: queueName(o),
     ignoreResult: o.ignoreResult ?? false,
+    storeErrorsEvenIfIgnored: o.storeErrorsEvenIfIgnored ?? false,
     trackStarted: o.trackStarted ?? false,
     acksLate: o.acksLate ?? false,
     maxRetries: o.maxRetries === undefined ? 3 : o.maxRetries,
@@ -214,6 +223,14 @@ function resolveOptions(o: TaskOptions<StandardSchemaV1, StandardSchemaV1 | unde
     disableSyncSubtasks: o.disableSyncSubtasks ?? true,
     deliveryRetries: o.deliveryRetries ?? 3,
   };
+}
+
+function queueName(o: TaskOptions<StandardSchemaV1, StandardSchemaV1 | undefined>): string {
+  const q = isQueue(o.queue) ? o.queue.name : o.queue ?? "default";
+  if (typeof q !== "string" || !QUEUE_NAME.test(q)) {
+    throw new ConfigError(`task "${o.name}": queue must be a queue() or a name of letters, digits, "-", "_" and "." (got ${JSON.stringify(q)}).`);
+  }
+  return q;
 }
 
 /** True when `error` matches one of `matchers` (a class via instanceof, or a name). */

@@ -5,7 +5,6 @@
  * @module
  */
 import { Hono } from "hono/tiny";
-import * as z from "zod/mini";
 import { AUTHORIZATION } from "../headers.ts";
 import { revokeDirect } from "../publish/revoke.ts";
 import { toResultView } from "../backend/result-view.ts";
@@ -16,19 +15,9 @@ import type { AnyTask } from "../task/task.ts";
 import { bearerToken, timingSafeEqual } from "./auth.ts";
 import { readBody } from "./read-body.ts";
 import { PENDING } from "../states.ts";
+import { hasName, type SendOptionError } from "../errors.ts";
+import type { SendOptions } from "../task/send-options.ts";
 
-const sendOptions = z.optional(z.object({
-  id: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
-  countdown: z.optional(z.number().check(z.gte(0))),
-  eta: z.optional(z.union([z.string(), z.number()])),
-  expires: z.optional(z.union([z.string(), z.number()])),
-  queue: z.optional(z.string()),
-  ignoreResult: z.optional(z.boolean()),
-  idempotencyKey: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
-  argsrepr: z.optional(z.string()),
-  headers: z.optional(z.record(z.string(), z.string())),
-}));
-const publishBody = z.object({ input: z.optional(z.unknown()), options: sendOptions });
 
 export interface ApiOptions {
   rt: WorkerRuntime;
@@ -62,15 +51,22 @@ export function createApi(o: ApiOptions): Hono {
     } catch (e) {
       return c.json({ error: `Body is not valid JSON (${(e as Error).message}). Send {"input": ..., "options": {...}}.` }, 400);
     }
-    const body = z.safeParse(publishBody, raw);
-    if (!body.success) {
-      return c.json({ error: `Invalid publish request: ${body.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}. Send {"input": ..., "options": {...}}.` }, 400);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      return c.json({ error: `Invalid publish request: the body must be a JSON object. Send {"input": ..., "options": {...}}.` }, 400);
     }
-    const checked = await validate(task.input, body.data.input);
+    // The options are checked by the publisher (`checkSendOptions`) before anything is published.
+    const body = raw as { input?: unknown; options?: SendOptions };
+    const checked = await validate(task.input, body.input);
     if (checked.issues) {
       return c.json({ error: `Input for task "${name}" failed its schema; nothing was sent.`, issues: checked.issues.map((i) => ({ message: i.message, path: i.path?.map((p) => (typeof p === "object" ? p.key : p)) })) }, 422);
     }
-    const sent = await rt.publisher.send(name, body.data.input, body.data.options ?? {});
+    let sent;
+    try {
+      sent = await rt.publisher.send(name, body.input, body.options);
+    } catch (error) {
+      if (hasName(error, "SendOptionError")) return c.json({ error: (error as Error).message, option: (error as SendOptionError).option }, 400);
+      throw error;
+    }
     const url = new URL(`/api/results/${encodeURIComponent(sent.id)}`, c.req.url).toString();
     return c.json({ id: sent.id, state: PENDING, url, messageId: sent.messageId, deduplicated: sent.deduplicated, ...(sent.runsUntilMs !== undefined ? { runsUntil: sent.runsUntilMs } : {}) }, 202);
   });
