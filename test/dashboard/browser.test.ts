@@ -176,6 +176,19 @@ describe.runIf(existsSync(CHROMIUM))("the dashboard in Chromium", () => {
     await row.locator("a.id").click();
     await page.locator("pre.code", { hasText: XSS }).first().waitFor(WAIT);
     expect(await page.locator("img").count()).toBe(0);
+    // A failure whose message carries it: the detail's traceback, the task list and the DLQ show it as text.
+    s.knobs.failing = true;
+    const failed = await s.client.send("dash_replayable", { order: XSS });
+    await page.goto(s.url(`/tasks/${failed.id}`));
+    await page.locator("pre.traceback", { hasText: `TypeError: card declined for ${XSS}` }).waitFor(WAIT);
+    expect(await page.locator("img").count()).toBe(0);
+    await page.click("nav a[href$='/tasks']");
+    await page.locator(`tr[data-id="${failed.id}"] .err`, { hasText: XSS }).waitFor(WAIT);
+    expect(await page.locator("img").count()).toBe(0);
+    await page.click("nav a[href$='/dlq']");
+    await page.locator("tr[data-dlq] .err", { hasText: `TypeError: card declined for ${XSS}` }).waitFor(WAIT);
+    expect(await page.locator("img").count()).toBe(0);
+    await screenshot("hostile-input-as-text");
     await page.click("nav a[href$='/figures']");
     await page.locator("svg.chart").first().waitFor(WAIT);
     await screenshot("figures");

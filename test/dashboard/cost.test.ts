@@ -2,7 +2,8 @@
  * What the dashboard costs in Redis, read from Redis itself (`INFO commandstats` of a private
  * redis-server behind the REST bridge): with the dashboard enabled and nobody watching, a task
  * costs exactly what it costs without it (no command per task); each page refresh costs one
- * MGET at most (the results of the rows shown), and the pages read from the broker cost none.
+ * MGET at most (the results of the rows shown), and the pages read from the broker cost none;
+ * so do the JSON routes the CLI reads (`celeriac events`, `celeriac inspect scheduled`).
  * Prints one JSON line with the figures (`npx vitest run test/dashboard/cost.test.ts`).
  */
 import { z } from "zod";
@@ -131,13 +132,16 @@ describe.skipIf(!REDIS_SERVER_BIN)("dashboard Redis cost (INFO commandstats)", (
       "dead letters": await refresh("/dlq?live=1"),
       queues: await refresh("/queues?live=1"),
       figures: await refresh("/figures?live=1"),
+      "events (celeriac events)": await refresh("/api/events?count=100"),
+      "waiting tasks (celeriac inspect scheduled)": await refresh("/api/waiting"),
     };
     expect(signIn).toEqual({});
     expect(perRefresh["tasks (100 rows)"]).toEqual({ mget: 1 });
     expect(perRefresh["tasks live part"]).toEqual({ mget: 1 });
     expect(perRefresh["task detail"]).toEqual({ mget: 1 });
     expect(perRefresh.schedules).toEqual({ mget: 1 });
-    for (const page of ["dead letters", "queues", "figures"]) expect(perRefresh[page]).toEqual({});
+    expect(perRefresh["waiting tasks (celeriac inspect scheduled)"]).toEqual({ mget: 1 });
+    for (const page of ["dead letters", "queues", "figures", "events (celeriac events)"]) expect(perRefresh[page]).toEqual({});
     console.log(JSON.stringify({
       name: "dashboard Redis cost", tasks: N,
       perTaskWithoutDashboard: sum(plain) / N, perTaskWithDashboardIdle: sum(withDashboard) / N,

@@ -123,6 +123,19 @@ describe("dashboard security", () => {
     expect(api.status).toBe(401);
   });
 
+  it("refuses every route of the worker's API without the token, with a wrong one, or with only the dashboard's session, cross-site or not (401)", async () => {
+    const routes: [string, string][] = [["GET", "/api/tasks"], ["POST", "/api/tasks/dash_echo"], ["GET", `/api/results/${xssId}`], ["POST", `/api/results/${xssId}/revoke`], ["DELETE", `/api/results/${xssId}`]];
+    const variants: Record<string, string>[] = [{}, { authorization: "Bearer wrong" }, { cookie }, { cookie, origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" }];
+    for (const [method, path] of routes) {
+      for (const headers of variants) {
+        const res = await fetch(`${s.workerUrl}${path}`, { method, headers, redirect: "manual", ...(method === "POST" ? { body: "input=x" } : {}) });
+        expect([method, path, headers, res.status]).toEqual([method, path, headers, 401]);
+        expect(await res.text()).not.toContain(XSS);
+      }
+    }
+    expect(await s.httpClient.result(xssId).state).toBe("SUCCESS"); // neither revoked nor forgotten
+  });
+
   it("answers the JSON API with a bearer token, and with the session", async () => {
     const bearer = await fetch(s.url(`/api/tasks/${xssId}`), { headers: { authorization: `Bearer ${s.apiToken}` } });
     expect(bearer.status).toBe(200);
@@ -141,6 +154,26 @@ describe("dashboard security", () => {
       expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
       expect(res.headers.get("x-frame-options")).toBe("DENY");
     }
+  });
+
+  it("shows a failure whose message carries <img src=x onerror=alert(1)> as text in the list, the detail, the DLQ and the figures, and a refused form input too", async () => {
+    const failed = await s.client.send("dash_replayable", { order: XSS });
+    await waitFor(async () => (await s.get("/dlq?live=1", cookie).then((r) => r.text())).includes(failed.id), { timeoutMs: 15_000, what: "the DLQ entry" });
+    const escaped = "&lt;img src=x onerror=alert(1)&gt;";
+    for (const path of ["/tasks", `/tasks/${failed.id}`, `/tasks/${failed.id}?live=1`, "/dlq", "/dlq?live=1", "/figures", "/figures?live=1"]) {
+      const res = await s.get(path, cookie);
+      const body = await res.text();
+      expect([path, res.status]).toEqual([path, 200]);
+      expect(body).not.toContain(XSS);
+      if (!path.startsWith("/figures")) expect([path, body.includes(escaped)]).toEqual([path, true]);
+    }
+    const detail = await (await s.get(`/tasks/${failed.id}`, cookie)).text();
+    expect(detail).toContain(`TypeError: card declined for ${escaped}`);
+    const refused = await s.post("/send", cookie, { task: "dash_echo", input: XSS });
+    const form = await refused.text();
+    expect(refused.status).toBe(400);
+    expect(form).toContain(escaped);
+    expect(form).not.toContain(XSS);
   });
 
   it("expires sessions, and a signed-out browser is back at the sign-in form", async () => {
