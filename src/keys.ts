@@ -11,7 +11,7 @@
  *
  * | key | holds |
  * |---|---|
- * | `celeriac:claim:<id>:<retries>` | `"<leaseDeadlineMs> <token>"` of the attempt that runs |
+ * | `celeriac:claim:<id>:<retries>` | `"<leaseDeadlineMs> <token>"` of the attempt that runs; `"<ms> !<token>"` once closed |
  * | `celeriac:revoked:<id>` | tombstone, JSON `{"reason": …}` |
  * | `celeriac:lock:<key>` | the holder's token |
  * | `celeriac:idem:<key>` | JSON `{"id": …}`, the task id bound to an idempotency key |
@@ -100,11 +100,24 @@ export function claimValue(leaseDeadlineMs: number, token: string): string {
   return `${Math.ceil(leaseDeadlineMs)} ${token}`;
 }
 
+/**
+ * What a claim holds once its attempt is closed (abandoned at the hard time limit, or declared
+ * lost): no token matches it, so the attempt's later writes are refused, and no delivery takes it over.
+ */
+export function closedClaimValue(leaseDeadlineMs: number, token: string): string {
+  return `${Math.ceil(leaseDeadlineMs)} ${CLOSED_MARK}${token}`;
+}
+
+/** The mark a closed claim puts before its token (the Redis scripts test the same character). */
+export const CLOSED_MARK = "!";
+
 /** Parse {@link claimValue}; a malformed value reads as an expired lease held by no token. */
-export function parseClaimValue(value: string): { deadline: number; token: string } {
+export function parseClaimValue(value: string): { deadline: number; token: string; closed: boolean } {
   const space = value.indexOf(" ");
   const deadline = space === -1 ? NaN : Number(value.slice(0, space));
-  return Number.isFinite(deadline) ? { deadline, token: value.slice(space + 1) } : { deadline: 0, token: "" };
+  if (!Number.isFinite(deadline)) return { deadline: 0, token: "", closed: false };
+  const token = value.slice(space + 1);
+  return { deadline, token, closed: token.startsWith(CLOSED_MARK) };
 }
 
 /** The local broker store's default key prefix. */

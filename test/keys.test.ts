@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claimValue, createBrokerKeys, createKeys, normalizePrefix, parseClaimValue } from "../src/keys.ts";
+import { claimValue, closedClaimValue, createBrokerKeys, createKeys, normalizePrefix, parseClaimValue } from "../src/keys.ts";
 
 describe("keys", () => {
   it("keys without a prefix are exactly Celery's", () => {
@@ -28,8 +28,9 @@ describe("keys", () => {
   });
 
   it("keys claim values round-trip deadline and token, and a malformed one reads as expired", () => {
-    expect(parseClaimValue(claimValue(1700000000000.4, "tok en"))).toEqual({ deadline: 1700000000001, token: "tok en" });
-    expect(parseClaimValue("garbage")).toEqual({ deadline: 0, token: "" });
+    expect(parseClaimValue(claimValue(1700000000000.4, "tok en"))).toEqual({ deadline: 1700000000001, token: "tok en", closed: false });
+    expect(parseClaimValue(closedClaimValue(5, "tok"))).toEqual({ deadline: 5, token: "!tok", closed: true });
+    expect(parseClaimValue("garbage")).toEqual({ deadline: 0, token: "", closed: false });
   });
 
   it("keys of the local broker's Redis store keep their layout under celeriac:broker: or the prefix given as is", () => {

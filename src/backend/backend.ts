@@ -82,6 +82,49 @@ export type ClaimResult =
    */
   | { status: "held"; leaseRemainingMs: number; meta: TaskMeta | null };
 
+/**
+ * The attempt a write belongs to: its claim (`id`, `retries`) and the token it claimed with.
+ * A write fenced by it is refused once the attempt no longer holds that claim (it was closed at
+ * the hard time limit, declared lost, or taken over by another delivery) or the id is revoked.
+ */
+export interface Fence {
+  id: string;
+  retries: number;
+  token: string;
+}
+
+/**
+ * What a fenced write found: `stored`; `kept` (refused by Celery's precedence: a stored SUCCESS
+ * stays, a READY state is never replaced by a non-ready one); `fenced` (the attempt no longer
+ * holds its claim); `revoked` (the id was revoked). Only `stored` wrote anything.
+ */
+export type FencedWrite = "stored" | "kept" | "fenced" | "revoked";
+
+/** What the heartbeat found: `renewed` (the lease runs `leaseMs` from now), `lost` (the claim is no longer this attempt's), `revoked`. */
+export type LeaseRenewal = "renewed" | "lost" | "revoked";
+
+/** Input of {@link Backend.markLost}: an attempt whose holder may be gone. */
+export interface LostInput {
+  id: string;
+  retries: number;
+  /** Epoch ms: a lease running past it is live, and nothing is written. */
+  now: number;
+  /** Stored (unless a READY state is) when the attempt was claimed and its lease has run out: FAILURE `WorkerLostError`. Null stores nothing. */
+  lost: TaskMeta | null;
+  /** Stored (unless a READY state is) when no delivery ever claimed the attempt. Null stores nothing. */
+  unclaimed: TaskMeta | null;
+  ttlMs: number;
+}
+
+/** What {@link Backend.markLost} did. */
+export type LostResult =
+  /** A READY state is stored: nothing written. */
+  | { status: "ready"; meta: TaskMeta }
+  /** The holder's lease is still live (it may be running): nothing written. */
+  | { status: "live"; leaseRemainingMs: number }
+  /** `lost` was stored and the claim closed (`claimed`), or `unclaimed` was stored (`unclaimed`). */
+  | { status: "claimed" | "unclaimed"; stored: boolean };
+
 /** The backend port. Every method is one Redis command or one Lua script in `RedisBackend`. */
 export interface Backend {
   /** Short name for logs and the dashboard (`"memory"`, `"redis"`). */
@@ -99,10 +142,26 @@ export interface Backend {
    */
   watch?(id: string, onMeta: (meta: TaskMeta) => void): Promise<(() => void) | undefined>;
   /**
-   * Store `meta` with a TTL unless a SUCCESS is already stored (SUCCESS is sticky).
-   * @returns false when the write was refused because SUCCESS is stored.
+   * Store `meta` with a TTL, following Celery's precedence: a stored SUCCESS is never
+   * overwritten, and a READY state (SUCCESS, FAILURE, REVOKED) is never replaced by a non-ready one.
+   * @returns false when the write was refused by that precedence.
    */
   storeMeta(meta: TaskMeta, ttlMs: number): Promise<boolean>;
+  /**
+   * An attempt's write: store `meta` (with {@link Backend.storeMeta}'s precedence) only while the
+   * attempt holds its claim (`fence`) and the id is not revoked; `meta` null only checks. With
+   * `close`, the claim is then closed (whatever the write found, as long as the attempt held it):
+   * the attempt's later writes are refused and no delivery takes the claim over.
+   */
+  storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options?: { close?: boolean }): Promise<FencedWrite>;
+  /** The heartbeat: move the attempt's lease to `now + leaseMs` (claim key TTL `claimTtlMs`) while it holds its claim. */
+  renewLease(fence: Fence, leaseMs: number, claimTtlMs: number, now: number): Promise<LeaseRenewal>;
+  /**
+   * Settle an attempt whose holder may be gone (a redelivery found its lease over, or the broker
+   * gave up on the message): unless a READY state is stored or the lease is live, store `lost`
+   * and close the claim (it was claimed), or store `unclaimed` (it never was).
+   */
+  markLost(input: LostInput): Promise<LostResult>;
   /** Delete the stored meta (`AsyncResult.forget()`). */
   forget(id: string): Promise<void>;
 
@@ -121,6 +180,8 @@ export interface Backend {
 
   /** Take lock `key` with `token` until `now + ttlMs`, if free. */
   acquireLock(key: string, token: string, ttlMs: number, now: number): Promise<boolean>;
+  /** {@link Backend.acquireLock} for an attempt: only while it holds its claim (`fence`) and the id is not revoked. */
+  acquireAttemptLock(key: string, token: string, ttlMs: number, now: number, fence: Fence): Promise<"acquired" | "busy" | "fenced" | "revoked">;
   /** Release lock `key` only if it still holds `token` (compare-and-delete). */
   releaseLock(key: string, token: string): Promise<boolean>;
 

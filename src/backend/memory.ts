@@ -5,8 +5,8 @@
  * same way), every entry with a TTL, and expired entries invisible.
  * @module
  */
-import type { Backend, ClaimInput, ClaimResult, TaskMeta } from "./backend.ts";
-import { claimValue, createKeys, parseClaimValue, type Keys } from "../keys.ts";
+import type { Backend, ClaimInput, ClaimResult, Fence, FencedWrite, LeaseRenewal, LostInput, LostResult, TaskMeta } from "./backend.ts";
+import { claimValue, closedClaimValue, createKeys, parseClaimValue, type Keys } from "../keys.ts";
 import { isReady, SUCCESS } from "../states.ts";
 import { requireTtl } from "./ttl.ts";
 
@@ -71,12 +71,57 @@ export class MemoryBackend implements Backend {
 
 
   async storeMeta(meta: TaskMeta, ttlMs: number): Promise<boolean> {
-    const ttl = requireTtl(ttlMs, "storeMeta ttlMs");
+    return this.#storeMeta(meta, requireTtl(ttlMs, "storeMeta ttlMs"), this.#clock());
+  }
+
+  async storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options: { close?: boolean } = {}): Promise<FencedWrite> {
+    const ttl = requireTtl(ttlMs, "storeAttemptMeta ttlMs");
     const now = this.#clock();
+    const claimKey = this.keys.claim(fence.id, fence.retries);
+    const held = this.#read(claimKey, now);
+    const holder = held === null ? undefined : parseClaimValue(held);
+    if (holder?.token !== fence.token) return "fenced";
+    if (options.close) this.#rewrite(claimKey, closedClaimValue(holder.deadline, holder.token), now);
+    if (this.#read(this.keys.revoked(fence.id), now) !== null) return "revoked";
+    if (!meta) return "stored";
+    return this.#storeMeta(meta, ttl, now) ? "stored" : "kept";
+  }
+
+  async renewLease(fence: Fence, leaseMs: number, claimTtlMs: number, now: number): Promise<LeaseRenewal> {
+    const ttl = requireTtl(claimTtlMs, "renewLease claimTtlMs");
+    if (this.#read(this.keys.revoked(fence.id), now) !== null) return "revoked";
+    const key = this.keys.claim(fence.id, fence.retries);
+    const held = this.#read(key, now);
+    if (held === null || parseClaimValue(held).token !== fence.token) return "lost";
+    this.#write(key, claimValue(now + leaseMs, fence.token), ttl, now);
+    return "renewed";
+  }
+
+  async markLost(input: LostInput): Promise<LostResult> {
+    const ttl = requireTtl(input.ttlMs, "markLost ttlMs");
+    const { now } = input;
+    const metaKey = this.keys.result(input.id);
+    const meta = this.#readJson<TaskMeta>(metaKey, now);
+    if (meta && isReady(meta.status)) return { status: "ready", meta };
+    const claimKey = this.keys.claim(input.id, input.retries);
+    const held = this.#read(claimKey, now);
+    let stored: TaskMeta | null = input.unclaimed;
+    if (held !== null) {
+      const holder = parseClaimValue(held);
+      if (!holder.closed && holder.deadline > now) return { status: "live", leaseRemainingMs: holder.deadline - now };
+      if (!holder.closed) this.#rewrite(claimKey, closedClaimValue(holder.deadline, holder.token), now);
+      stored = input.lost;
+    }
+    if (stored) this.#write(metaKey, JSON.stringify(stored), ttl, now);
+    return { status: held !== null ? "claimed" : "unclaimed", stored: stored !== null };
+  }
+
+  /** Celery's precedence, as the Redis store-meta script applies it. */
+  #storeMeta(meta: TaskMeta, ttl: number, now: number): boolean {
     const key = this.keys.result(meta.task_id);
     const old = this.#readJson<TaskMeta>(key, now);
-    if (old?.status === SUCCESS) {
-      // Like the Redis script: the stored SUCCESS stays, with its TTL refreshed to `ttlMs`.
+    if (old && (old.status === SUCCESS || (isReady(old.status) && !isReady(meta.status)))) {
+      // Like the Redis script: the stored state stays, with its TTL refreshed to `ttl`.
       this.#write(key, JSON.stringify(old), ttl, now);
       return false;
     }
@@ -102,12 +147,13 @@ export class MemoryBackend implements Backend {
     if (held !== null) {
       const holder = parseClaimValue(held);
       if (holder.token === token) return { status: "claimed" }; // a retried request of this attempt
+      if (holder.closed) return { status: "held", leaseRemainingMs: 0, meta };
       const leaseRemainingMs = Math.max(0, holder.deadline - now);
       if (leaseRemainingMs > 0 || input.mode === "early") return { status: "held", leaseRemainingMs, meta };
       // late mode, expired lease: take the claim over.
     }
     this.#write(claimKey, claimValue(now + input.leaseMs, token), claimTtl, now);
-    if (input.started) {
+    if (input.started && !(meta && isReady(meta.status))) {
       this.#write(metaKey, JSON.stringify(input.started), requireTtl(input.metaTtlMs, "claim metaTtlMs"), now);
     }
     return { status: "claimed" };
@@ -138,6 +184,13 @@ export class MemoryBackend implements Backend {
     if (this.#read(k, now) !== null) return false;
     this.#write(k, token, ttl, now);
     return true;
+  }
+
+  async acquireAttemptLock(key: string, token: string, ttlMs: number, now: number, fence: Fence): Promise<"acquired" | "busy" | "fenced" | "revoked"> {
+    const held = this.#read(this.keys.claim(fence.id, fence.retries), now);
+    if (held === null || parseClaimValue(held).token !== fence.token) return "fenced";
+    if (this.#read(this.keys.revoked(fence.id), now) !== null) return "revoked";
+    return (await this.acquireLock(key, token, ttlMs, now)) ? "acquired" : "busy";
   }
 
   async releaseLock(key: string, token: string): Promise<boolean> {
@@ -179,6 +232,12 @@ export class MemoryBackend implements Backend {
   #readJson<T>(key: string, now: number): T | null {
     const text = this.#read(key, now);
     return text === null ? null : (JSON.parse(text) as T);
+  }
+
+  /** Replace a live entry's value, keeping its expiry (Redis's KEEPTTL). */
+  #rewrite(key: string, value: string, now: number): void {
+    const e = this.#store.get(key);
+    if (e && e.expiresAt > now) e.value = value;
   }
 
   #write(key: string, value: string, ttlMs: number, now: number): void {

@@ -19,6 +19,7 @@ import type { Outcome } from "./outcome.ts";
 import type { WorkerRuntime } from "./runtime.ts";
 import { withTimeLimits } from "./time-limit.ts";
 import { toMs } from "../duration.ts";
+import { deliveryTimeoutSec } from "../publish/delivery-timeout.ts";
 
 /** Delivery facts from the broker's headers. */
 export interface Delivery {
@@ -71,14 +72,17 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, sent: Envelope, 
 
   const o = task.options;
   const token = rt.unfinished.claimToken(key);
+  // Early ack keeps its claim as long as results live (a redelivery must never run it again);
+  // acksLate's claim is only its lease, renewed by the heartbeat.
+  const claimTtlMs = o.acksLate ? rt.leaseMs : rt.resultExpiresMs;
   const claim = await rt.backend.claim({
     id: env.id,
     retries: env.retries,
     token,
     mode: o.acksLate ? "late" : "early",
     now,
-    leaseMs: (o.timeLimitMs ?? rt.defaultLeaseMs) + rt.leaseMarginMs,
-    claimTtlMs: o.acksLate ? (o.timeLimitMs ?? rt.defaultLeaseMs) + rt.leaseMarginMs : rt.resultExpiresMs,
+    leaseMs: rt.leaseMs,
+    claimTtlMs,
     metaTtlMs: rt.resultExpiresMs,
     ...(o.trackStarted && stores.result ? { started: baseMeta(env, STARTED, { hostname: rt.hostname }, now, { worker: rt.hostname }) } : {}),
   }).catch((error: unknown) => {
@@ -94,7 +98,7 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, sent: Envelope, 
     case "held":
       return await onHeld(rt, task, env, input, delivery, claim.leaseRemainingMs, claim.meta, key);
   }
-  const run = runAttempt(rt, new Attempt(rt, task, env, input, delivery), token);
+  const run = runAttempt(rt, new Attempt(rt, task, env, input, delivery, token), token, claimTtlMs);
   rt.inflight.set(key, run);
   try {
     return await run;
@@ -109,23 +113,35 @@ async function onHeld(
   leaseRemainingMs: number, meta: TaskMeta | null, key: string,
 ): Promise<Outcome> {
   if (meta && isReady(meta.status)) return { kind: "ack", id: env.id, state: meta.status, note: "duplicate delivery" };
-  if (leaseRemainingMs > 0) {
-    const waitFrom = rt.now();
-    const settled = await waitForHolder(rt, env.id, key, Math.min(leaseRemainingMs, rt.duplicateWaitMs));
-    if (settled) return { kind: "ack", id: env.id, state: settled, note: "duplicate delivery" };
-    const retryAfterSec = Math.max(1, Math.ceil((leaseRemainingMs - (rt.now() - waitFrom)) / 1000)); // the lease left now, after the wait
-    return { kind: "redeliver", id: env.id, reason: "Another delivery of this attempt is running", retryAfterSec, busy: true };
-  }
-  // Early ack: the attempt started and its worker was lost. Celery records WorkerLostError.
+  if (leaseRemainingMs > 0) return await waitOrBusy(rt, task, env, key, leaseRemainingMs);
+  // The lease is over (or the claim closed): the attempt was lost. Ack early records WorkerLostError
+  // (Celery's); an acksLate claim that is only expired was taken over by the claim script instead.
   const error = new WorkerLostError();
   const now = rt.now();
   const attempt = new Attempt(rt, task, env, input, delivery);
   const failure = errorMeta(env, FAILURE, error, now);
-  if (attempt.storesErrors) await rt.backend.storeMeta(failure, rt.resultExpiresMs);
+  const lost = await rt.backend.markLost({ id: env.id, retries: env.retries, now, lost: attempt.storesErrors ? failure : null, unclaimed: null, ttlMs: rt.resultExpiresMs });
+  if (lost.status === "ready") return { kind: "ack", id: env.id, state: lost.meta.status, note: "duplicate delivery" };
+  if (lost.status === "live") return await waitOrBusy(rt, task, env, key, lost.leaseRemainingMs);
   rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
   await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));
   await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(FAILURE, error, attempt));
   return final(task, failure);
+}
+
+/**
+ * The holder's lease is live: wait for it to finish (in this process, or by polling the result),
+ * at most `duplicateWait` and half the delivery timeout the broker was given, so this answer
+ * always reaches the broker in time; then 429 + Retry-After (the lease left).
+ */
+async function waitOrBusy(rt: WorkerRuntime, task: AnyTask, env: Envelope, key: string, leaseRemainingMs: number): Promise<Outcome> {
+  const waitFrom = rt.now();
+  const timeoutSec = deliveryTimeoutSec(task.options);
+  const budgetMs = Math.min(leaseRemainingMs, rt.duplicateWaitMs, timeoutSec === undefined ? Infinity : (timeoutSec * 1000) / 2);
+  const settled = await waitForHolder(rt, env.id, key, budgetMs);
+  if (settled) return { kind: "ack", id: env.id, state: settled, note: "duplicate delivery" };
+  const retryAfterSec = Math.max(1, Math.ceil((leaseRemainingMs - (rt.now() - waitFrom)) / 1000)); // the lease left now, after the wait
+  return { kind: "redeliver", id: env.id, reason: "Another delivery of this attempt is running", retryAfterSec, busy: true };
 }
 
 /** Wait for the holder to reach a ready or retried state, in this process or through the backend. */
@@ -149,36 +165,53 @@ async function waitForHolder(rt: WorkerRuntime, id: string, key: string, waitMs:
   return undefined;
 }
 
-async function runAttempt(rt: WorkerRuntime, attempt: Attempt, token: string): Promise<Outcome> {
+async function runAttempt(rt: WorkerRuntime, attempt: Attempt, token: string, claimTtlMs: number): Promise<Outcome> {
   const { task, env } = attempt;
   const o = task.options;
+  attempt.startHeartbeat(claimTtlMs);
   try {
     await hook(attempt, "beforeStart", () => task.hooks.beforeStart?.(attempt));
     let result: unknown;
     try {
-      result = await runInTask(
+      const limited = runInTask(
         { id: env.id, rootId: env.rootId ?? env.id, name: task.name, disableSyncSubtasks: o.disableSyncSubtasks, sender: rt.sender },
         () => withTimeLimits(async () => await task.handler(attempt.input, attempt), { softMs: o.softTimeLimitMs, hardMs: o.timeLimitMs }, attempt.controller, rt.timers),
       );
+      result = await Promise.race([limited, attempt.abandoned]);
       if (task.output) {
         const checked = await validate(task.output, result);
         if (checked.issues) throw new OutputValidationError(task.name, checked.issues);
         result = checked.value;
       }
     } catch (error) {
+      // The hard limit abandons the body where it is: fence its writes before anything else.
+      if (hasName(error, "TimeLimitExceeded")) attempt.close(error as Error);
       return await onError(rt, attempt, error, token);
     }
     return await finishing(rt, attempt, () => onSuccess(rt, attempt, result));
   } finally {
+    attempt.end();
     await attempt.releaseLocks();
   }
+}
+
+/** The attempt was abandoned by someone else (revoked, or lost its claim): nothing more to write. */
+function abandonedOutcome(attempt: Attempt, reason: Error): Outcome {
+  const id = attempt.env.id;
+  if (hasName(reason, "TaskRevokedError")) return { kind: "ack", id, state: REVOKED, note: "revoked while running" };
+  attempt.log.warn(`abandoned: ${reason.message}`);
+  return { kind: "ack", id, state: FAILURE, note: `abandoned: ${reason.message}` };
 }
 
 async function onSuccess(rt: WorkerRuntime, attempt: Attempt, result: unknown): Promise<Outcome> {
   const { task, env } = attempt;
   const now = rt.now();
+  if (attempt.closed) return abandonedOutcome(attempt, attempt.closed);
   if (task.cache) await rt.backend.setCached(`${task.name}:${task.cache.key(attempt.input as never)}`, result ?? null, toMs(task.cache.ttl));
-  if (attempt.storesResult) await rt.backend.storeMeta(baseMeta(env, SUCCESS, result, now), rt.resultExpiresMs);
+  if (attempt.storesResult) {
+    const written = await attempt.write(baseMeta(env, SUCCESS, result, now), SUCCESS, { final: true });
+    if (written === "fenced" || written === "revoked") return abandonedOutcome(attempt, attempt.closed!);
+  }
   attempt.log.info(`succeeded in ${now - Date.parse(env.sentAt ?? new Date(now).toISOString())} ms since sent`);
   await hook(attempt, "onSuccess", () => task.hooks.onSuccess?.(result, attempt));
   await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(SUCCESS, result, attempt));
@@ -188,6 +221,9 @@ async function onSuccess(rt: WorkerRuntime, attempt: Attempt, result: unknown): 
 async function onError(rt: WorkerRuntime, attempt: Attempt, error: unknown, token: string): Promise<Outcome> {
   const { task, env } = attempt;
   const o = task.options;
+  const closed = attempt.closed;
+  if (closed && hasName(closed, "TimeLimitExceeded")) return await fail(rt, attempt, closed);
+  if (closed) return abandonedOutcome(attempt, closed);
   if (error instanceof RepublishFailed) return await redeliver(rt, attempt, token, error.message);
   if (hasName(error, "Retry") && attempt.retried) return await retried(attempt);
   if (hasName(error, "Ignore")) {
@@ -244,7 +280,12 @@ async function storeFailure(rt: WorkerRuntime, attempt: Attempt, error: unknown)
   const { task, env } = attempt;
   const now = rt.now();
   const meta = errorMeta(env, FAILURE, error, now);
-  if (attempt.storesErrors) await rt.backend.storeMeta(meta, rt.resultExpiresMs);
+  // At the hard time limit the body may still run: the FAILURE closes the claim in the same step.
+  const close = hasName(error, "TimeLimitExceeded");
+  if (attempt.storesErrors || close) {
+    const written = await attempt.write(attempt.storesErrors ? meta : null, FAILURE, { final: true, close });
+    if (written === "fenced" || written === "revoked") return abandonedOutcome(attempt, attempt.closed!);
+  }
   if (matchesError(error, task.options.throws)) attempt.log.info(`failed (expected): ${describe(error)}`);
   else attempt.log.error(`failed: ${(error as Error)?.stack ?? describe(error)}`);
   await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));

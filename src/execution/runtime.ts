@@ -23,10 +23,13 @@ export interface WorkerRuntime {
   resultExpiresMs: number;
   logger: Logger;
   timers: Timers;
-  /** Lease of an attempt without a time limit. Default 15 min (QStash's longest delivery on the free plan). */
-  defaultLeaseMs: number;
-  /** Added to a time limit to make the lease. Default 30 s. */
-  leaseMarginMs: number;
+  /**
+   * How long a running attempt counts as alive after its claim or its last heartbeat. Default
+   * 30 s: a lost attempt is noticed about that long after its worker died, whatever the task's length.
+   */
+  leaseMs: number;
+  /** How often a running attempt renews its lease (the heartbeat). Default a third of `leaseMs`. */
+  heartbeatMs: number;
   /** How long a duplicate delivery waits for the holder to finish before answering 429. Default 10 s. */
   duplicateWaitMs: number;
   /** Attempts running in this process, by `id:retries`, so duplicates can wait on them. */

@@ -9,6 +9,7 @@ import type { Broker, PublishRequest } from "../broker/broker.ts";
 import { type Envelope, ENVELOPE_VERSION, serializeEnvelope } from "../task/envelope.ts";
 import type { AnyTask } from "../task/task.ts";
 import { toFlowControl } from "./flow-control.ts";
+import { deliveryTimeoutSec } from "./delivery-timeout.ts";
 import { currentTask } from "../current.ts";
 import { checkSendOptions, etaOf, expiresOf, type SendOptions } from "../task/send-options.ts";
 
@@ -136,7 +137,8 @@ export class Publisher {
     if (task) {
       const o = task.options;
       req.retries = o.deliveryRetries;
-      if (o.timeLimitMs !== undefined) req.timeoutSec = Math.ceil(o.timeLimitMs / 1000) + 5;
+      const timeoutSec = deliveryTimeoutSec(o);
+      if (timeoutSec !== undefined) req.timeoutSec = timeoutSec;
       const key = task.rateLimitKey ? `${task.name}:${task.rateLimitKey(envelope.input as never)}` : task.name;
       const flow = toFlowControl(o.rateLimit, key);
       if (flow) req.flowControl = flow;

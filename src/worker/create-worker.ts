@@ -49,12 +49,18 @@ export interface WorkerOptions {
   random?: (() => number) | undefined;
   /** `setTimeout`/`clearTimeout` for the time limits (a virtual clock in tests). Default the global ones. */
   timers?: Timers | undefined;
-  /** Lease of attempts without a time limit. Default 15 min. */
-  defaultLease?: Duration | undefined;
-  /** How long a duplicate delivery waits for the running one. Default 10 s. */
+  /**
+   * How long a duplicate delivery waits for the running one before answering 429 + Retry-After.
+   * Never longer than half the delivery timeout the broker was given. Default 10 s.
+   */
   duplicateWait?: Duration | undefined;
-  /** Added to the time limit to make an attempt's lease (how long a silent attempt counts as alive). Default 30 s. */
-  leaseMargin?: Duration | undefined;
+  /**
+   * An attempt's lease: how long a running attempt counts as alive after its last heartbeat
+   * (renewed every third of it, 3 billed Redis commands a beat). A redelivery that finds the
+   * lease over records `WorkerLostError` (ack early) or runs the task again (`acksLate`).
+   * Default 30 s.
+   */
+  lease?: Duration | undefined;
   /** Cron schedules (`schedule()`) this worker fires and guards. Default: those exported beside the tasks when `tasks` is a module namespace. */
   schedules?: Iterable<Schedule> | undefined;
   /** The operations dashboard, `dashboard()` from `celeriac/dashboard`. Default none (and none of its code in the bundle). */
@@ -95,6 +101,8 @@ export function createWorker(options: WorkerOptions): Worker {
   const registry = guardRegistry(toRegistry(options.tasks), schedules, () => rt);
   const now = options.now ?? Date.now;
   const publisher = new Publisher({ broker: options.broker, backend: options.backend, workerUrl: options.publicUrl, registry, now });
+  const leaseMs = toMs(options.lease ?? 30);
+  if (!(leaseMs >= 1000)) throw new ConfigError(`lease must be at least 1 s (got ${String(options.lease)}): a running attempt renews it every third of it.`);
   const rt: WorkerRuntime = {
     registry,
     backend: options.backend,
@@ -106,8 +114,8 @@ export function createWorker(options: WorkerOptions): Worker {
     resultExpiresMs,
     logger: options.logger ?? consoleLogger(),
     timers: options.timers ?? realTimers,
-    defaultLeaseMs: toMs(options.defaultLease ?? 900),
-    leaseMarginMs: toMs(options.leaseMargin ?? 30),
+    leaseMs,
+    heartbeatMs: Math.max(1, Math.floor(leaseMs / 3)),
     duplicateWaitMs: toMs(options.duplicateWait ?? 10),
     inflight: new Map(),
     unfinished: new UnfinishedAttempts(),

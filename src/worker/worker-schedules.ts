@@ -15,6 +15,9 @@ import type { Schedule } from "../schedule/schedule.ts";
 import { collectSchedules } from "../schedule/collect.ts";
 import { triggerHandler } from "./schedule-route.ts";
 
+/** How long an `overlap: "skip"` run holds its lock when the run has no time limit: 15 min 30 s. */
+const OVERLAP_LOCK_MS = 930_000;
+
 /** The worker's schedules: `explicit` when given, else those exported in a `tasks` module namespace. */
 export function workerSchedules(explicit: Iterable<Schedule> | undefined, tasks: unknown): Schedule[] {
   if (explicit) return collectSchedules(explicit as Iterable<unknown>);
@@ -26,7 +29,7 @@ export function workerSchedules(explicit: Iterable<Schedule> | undefined, tasks:
 export function guardRegistry(registry: Registry, schedules: readonly Schedule[], rt: () => WorkerRuntime): Registry {
   return guardOverlaps(registry, schedules, () => {
     const r = rt();
-    return { backend: r.backend, now: r.now, resultExpiresMs: r.resultExpiresMs, defaultLockMs: r.defaultLeaseMs + r.leaseMarginMs, logger: r.logger };
+    return { backend: r.backend, now: r.now, resultExpiresMs: r.resultExpiresMs, defaultLockMs: OVERLAP_LOCK_MS, logger: r.logger };
   });
 }
 

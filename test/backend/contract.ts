@@ -111,6 +111,15 @@ export function backendContract(name: string, makeHarness: () => Promise<Backend
         expect(await b.getMeta(id)).toEqual(first);
       });
 
+      it("a READY state is never replaced by a non-ready one, but may be by another READY state", async () => {
+        const id = newId();
+        await b.storeMeta(failure(id), HOUR);
+        for (const status of [STARTED, "PROGRESS", RETRY]) expect(await b.storeMeta(meta(id, status), HOUR)).toBe(false);
+        expect(await b.getMeta(id)).toEqual(failure(id));
+        expect(await b.storeMeta(meta(id, SUCCESS, 1), HOUR)).toBe(true);
+        expect((await b.getMeta(id))?.status).toBe(SUCCESS);
+      });
+
       it("a stored FAILURE keeps Celery's exception layout", async () => {
         const id = newId();
         await b.storeMeta(failure(id), HOUR);
@@ -223,6 +232,122 @@ export function backendContract(name: string, makeHarness: () => Promise<Backend
         const id = newId();
         await b.claim(claimIn(id, { claimTtlMs: 40, leaseMs: 10 }));
         await h.afterTtl(40, async () => expect(await b.claim(claimIn(id, { now: h.now() }))).toEqual({ status: "claimed" }));
+      });
+    });
+
+    describe("fenced attempt writes", () => {
+      const fenceOf = (c: ClaimInput) => ({ id: c.id, retries: c.retries, token: c.token });
+
+      it("an attempt stores while it holds its claim; another token, or no claim at all, is fenced and stores nothing", async () => {
+        const id = newId();
+        const holder = claimIn(id);
+        await b.claim(holder);
+        expect(await b.storeAttemptMeta(meta(id, "PROGRESS", { done: 1 }), HOUR, fenceOf(holder))).toBe("stored");
+        expect(await b.storeAttemptMeta(meta(id, "PROGRESS", { done: 2 }), HOUR, { ...fenceOf(holder), token: "other" })).toBe("fenced");
+        expect(await b.storeAttemptMeta(meta(id, SUCCESS, 3), HOUR, { ...fenceOf(holder), retries: 1 })).toBe("fenced");
+        expect(await b.getMeta(id)).toEqual(meta(id, "PROGRESS", { done: 1 }));
+      });
+
+      it("a closed claim refuses its attempt's later writes, of any state, and no delivery takes it over", async () => {
+        const id = newId();
+        const t0 = h.now();
+        const holder = claimIn(id, { now: t0, leaseMs: 1_000, mode: "late" });
+        await b.claim(holder);
+        const timeLimit = failure(id);
+        expect(await b.storeAttemptMeta(timeLimit, HOUR, fenceOf(holder), { close: true })).toBe("stored");
+        for (const late of [meta(id, "PROGRESS"), meta(id, RETRY), meta(id, SUCCESS, "late"), failure(id)]) {
+          expect(await b.storeAttemptMeta(late, HOUR, fenceOf(holder))).toBe("fenced");
+        }
+        expect(await b.getMeta(id)).toEqual(timeLimit);
+        expect(await b.claim(claimIn(id, { now: t0 + 5_000, mode: "late" }))).toEqual({ status: "held", leaseRemainingMs: 0, meta: timeLimit });
+        expect(await b.renewLease(fenceOf(holder), 30_000, HOUR, t0 + 5_000)).toBe("lost");
+      });
+
+      it("a check (no meta) answers the fence without writing; close works without a meta (ignoreResult)", async () => {
+        const id = newId();
+        const holder = claimIn(id);
+        await b.claim(holder);
+        expect(await b.storeAttemptMeta(null, HOUR, fenceOf(holder))).toBe("stored");
+        expect(await b.storeAttemptMeta(null, HOUR, fenceOf(holder), { close: true })).toBe("stored");
+        expect(await b.storeAttemptMeta(null, HOUR, fenceOf(holder))).toBe("fenced");
+        expect(await b.getMeta(id)).toBeNull();
+      });
+
+      it("an attempt's writes follow the precedence too, and a revoked id refuses them", async () => {
+        const id = newId();
+        const holder = claimIn(id);
+        await b.claim(holder);
+        await b.storeMeta(failure(id), HOUR);
+        expect(await b.storeAttemptMeta(meta(id, "PROGRESS"), HOUR, fenceOf(holder))).toBe("kept");
+        await b.revoke(id, meta(id, REVOKED), HOUR, "stop");
+        expect(await b.storeAttemptMeta(meta(id, SUCCESS, 1), HOUR, fenceOf(holder))).toBe("revoked");
+        expect(await b.getMeta(id)).toEqual(failure(id));
+      });
+
+      it("the heartbeat moves the lease forward while the attempt holds its claim, and reports a takeover or a revoke", async () => {
+        const id = newId();
+        const t0 = h.now();
+        const holder = claimIn(id, { now: t0, leaseMs: 1_000, mode: "late" });
+        await b.claim(holder);
+        expect(await b.renewLease(fenceOf(holder), 1_000, HOUR, t0 + 900)).toBe("renewed");
+        expect(await b.claim(claimIn(id, { now: t0 + 1_500, mode: "late" }))).toEqual({ status: "held", leaseRemainingMs: 400, meta: null });
+        const taker = claimIn(id, { now: t0 + 2_000, mode: "late" });
+        expect(await b.claim(taker)).toEqual({ status: "claimed" });
+        expect(await b.renewLease(fenceOf(holder), 1_000, HOUR, t0 + 2_100)).toBe("lost");
+        expect(await b.storeAttemptMeta(meta(id, SUCCESS, "old holder"), HOUR, fenceOf(holder))).toBe("fenced");
+        await b.revoke(id, meta(id, REVOKED), HOUR, "stop");
+        expect(await b.renewLease(fenceOf(taker), 1_000, HOUR, t0 + 2_200)).toBe("revoked");
+      });
+
+      it("markLost writes nothing while the lease is live or a READY state is stored", async () => {
+        const id = newId();
+        const t0 = h.now();
+        await b.claim(claimIn(id, { now: t0, leaseMs: 10_000 }));
+        const lost = { ...failure(id), result: { exc_type: "WorkerLostError", exc_message: ["lost"], exc_module: "celeriac" } };
+        expect(await b.markLost({ id, retries: 0, now: t0 + 4_000, lost, unclaimed: null, ttlMs: HOUR })).toEqual({ status: "live", leaseRemainingMs: 6_000 });
+        expect(await b.getMeta(id)).toBeNull();
+        await b.storeMeta(meta(id, SUCCESS, 1), HOUR);
+        expect(await b.markLost({ id, retries: 0, now: t0 + 20_000, lost, unclaimed: null, ttlMs: HOUR })).toEqual({ status: "ready", meta: meta(id, SUCCESS, 1) });
+      });
+
+      it("markLost after the lease stores the lost meta and closes the claim: the lost holder's writes are refused", async () => {
+        const id = newId();
+        const t0 = h.now();
+        const holder = claimIn(id, { now: t0, leaseMs: 1_000, mode: "late" });
+        await b.claim(holder);
+        await b.storeAttemptMeta(meta(id, "PROGRESS"), HOUR, fenceOf(holder));
+        const lost = { ...failure(id), result: { exc_type: "WorkerLostError", exc_message: ["lost"], exc_module: "celeriac" } };
+        expect(await b.markLost({ id, retries: 0, now: t0 + 2_000, lost, unclaimed: meta(id, FAILURE), ttlMs: HOUR })).toEqual({ status: "claimed", stored: true });
+        expect(await b.getMeta(id)).toEqual(lost);
+        expect(await b.storeAttemptMeta(meta(id, SUCCESS, "late"), HOUR, fenceOf(holder))).toBe("fenced");
+        expect(await b.claim(claimIn(id, { now: t0 + 3_000, mode: "late" }))).toMatchObject({ status: "held", leaseRemainingMs: 0 });
+      });
+
+      it("markLost of an attempt never claimed stores the unclaimed meta", async () => {
+        const id = newId();
+        const undelivered = failure(id);
+        expect(await b.markLost({ id, retries: 2, now: h.now(), lost: meta(id, "X"), unclaimed: undelivered, ttlMs: HOUR })).toEqual({ status: "unclaimed", stored: true });
+        expect(await b.getMeta(id)).toEqual(undelivered);
+      });
+
+      it("an attempt takes a lock only while it holds its claim and the id is not revoked", async () => {
+        const id = newId();
+        const holder = claimIn(id);
+        await b.claim(holder);
+        const key = `fence-${newId()}`;
+        expect(await b.acquireAttemptLock(key, "t1", HOUR, h.now(), fenceOf(holder))).toBe("acquired");
+        expect(await b.acquireAttemptLock(key, "t2", HOUR, h.now(), fenceOf(holder))).toBe("busy");
+        expect(await b.acquireAttemptLock(`${key}-2`, "t3", HOUR, h.now(), { ...fenceOf(holder), token: "other" })).toBe("fenced");
+        await b.revoke(id, meta(id, REVOKED), HOUR, "stop");
+        expect(await b.acquireAttemptLock(`${key}-3`, "t4", HOUR, h.now(), fenceOf(holder))).toBe("revoked");
+        expect(await b.acquireLock(`${key}-2`, "free", HOUR, h.now())).toBe(true);
+      });
+
+      it("a claim's STARTED never replaces a READY state", async () => {
+        const id = newId();
+        await b.storeMeta(failure(id), HOUR);
+        expect(await b.claim(claimIn(id, { retries: 1, started: meta(id, STARTED) }))).toEqual({ status: "claimed" });
+        expect(await b.getMeta(id)).toEqual(failure(id));
       });
     });
 

@@ -16,6 +16,10 @@ import { releaseClaimScript } from "../../src/backend/redis/scripts/release-clai
 import { releaseLockScript } from "../../src/backend/redis/scripts/release-lock.ts";
 import { revokeScript } from "../../src/backend/redis/scripts/revoke.ts";
 import { storeMetaScript } from "../../src/backend/redis/scripts/store-meta.ts";
+import { storeAttemptMetaScript } from "../../src/backend/redis/scripts/store-attempt-meta.ts";
+import { renewLeaseScript } from "../../src/backend/redis/scripts/renew-lease.ts";
+import { markLostScript } from "../../src/backend/redis/scripts/mark-lost.ts";
+import { acquireAttemptLockScript } from "../../src/backend/redis/scripts/acquire-attempt-lock.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { REVOKED, STARTED, SUCCESS } from "../../src/states.ts";
 import { meta } from "./contract.ts";
@@ -24,6 +28,8 @@ import { connectDirect, IN_CI, type NodeRedis, type PrivateRedis, REDIS_SERVER_B
 if (!REDIS_SERVER_BIN && IN_CI) throw new Error("CI is set but redis-server is not installed: apt-get install redis-server.");
 
 type Counts = Record<string, number>;
+
+const SCRIPTS = [claimScript, storeMetaScript, storeAttemptMetaScript, renewLeaseScript, markLostScript, acquireAttemptLockScript, revokeScript, releaseClaimScript, releaseLockScript];
 
 /** Commands Redis executed per name (calls, failed ones included), from INFO commandstats. */
 async function commandStats(client: NodeRedis): Promise<Counts> {
@@ -77,7 +83,7 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
   });
 
   it("each script's SHA-1 is the one Redis computes", async () => {
-    for (const s of [claimScript, storeMetaScript, revokeScript, releaseClaimScript, releaseLockScript]) {
+    for (const s of SCRIPTS) {
       expect(await s.sha()).toBe(await direct.scriptLoad(s.source));
       expect(await sha1Hex(s.source)).toBe(await s.sha());
     }
@@ -91,6 +97,10 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
       ["releaseClaim", () => backend.releaseClaim(id, 0, "nobody")],
       ["revoke", () => backend.revoke(id, meta(id, REVOKED), 60_000, "r")],
       ["releaseLock", () => backend.releaseLock("l", "nobody")],
+      ["storeAttemptMeta", () => backend.storeAttemptMeta(meta(id, SUCCESS), 60_000, { id, retries: 0, token: "nobody" })],
+      ["renewLease", () => backend.renewLease({ id, retries: 0, token: "nobody" }, 30_000, 60_000, Date.now())],
+      ["markLost", () => backend.markLost({ id, retries: 9, now: Date.now(), lost: null, unclaimed: null, ttlMs: 60_000 })],
+      ["acquireAttemptLock", () => backend.acquireAttemptLock("l", "t", 60_000, Date.now(), { id, retries: 0, token: "nobody" })],
     ];
     for (const [name, run] of runs) {
       await direct.scriptFlush();
@@ -109,10 +119,17 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
     const done = crypto.randomUUID();
     const late = crypto.randomUUID();
     const t0 = Date.now();
-    for (const s of [claimScript, storeMetaScript, revokeScript, releaseClaimScript, releaseLockScript]) await direct.scriptLoad(s.source);
+    for (const s of SCRIPTS) await direct.scriptLoad(s.source);
     await backend.storeMeta(meta(done, SUCCESS, 1), 60_000);
     await backend.claim(claimIn(late, { mode: "late", now: t0, leaseMs: 10 }));
     const holder = claimIn(id);
+    const fence = { id, retries: 0, token: holder.token };
+    const lostId = crypto.randomUUID();
+    const lostHolder = claimIn(lostId, { now: t0, leaseMs: 10 });
+    await backend.claim(lostHolder);
+    const closer = claimIn(crypto.randomUUID());
+    await backend.claim(closer);
+    const closing = { id: closer.id, retries: 0, token: closer.token };
     const steps: [string, () => Promise<unknown>, Counts][] = [
       ["claim (claimed)", () => backend.claim(holder), { evalsha: 1, mget: 1, set: 1 }],
       ["claim (held)", () => backend.claim(claimIn(id)), { evalsha: 1, mget: 1, set: 1 }],
@@ -122,6 +139,16 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
       ["storeMeta", () => backend.storeMeta(meta(id, SUCCESS, 2), 60_000), { evalsha: 1, set: 1 }],
       ["storeMeta (refused)", () => backend.storeMeta(meta(id, SUCCESS, 3), 60_000), { evalsha: 1, set: 2 }],
       ["getMeta", () => backend.getMeta(id), { get: 1 }],
+      ["storeAttemptMeta (progress)", () => backend.storeAttemptMeta(meta(id, "PROGRESS"), 60_000, { ...fence, retries: 1 }), { evalsha: 1, mget: 1 }],
+      ["storeAttemptMeta (kept: SUCCESS stored)", () => backend.storeAttemptMeta(meta(id, "PROGRESS"), 60_000, fence), { evalsha: 1, mget: 1, set: 2 }],
+      ["storeAttemptMeta (check)", () => backend.storeAttemptMeta(null, 60_000, fence), { evalsha: 1, mget: 1 }],
+      ["renewLease", () => backend.renewLease(fence, 30_000, 60_000, Date.now()), { evalsha: 1, mget: 1, set: 1 }],
+      ["acquireAttemptLock", () => backend.acquireAttemptLock("alock", "a", 60_000, Date.now(), fence), { evalsha: 1, mget: 1, set: 1 }],
+      ["storeAttemptMeta (closing check)", () => backend.storeAttemptMeta(null, 60_000, closing, { close: true }), { evalsha: 1, mget: 1, set: 1 }],
+      ["storeAttemptMeta (fenced)", () => backend.storeAttemptMeta(meta(closer.id, "PROGRESS"), 60_000, closing), { evalsha: 1, mget: 1 }],
+      ["renewLease (lost)", () => backend.renewLease(closing, 30_000, 60_000, Date.now()), { evalsha: 1, mget: 1 }],
+      ["markLost (ready)", () => backend.markLost({ id, retries: 0, now: Date.now(), lost: meta(id, "X"), unclaimed: null, ttlMs: 60_000 }), { evalsha: 1, mget: 1 }],
+      ["markLost (lost)", () => backend.markLost({ id: lostId, retries: 0, now: t0 + 1000, lost: meta(lostId, "FAILURE"), unclaimed: null, ttlMs: 60_000 }), { evalsha: 1, mget: 1, set: 2 }],
       ["releaseClaim", () => backend.releaseClaim(id, 0, holder.token), { evalsha: 1, get: 1, del: 1 }],
       ["releaseClaim (other token)", () => backend.releaseClaim(id, 1, "other"), { evalsha: 1, get: 1 }],
       ["revoke", () => backend.revoke(late, meta(late, REVOKED), 60_000, "r"), { evalsha: 1, set: 2, get: 1 }],
@@ -143,18 +170,19 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
     }
   });
 
-  it("a task costs 6 billed commands with a result (5 without publishing it), 3 with ignoreResult, 6 with acksLate", async () => {
+  it("a task costs 7 billed commands with a result (6 without publishing it), 3 with ignoreResult, 7 with acksLate", async () => {
     const publishing = new RedisBackend({ redis: upstashClient(bridge), resultExpiresMs: 3_600_000, prefix: "acct" });
     const task = async (b: RedisBackend, mode: "early" | "late", storeResult: boolean) => {
       const id = crypto.randomUUID();
-      expect(await b.claim(claimIn(id, { mode }))).toEqual({ status: "claimed" });
-      if (storeResult) expect(await b.storeMeta(meta(id, SUCCESS, { ok: true }), 60_000)).toBe(true);
+      const claim = claimIn(id, { mode });
+      expect(await b.claim(claim)).toEqual({ status: "claimed" });
+      if (storeResult) expect(await b.storeAttemptMeta(meta(id, SUCCESS, { ok: true }), 60_000, { id, retries: 0, token: claim.token })).toBe("stored");
     };
     const paths: [string, () => Promise<void>, number][] = [
-      ["default (claim + storeMeta + PUBLISH)", () => task(publishing, "early", true), 6],
-      ["publishResults: false (claim + storeMeta)", () => task(backend, "early", true), 5],
+      ["default (claim + fenced store + PUBLISH)", () => task(publishing, "early", true), 7],
+      ["publishResults: false (claim + fenced store)", () => task(backend, "early", true), 6],
       ["ignoreResult (claim only)", () => task(publishing, "early", false), 3],
-      ["acksLate (late claim + storeMeta + PUBLISH)", () => task(publishing, "late", true), 6],
+      ["acksLate (late claim + fenced store + PUBLISH)", () => task(publishing, "late", true), 7],
     ];
     for (const [name, run, billed] of paths) {
       const m = await measure(run);

@@ -3,7 +3,7 @@
  * with ack early the body ran once and the result is FAILURE WorkerLostError; with acksLate the
  * redelivery runs it to SUCCESS. The worker runs in a child process on real Redis (through the
  * REST bridge); the broker runs here with an injected clock, so its redelivery delays are
- * advanced, not waited for. The attempt's lease (timeLimit 2 s + leaseMargin 0) runs in real time.
+ * advanced, not waited for. The attempt's lease (`lease: 2`) runs in real time.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +18,7 @@ import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.t
 import { connectDirect, deleteByPrefix, randomPrefix, requireRedis, startBridge, upstashClient } from "../backend/redis-env.ts";
 import { brokerEvents, dlqFor, officialClient } from "../support/broker-view.ts";
 import { readyView } from "../support/clocked-stack.ts";
-import { crashTasks } from "../support/crash-tasks.ts";
+import { CRASH_TIME_LIMIT_SEC, crashTasks } from "../support/crash-tasks.ts";
 import { freePort, spawnWorkerProcess, type WorkerProcess } from "../support/spawn-worker.ts";
 import { closeServer, serveOn } from "../support/stack.ts";
 
@@ -51,7 +51,7 @@ describe.runIf(redisUp)("a worker process killed in the middle of a task (real R
       CRASH_BROKER_URL: brokerServer.url, CRASH_BROKER_TOKEN: broker.token,
       CRASH_SIGNING_CURRENT: broker.keys.current, CRASH_SIGNING_NEXT: broker.keys.next,
       CRASH_BRIDGE_URL: bridge.url, CRASH_BRIDGE_TOKEN: bridge.token, CRASH_PREFIX: prefix,
-      CRASH_PORT: String(port), CRASH_RUN_FILE: runFile,
+      CRASH_PORT: String(port), CRASH_RUN_FILE: runFile, CRASH_LEASE_SEC: String(CRASH_TIME_LIMIT_SEC),
     };
     client = createClient({
       broker: new QStashBroker({ token: broker.token, baseUrl: brokerServer.url }),

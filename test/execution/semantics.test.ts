@@ -369,7 +369,7 @@ describe("acknowledgement", () => {
     h.worker.runtime.inflight.clear(); // as if the holder were another process
     const res = await h.deliver(m);
     expect(res.status).toBe(429);
-    expect(Number(res.headers.get("Retry-After"))).toBeGreaterThanOrEqual(39);
+    expect(Number(res.headers.get("Retry-After"))).toBe(30); // the lease left: 30 s, the worker's default
   });
 });
 
@@ -388,10 +388,10 @@ describe("handlers and logging", () => {
       return 1;
     });
     const h = createTestHarness({ tasks: [t] });
-    const original = h.backend.storeMeta.bind(h.backend);
-    h.backend.storeMeta = async (meta, ttl) => {
-      calls.push(`store:${meta.status}`);
-      return await original(meta, ttl);
+    const original = h.backend.storeAttemptMeta.bind(h.backend);
+    h.backend.storeAttemptMeta = async (meta, ttl, fence, options) => {
+      calls.push(`store:${meta?.status}`);
+      return await original(meta, ttl, fence, options);
     };
     await h.client.send(t, { fail: false });
     await h.client.send(t, { fail: true });

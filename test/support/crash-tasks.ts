@@ -8,7 +8,7 @@ import { appendFileSync } from "node:fs";
 import { z } from "zod";
 import { type AnyTask, task, type TaskContext } from "../../src/index.ts";
 
-/** Hard time limit of the crash tasks: with `leaseMargin: 0` it is the whole lease. */
+/** Hard time limit of the crash tasks, and the lease the crash test gives its worker. */
 export const CRASH_TIME_LIMIT_SEC = 2;
 
 export function crashTasks(runFile: string): AnyTask[] {

@@ -3,7 +3,8 @@
  * Results live in real Redis through the REST bridge, so they survive the process.
  *
  * Env: CRASH_BROKER_URL, CRASH_BROKER_TOKEN, CRASH_SIGNING_CURRENT, CRASH_SIGNING_NEXT,
- * CRASH_BRIDGE_URL, CRASH_BRIDGE_TOKEN, CRASH_PREFIX, CRASH_PORT, CRASH_RUN_FILE.
+ * CRASH_BRIDGE_URL, CRASH_BRIDGE_TOKEN, CRASH_PREFIX, CRASH_PORT, CRASH_RUN_FILE; CRASH_LEASE_SEC (optional: the worker's
+ * `lease`, default the worker's own).
  * Prints `loaded` once its modules are loaded, then waits for a `listen` line on stdin before it
  * binds 127.0.0.1:CRASH_PORT (so a replacement can be loaded while the old process still holds
  * the port), and prints `ready` when it listens.
@@ -35,7 +36,7 @@ const worker = createWorker({
   broker: new QStashBroker({ token: need("CRASH_BROKER_TOKEN"), baseUrl: need("CRASH_BROKER_URL") }),
   verifier: createQStashVerifier({ currentSigningKey: need("CRASH_SIGNING_CURRENT"), nextSigningKey: need("CRASH_SIGNING_NEXT") }),
   publicUrl,
-  leaseMargin: 0,
+  ...(process.env.CRASH_LEASE_SEC ? { lease: Number(process.env.CRASH_LEASE_SEC) } : {}),
   logger: silentLogger,
 });
 

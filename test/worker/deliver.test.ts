@@ -54,10 +54,10 @@ describe("broker deliveries", () => {
     const h = harness();
     const seen: unknown[] = [];
     const result = await h.client.send("t_progress", { steps: 2 });
-    const original = h.backend.storeMeta.bind(h.backend);
-    h.backend.storeMeta = async (meta, ttl) => {
-      seen.push([meta.status, meta.result]);
-      return await original(meta, ttl);
+    const original = h.backend.storeAttemptMeta.bind(h.backend);
+    h.backend.storeAttemptMeta = async (meta, ttl, fence, options) => {
+      seen.push([meta?.status, meta?.result]);
+      return await original(meta, ttl, fence, options);
     };
     await h.drain();
     expect(seen).toEqual([["PROGRESS", { current: 1, total: 2 }], ["PROGRESS", { current: 2, total: 2 }], ["SUCCESS", "done"]]);

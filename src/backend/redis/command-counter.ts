@@ -14,7 +14,10 @@
  * |---|---|---|
  * | getMeta | 1 | GET |
  * | getMetas | 1 | MGET of any number of results (the dashboard's page) |
- * | storeMeta | 3 | EVALSHA + SET PX GET + PUBLISH of a READY meta (`publishResults`, the default); 2 for other states or without publishing; +1 when refused (SUCCESS stored: + SET restore) |
+ * | storeMeta | 3 | EVALSHA + SET PX GET + PUBLISH of a READY meta (`publishResults`, the default); 2 for other states or without publishing; +1 when refused by the precedence (+ SET restore) |
+ * | storeAttemptMeta | 4 | an attempt's write: EVALSHA + MGET claim, tombstone + SET PX GET + PUBLISH of a READY meta; 3 for other states; 2 when fenced, revoked or only checking; +1 when refused by the precedence; +1 when closing the claim |
+ * | renewLease | 3 | the heartbeat, every 10 s of a running attempt: EVALSHA + MGET + SET PX; 2 when the claim is lost or the id revoked |
+ * | markLost | 2 | EVALSHA + MGET meta, claim when a READY state is stored or the lease is live; + SET closing the claim + SET meta + PUBLISH when it stores the loss |
  * | forget | 1 | DEL |
  * | claim | 3 | EVALSHA + MGET + SET NX GET PX; 2 when revoked or succeeded (no SET); 4 on a late takeover; +1 with `started` |
  * | releaseClaim | 3 | EVALSHA + GET + DEL; 2 when not held by the token |
@@ -22,14 +25,15 @@
  * | isRevoked | 1 | EXISTS |
  * | watch | 2 | SUBSCRIBE, and UNSUBSCRIBE when `get()` stops listening |
  * | acquireLock | 1 | SET NX PX |
+ * | acquireAttemptLock | 3 | `ctx.lock()`: EVALSHA + MGET claim, tombstone + SET NX PX; 2 when fenced or revoked |
  * | releaseLock | 3 | EVALSHA + GET + DEL; 2 when not held by the token |
  * | reserveIdempotencyKey | 1 | SET NX GET PX |
  * | getCached | 1 | GET |
  * | setCached | 1 | SET PX |
  *
- * Per task: with a result (claim + storeMeta) 6, 5 with `publishResults: false`; `ignoreResult`
- * (claim only) 3; `acksLate` (claim + storeMeta) 6; `trackStarted` adds 1 (STARTED written
- * inside the claim).
+ * Per task: with a result (claim + storeAttemptMeta) 7, 6 with `publishResults: false`;
+ * `ignoreResult` (claim only) 3; `acksLate` (claim + storeAttemptMeta) 7; `trackStarted` adds 1
+ * (STARTED written inside the claim); a task running longer than 10 s adds 3 per heartbeat.
  * @module
  */
 

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Redis } from "@upstash/redis";
-import type { Backend, ClaimInput, ClaimResult, TaskMeta } from "../backend.ts";
+import type { Backend, ClaimInput, ClaimResult, Fence, FencedWrite, LeaseRenewal, LostInput, LostResult, TaskMeta } from "../backend.ts";
 import { BackendError, ConfigError } from "../../errors.ts";
 import { claimValue, createKeys, type Keys } from "../../keys.ts";
 import { isReady } from "../../states.ts";
@@ -22,6 +22,16 @@ import { releaseClaimScript } from "./scripts/release-claim.ts";
 import { releaseLockScript } from "./scripts/release-lock.ts";
 import { revokeScript } from "./scripts/revoke.ts";
 import { storeMetaScript } from "./scripts/store-meta.ts";
+import { ATTEMPT_WRITE_CODE, storeAttemptMetaScript } from "./scripts/store-attempt-meta.ts";
+import { RENEW_CODE, renewLeaseScript } from "./scripts/renew-lease.ts";
+import { LOST_CODE, markLostScript } from "./scripts/mark-lost.ts";
+import { acquireAttemptLockScript, LOCK_CODE } from "./scripts/acquire-attempt-lock.ts";
+
+const WRITES: Record<number, FencedWrite> = {
+  [ATTEMPT_WRITE_CODE.stored]: "stored", [ATTEMPT_WRITE_CODE.kept]: "kept", [ATTEMPT_WRITE_CODE.fenced]: "fenced", [ATTEMPT_WRITE_CODE.revoked]: "revoked",
+};
+const RENEWALS: Record<number, LeaseRenewal> = { [RENEW_CODE.renewed]: "renewed", [RENEW_CODE.lost]: "lost", [RENEW_CODE.revoked]: "revoked" };
+const LOCKS = { [LOCK_CODE.acquired]: "acquired", [LOCK_CODE.busy]: "busy", [LOCK_CODE.fenced]: "fenced", [LOCK_CODE.revoked]: "revoked" } as const;
 
 /** The `@upstash/redis` methods `RedisBackend` calls; any client with these works. */
 export type BackendRedis = Pick<Redis, "evalsha" | "eval" | "get" | "set" | "del" | "exists"> & Partial<Pick<Redis, "subscribe" | "mget">>;
@@ -154,8 +164,59 @@ export class RedisBackend implements Backend {
   async storeMeta(meta: TaskMeta, ttlMs: number): Promise<boolean> {
     const ttl = requireTtl(ttlMs, "storeMeta ttlMs");
     const publish = this.#publish && isReady(meta.status) ? "1" : "0";
-    const [stored] = await this.#script("storeMeta", storeMetaScript, [this.keys.result(meta.task_id)], [JSON.stringify(meta), String(ttl), publish]);
+    const [stored] = await this.#script("storeMeta", storeMetaScript, [this.keys.result(meta.task_id)], [JSON.stringify(meta), String(ttl), publish, meta.status]);
     return stored === 1;
+  }
+
+  async storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options: { close?: boolean } = {}): Promise<FencedWrite> {
+    const ttl = requireTtl(ttlMs, "storeAttemptMeta ttlMs");
+    const publish = meta && this.#publish && isReady(meta.status) ? "1" : "0";
+    const [code] = await this.#script(
+      "storeAttemptMeta",
+      storeAttemptMetaScript,
+      [this.keys.result(fence.id), this.keys.claim(fence.id, fence.retries), this.keys.revoked(fence.id)],
+      [meta ? JSON.stringify(meta) : "", meta?.status ?? "", String(ttl), publish, fence.token, options.close ? "1" : "0"],
+    );
+    const write = WRITES[code as number];
+    if (!write) throw new BackendError(`Redis store-attempt-meta script answered unknown code ${JSON.stringify(code)}.`);
+    return write;
+  }
+
+  async renewLease(fence: Fence, leaseMs: number, claimTtlMs: number, now: number): Promise<LeaseRenewal> {
+    const ttl = requireTtl(claimTtlMs, "renewLease claimTtlMs");
+    const [code] = await this.#script(
+      "renewLease",
+      renewLeaseScript,
+      [this.keys.claim(fence.id, fence.retries), this.keys.revoked(fence.id)],
+      [claimValue(now + leaseMs, fence.token), fence.token, String(ttl)],
+    );
+    const renewal = RENEWALS[code as number];
+    if (!renewal) throw new BackendError(`Redis renew-lease script answered unknown code ${JSON.stringify(code)}.`);
+    return renewal;
+  }
+
+  async markLost(input: LostInput): Promise<LostResult> {
+    const ttl = requireTtl(input.ttlMs, "markLost ttlMs");
+    const stored = input.lost ?? input.unclaimed;
+    const [code, n, text] = await this.#script(
+      "markLost",
+      markLostScript,
+      [this.keys.result(input.id), this.keys.claim(input.id, input.retries)],
+      [String(Math.floor(input.now)), input.lost ? JSON.stringify(input.lost) : "", input.unclaimed ? JSON.stringify(input.unclaimed) : "", String(ttl),
+        this.#publish && stored && isReady(stored.status) ? "1" : "0"],
+    );
+    switch (code) {
+      case LOST_CODE.ready:
+        return { status: "ready", meta: decodeObject<TaskMeta>(text, "result meta") as TaskMeta };
+      case LOST_CODE.live:
+        return { status: "live", leaseRemainingMs: Number(n) };
+      case LOST_CODE.claimed:
+        return { status: "claimed", stored: n === 1 };
+      case LOST_CODE.unclaimed:
+        return { status: "unclaimed", stored: n === 1 };
+      default:
+        throw new BackendError(`Redis mark-lost script answered unknown code ${JSON.stringify(code)}.`);
+    }
   }
 
   async forget(id: string): Promise<void> {
@@ -210,6 +271,19 @@ export class RedisBackend implements Backend {
     const px = requireTtl(ttlMs, "acquireLock ttlMs");
     const reply = await this.#command("acquireLock", () => this.#redis.set(this.keys.lock(key), token, { nx: true, px }));
     return reply !== null;
+  }
+
+  async acquireAttemptLock(key: string, token: string, ttlMs: number, _now: number, fence: Fence): Promise<"acquired" | "busy" | "fenced" | "revoked"> {
+    const px = requireTtl(ttlMs, "acquireAttemptLock ttlMs");
+    const [code] = await this.#script(
+      "acquireAttemptLock",
+      acquireAttemptLockScript,
+      [this.keys.lock(key), this.keys.claim(fence.id, fence.retries), this.keys.revoked(fence.id)],
+      [token, String(px), fence.token],
+    );
+    const answer = LOCKS[code as keyof typeof LOCKS];
+    if (!answer) throw new BackendError(`Redis acquire-attempt-lock script answered unknown code ${JSON.stringify(code)}.`);
+    return answer;
   }
 
   async releaseLock(key: string, token: string): Promise<boolean> {

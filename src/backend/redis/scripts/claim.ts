@@ -16,7 +16,10 @@
  *   1 claimed    (text: false)
  *   2 revoked    (text: the tombstone JSON `{"reason": …}`)
  *   3 succeeded  (text: the stored SUCCESS meta JSON)
- *   4 held       (text: the stored meta JSON or false; leaseRemainingMs 0 = lease expired)
+ *   4 held       (text: the stored meta JSON or false; leaseRemainingMs 0 = lease expired,
+ *                 or the claim is closed: its attempt was abandoned or declared lost, and no
+ *                 delivery takes a closed claim over)
+ * STARTED (ARGV[6]) is written only over a state that is not READY (Celery's precedence).
  *
  * redis.calls (billed, on top of the EVALSHA):
  *   1  revoked or succeeded (MGET)
@@ -28,7 +31,8 @@
  */
 import { SUCCESS } from "../../../states.ts";
 import { LuaScript } from "./script.ts";
-import { LUA_STATUS_OF, luaString } from "./lua-helpers.ts";
+import { LUA_READY, LUA_STATUS_OF, luaString } from "./lua-helpers.ts";
+import { CLOSED_MARK } from "../../../keys.ts";
 
 /** Reply codes of the claim script. */
 export const CLAIM_CODE = { claimed: 1, revoked: 2, succeeded: 3, held: 4 } as const;
@@ -36,22 +40,25 @@ export const CLAIM_CODE = { claimed: 1, revoked: 2, succeeded: 3, held: 4 } as c
 export const claimScript = new LuaScript(
   "claim",
   `${LUA_STATUS_OF}
+${LUA_READY}
 local found = redis.call('MGET', KEYS[1], KEYS[2])
 local meta, tombstone = found[1], found[2]
 if tombstone then return {1, 2, 0, tombstone} end
-if meta and statusOf(meta) == ${luaString(SUCCESS)} then return {1, 3, 0, meta} end
+local status = statusOf(meta)
+if status == ${luaString(SUCCESS)} then return {1, 3, 0, meta} end
 local calls = 2
 local old = redis.call('SET', KEYS[3], ARGV[1], 'NX', 'GET', 'PX', ARGV[5])
 if old then
   local deadline, holder = string.match(old, '^(%d+) (.*)$')
   if holder == ARGV[2] then return {2, 1, 0, false} end
+  if string.sub(holder or '', 1, 1) == ${luaString(CLOSED_MARK)} then return {2, 4, 0, meta or false} end
   local remaining = (tonumber(deadline) or 0) - tonumber(ARGV[4])
   if remaining > 0 then return {2, 4, remaining, meta or false} end
   if ARGV[3] ~= 'late' then return {2, 4, 0, meta or false} end
   redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[5])
   calls = 3
 end
-if ARGV[6] ~= '' then
+if ARGV[6] ~= '' and not (status and READY[status]) then
   redis.call('SET', KEYS[1], ARGV[6], 'PX', ARGV[7])
   calls = calls + 1
 end

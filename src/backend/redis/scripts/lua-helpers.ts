@@ -3,7 +3,7 @@
  * Each script interpolates what it needs; the snippet is part of that script's source (and SHA).
  * @module
  */
-import { READY_STATES } from "../../../states.ts";
+import { READY_STATES, SUCCESS } from "../../../states.ts";
 
 /** `statusOf(text)`: the top-level `status` of a stored meta JSON, or nil when unreadable. */
 export const LUA_STATUS_OF = `
@@ -17,6 +17,42 @@ end`;
 /** `READY[state]` is true for SUCCESS, FAILURE and REVOKED. */
 export const LUA_READY = `
 local READY = {${[...READY_STATES].map((s) => `[${luaString(s)}] = true`).join(", ")}}`;
+
+/**
+ * `writeMeta(key, meta, status, ttl, publish)`: store `meta` (whose status is `status`) with
+ * Celery's precedence — a stored SUCCESS stays, a READY state is never replaced by a non-ready
+ * one — in one `SET … PX … GET`, putting the old value back (second SET) when it must stay.
+ * PUBLISHes `meta` on the key's channel when `publish` is `'1'` and it was stored.
+ * Returns `calls, stored` (stored 1 or 0). Needs {@link LUA_STATUS_OF} and {@link LUA_READY}.
+ */
+export const LUA_WRITE_META = `
+local function writeMeta(key, meta, status, ttl, publish)
+  local old = redis.call('SET', key, meta, 'PX', ttl, 'GET')
+  if old then
+    local was = statusOf(old)
+    if was == ${luaString(SUCCESS)} or (was and READY[was] and not READY[status]) then
+      redis.call('SET', key, old, 'PX', ttl)
+      return 2, 0
+    end
+  end
+  if publish == '1' then
+    redis.call('PUBLISH', key, meta)
+    return 2, 1
+  end
+  return 1, 1
+end`;
+
+/**
+ * `holderOf(claim)`: the deadline (ms, number) and the holder token of a claim value
+ * (`"<deadline> <token>"`, keys.ts), or `0, false` when there is no claim. A closed claim's
+ * token starts with {@link LUA_CLOSED_MARK}, so it matches no attempt's token.
+ */
+export const LUA_HOLDER_OF = `
+local function holderOf(claim)
+  if not claim then return 0, false end
+  local deadline, holder = string.match(claim, '^(%d+) (.*)$')
+  return tonumber(deadline) or 0, holder or ''
+end`;
 
 /** A Lua string literal for `s` (used to inline constants such as state names). */
 export function luaString(s: string): string {
