@@ -72,9 +72,9 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, sent: Envelope, 
 
   const o = task.options;
   const token = rt.unfinished.claimToken(key);
-  // Early ack keeps its claim as long as results live (a redelivery must never run it again);
-  // acksLate's claim is only its lease, renewed by the heartbeat.
-  const claimTtlMs = o.acksLate ? rt.leaseMs : rt.resultExpiresMs;
+  // The claim lives as long as results do: it fences the attempt's writes (and, for ack early, stops
+  // any re-run); its lease (the deadline inside, renewed by the heartbeat) says whether the holder lives.
+  const claimTtlMs = rt.resultExpiresMs;
   const claim = await rt.backend.claim({
     id: env.id,
     retries: env.retries,

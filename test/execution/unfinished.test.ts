@@ -8,7 +8,7 @@ import { z } from "zod";
 import { task } from "../../src/index.ts";
 import { BackendError } from "../../src/errors.ts";
 import { createTestHarness, MemoryBackend } from "../../src/testing/index.ts";
-import type { ClaimInput, ClaimResult, TaskMeta } from "../../src/backend/backend.ts";
+import type { ClaimInput, ClaimResult, Fence, FencedWrite, TaskMeta } from "../../src/backend/backend.ts";
 
 /** A memory backend whose next store, or whose next claim's reply, is lost as in a Redis outage. */
 class FlakyBackend extends MemoryBackend {
@@ -20,6 +20,13 @@ class FlakyBackend extends MemoryBackend {
       throw new BackendError("Redis REST request failed: connect ECONNREFUSED");
     }
     return await super.storeMeta(meta, ttlMs);
+  }
+  override async storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options?: { close?: boolean }): Promise<FencedWrite> {
+    if (this.failNextStore && meta && meta.status !== "STARTED") {
+      this.failNextStore = false;
+      throw new BackendError("Redis REST request failed: connect ECONNREFUSED");
+    }
+    return await super.storeAttemptMeta(meta, ttlMs, fence, options);
   }
   override async claim(input: ClaimInput): Promise<ClaimResult> {
     const result = await super.claim(input); // taken in Redis…

@@ -9,7 +9,7 @@ import { appendFileSync } from "node:fs";
 import { z } from "zod";
 import { type AnyTask, task, type TaskContext } from "../../../src/index.ts";
 
-/** Hard time limit of the fault tasks, seconds; with the workers' `leaseMargin` (1 s) it is the attempt's lease. */
+/** Hard time limit of the fault tasks, seconds; the workers' `lease` is 1 s more. */
 export const FAULT_TIME_LIMIT_SEC = 5;
 
 const input = z.object({ workMs: z.number().int().min(0).max(2_000) });

@@ -36,7 +36,7 @@ const worker = createWorker({
   tasks: faultTasks(need("FAULT_RUN_LOG")),
   logger,
   now,
-  leaseMargin: 1,
+  lease: 6, // the tasks' time limit (5 s) + 1 s
   verifier: createNodeVerifier({ currentSigningKey: need("QSTASH_CURRENT_SIGNING_KEY"), nextSigningKey: need("QSTASH_NEXT_SIGNING_KEY"), now }),
 });
 
