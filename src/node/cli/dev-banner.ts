@@ -24,6 +24,10 @@ Send a task and read its result:
   curl -s -X POST ${url}/api/tasks/${example?.name ?? "<task>"} ${auth} -H "Content-Type: application/json" -d '${body.replaceAll("'", "'\\''")}'
   curl -s ${url}/api/results/<id> ${auth}
 
+Or with the CLI (celeriac --help lists call, result, revoke, inspect, dlq, purge, events):
+  export CELERIAC_URL=${url} CELERIAC_API_TOKEN=${apiToken}
+  npx celeriac call ${example?.name ?? "<task>"} --input '${JSON.stringify(example ? exampleValue(example.input) ?? {} : {}).replaceAll("'", "'\\''")}' --wait
+
 `;
 }
 

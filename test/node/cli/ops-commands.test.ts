@@ -16,8 +16,11 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   dev = startCli(["dev", "--port", "0"], { env: { CELERIAC_API_TOKEN: TOKEN } });
-  const [, url] = await dev.waitFor(/celeriac dev server: (http:\/\/\S+)/, { timeoutMs: 60_000 });
-  env = { CELERIAC_URL: url!, CELERIAC_API_TOKEN: TOKEN };
+  // The banner says how to point the CLI at it: the test uses exactly that.
+  const [, url, token, call] = await dev.waitFor(/\n {2}export CELERIAC_URL=(\S+) CELERIAC_API_TOKEN=(\S+)\n {2}(npx celeriac call .*)\n/, { timeoutMs: 60_000 });
+  expect(token).toBe(TOKEN);
+  expect(call).toBe(`npx celeriac call math_add --input '{"a":1,"b":2}' --wait`);
+  env = { CELERIAC_URL: url!, CELERIAC_API_TOKEN: token! };
 });
 afterAll(async () => {
   await dev?.stop();
