@@ -139,6 +139,17 @@ export class NotRegistered extends CeleriacError {
   }
 }
 
+/** A chord's header member failed, so its body cannot run (Celery's `ChordError`). */
+export class ChordError extends CeleriacError {
+  /** The id of the header task that failed. */
+  readonly taskId: string;
+  constructor(taskId: string, task: string, error: { type: string; message: string }) {
+    super(`Dependency ${taskId} (${task}) raised ${error.type}: ${error.message}`);
+    this.name = "ChordError";
+    this.taskId = taskId;
+  }
+}
+
 /** `ctx.lock()` could not acquire the lock within its blocking timeout. */
 export class LockNotAcquiredError extends CeleriacError {
   readonly key: string;

@@ -21,10 +21,16 @@
 // define
 export { task } from "./task/task.ts";
 export type { AnyTask, CacheOptions, ErrorMatcher, ResolvedTaskOptions, Task, TaskHandler, TaskHooks, TaskOptions, TasksByName } from "./task/task.ts";
-export type { Lock, LockOptions, RetryOptions, TaskContext, TaskRequest } from "./task/context.ts";
+export type { Lock, LockOptions, Register, RetryOptions, SendFromTask, TaskContext, TaskRequest } from "./task/context.ts";
 export type { StandardSchemaV1 } from "./task/standard-schema.ts";
 export { schedule } from "./schedule/schedule.ts";
 export type { MisfirePolicy, OverlapPolicy, Schedule, ScheduleOptions } from "./schedule/schedule.ts";
+
+// canvas
+export { signature } from "./canvas/signature.ts";
+export type { Canvas, Chain, Chord, ChordMember, FailedTask, Group, Signature, SignatureOptions } from "./canvas/signature.ts";
+export { chain, chord, group } from "./canvas/compose.ts";
+export type { SignatureCallOptions } from "./task/task.ts";
 
 // serve
 export { createWorker } from "./worker/create-worker.ts";
@@ -44,6 +50,8 @@ export type { Client, DirectClientOptions, HttpClientOptions } from "./client/cl
 export type { SendOptions } from "./task/send-options.ts";
 export { AsyncResult } from "./result/async-result.ts";
 export type { GetOptions, ResultSource } from "./result/async-result.ts";
+export { GroupResult } from "./result/group-result.ts";
+export type { CanvasResult, MemberResult } from "./result/group-result.ts";
 export type { ErrorView, ResultView } from "./backend/result-view.ts";
 
 // states
@@ -53,6 +61,7 @@ export type { State } from "./states.ts";
 // errors a task throws or a caller catches (every error class: celeriac/errors)
 export {
   CeleriacError,
+  ChordError,
   Ignore,
   LockNotAcquiredError,
   MaxRetriesExceededError,

@@ -124,6 +124,30 @@ export type LostResult =
   | { status: "live"; leaseRemainingMs: number }
   /** `lost` was stored and the claim closed (`claimed`), or `unclaimed` was stored (`unclaimed`). */
   | { status: "claimed" | "unclaimed"; stored: boolean };
+/** Input of `joinChord()`: one header member of a chord reporting its outcome. */
+export interface ChordJoinInput {
+  chordId: string;
+  /** The member's slot (its position in the header). */
+  index: number;
+  /** How many members the header has. */
+  size: number;
+  /** JSON of `{"v": result}` (success), or of the failure (`failed: true`): always an object, so any client's deserialization reads it back alike. */
+  value: string;
+  failed: boolean;
+  /** TTL of the chord's state. */
+  ttlMs: number;
+}
+
+/** What `joinChord()` decided. */
+export type ChordJoin =
+  /** Recorded; other members are still running. */
+  | { status: "waiting" }
+  /** This slot was already recorded (a duplicate, a redelivery or a retry) and the chord is not complete. */
+  | { status: "duplicate" }
+  /** Every slot is filled: the results in slot order. Answered to the last member, and again to any duplicate after it. */
+  | { status: "complete"; results: unknown[] }
+  /** A member failed: `first` is true for exactly one report (that caller fails the body). */
+  | { status: "failed"; first: boolean };
 
 /** The backend port. Every method is one Redis command or one Lua script in `RedisBackend`. */
 export interface Backend {
@@ -190,6 +214,16 @@ export interface Backend {
    * @returns the id the key is bound to (the existing one, or `id`).
    */
   reserveIdempotencyKey(key: string, id: string, ttlMs: number): Promise<string>;
+
+  /**
+   * Record one chord header member's outcome, atomically: each slot counts once whatever the
+   * duplicates, and exactly one caller learns that the chord is complete (or that it failed).
+   */
+  joinChord(input: ChordJoinInput): Promise<ChordJoin>;
+  /** Save a group's result ids (Celery's `GroupResult.save()`: `{"result": as_tuple}` at the group key). */
+  saveGroup(groupId: string, result: unknown, ttlMs: number): Promise<void>;
+  /** A saved group's `result` (its ids as Celery's tuple), or null. */
+  getGroup(groupId: string): Promise<unknown | null>;
 
   /** A cached value stored under a task's `cache` key, or undefined. */
   getCached(key: string): Promise<unknown | undefined>;

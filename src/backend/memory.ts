@@ -5,7 +5,7 @@
  * same way), every entry with a TTL, and expired entries invisible.
  * @module
  */
-import type { Backend, ClaimInput, ClaimResult, Fence, FencedWrite, LeaseRenewal, LostInput, LostResult, TaskMeta } from "./backend.ts";
+import type { Backend, ChordJoin, ChordJoinInput, ClaimInput, ClaimResult, Fence, FencedWrite, LeaseRenewal, LostInput, LostResult, TaskMeta } from "./backend.ts";
 import { claimValue, closedClaimValue, createKeys, parseClaimValue, type Keys } from "../keys.ts";
 import { isReady, SUCCESS } from "../states.ts";
 import { requireTtl } from "./ttl.ts";
@@ -38,6 +38,13 @@ const SWEEP_EVERY = 1000;
  * const backend = new MemoryBackend();
  * await backend.storeMeta(meta, 60_000);
  */
+/** Added to a chord's count when a member fails (as the Redis script does). */
+const FAILED_CHORD = 2 ** 40;
+
+function slotsInOrder(slots: Record<string, string>, size: number): unknown[] {
+  return Array.from({ length: size }, (_, i) => (JSON.parse(slots[i]!) as { v?: unknown }).v);
+}
+
 export class MemoryBackend implements Backend {
   readonly kind = "memory";
   /** The default result TTL in ms (Celery's `result_expires`, default 1 day). */
@@ -208,6 +215,36 @@ export class MemoryBackend implements Backend {
     if (bound) return bound.id;
     this.#write(k, JSON.stringify({ id }), ttl, now);
     return id;
+  }
+
+  async joinChord(input: ChordJoinInput): Promise<ChordJoin> {
+    const now = this.#clock();
+    const key = this.keys.chord(input.chordId);
+    const state = this.#readJson<{ n: number; slots: Record<string, string>; failed?: string }>(key, now) ?? { n: 0, slots: {} };
+    let answer: ChordJoin;
+    if (input.failed) {
+      if (state.failed !== undefined) return { status: "failed", first: false };
+      state.failed = input.value;
+      state.n += FAILED_CHORD; // never equals the size again: no later report completes it
+      answer = { status: "failed", first: true };
+    } else if (input.index in state.slots) {
+      if (state.n !== input.size) return { status: "duplicate" };
+      return { status: "complete", results: slotsInOrder(state.slots, input.size) };
+    } else {
+      state.slots[input.index] = input.value;
+      state.n++;
+      answer = state.n === input.size ? { status: "complete", results: slotsInOrder(state.slots, input.size) } : { status: "waiting" };
+    }
+    this.#write(key, JSON.stringify(state), requireTtl(input.ttlMs, "joinChord ttlMs"), now);
+    return answer;
+  }
+
+  async saveGroup(groupId: string, result: unknown, ttlMs: number): Promise<void> {
+    this.#write(this.keys.group(groupId), JSON.stringify({ result }), requireTtl(ttlMs, "saveGroup ttlMs"), this.#clock());
+  }
+
+  async getGroup(groupId: string): Promise<unknown | null> {
+    return this.#readJson<{ result: unknown }>(this.keys.group(groupId), this.#clock())?.result ?? null;
   }
 
   async getCached(key: string): Promise<unknown | undefined> {

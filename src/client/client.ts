@@ -16,6 +16,11 @@ import { backendResultSource } from "../publish/backend-source.ts";
 import { checkSendOptions, type SendOptions } from "../task/send-options.ts";
 import { manifestLookup, type TaskManifest } from "../publish/manifest.ts";
 import { type Sender, setCurrentSender } from "../task/sender.ts";
+import { type Canvas, isCanvas } from "../canvas/signature.ts";
+import type { ResultIds } from "../canvas/freeze.ts";
+import { type CanvasResult, GroupResult, toResult } from "../result/group-result.ts";
+import { sendCanvas } from "../publish/send-canvas.ts";
+import { fromCeleryTuple } from "../publish/publish-canvas.ts";
 
 /** Direct mode: a broker and a backend. */
 export interface DirectClientOptions {
@@ -64,15 +69,19 @@ export interface Client<M = unknown> {
   send: [Names<M>] extends [never] ? UntypedSend : TypedSend<M>;
   /** A handle on an existing task id. */
   result<O = unknown>(id: string): AsyncResult<O>;
+  /** Restore a saved group's result by id (undefined when none is saved, or it expired). */
+  groupResult<O extends unknown[] = unknown[]>(id: string): Promise<GroupResult<O> | undefined>;
   /** Revoke a task by id. */
   revoke(id: string, options?: { messageId?: string }): Promise<void>;
 }
 
 type UntypedSend = {
+  <C extends Canvas>(canvas: C, options?: SendOptions): Promise<CanvasResult<C>>;
   <O = unknown>(name: string, input?: unknown, options?: SendOptions): Promise<AsyncResult<O>>;
   <I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions): Promise<AsyncResult<O>>;
 };
 type TypedSend<M> = {
+  <C extends Canvas>(canvas: C, options?: SendOptions): Promise<CanvasResult<C>>;
   <N extends Names<M>>(name: N, input: InputOf<M, N>, options?: SendOptions): Promise<AsyncResult<OutputOf<M, N>>>;
   <I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions): Promise<AsyncResult<O>>;
 };
@@ -95,13 +104,19 @@ function directClient(o: DirectClientOptions): Client {
   const ttl = o.resultExpiresMs ?? 86_400_000;
   const source = backendResultSource(o.backend, o.broker, ttl, now);
   return {
-    async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
+    async send(target: string | AnyTask | Canvas, input?: unknown, options?: SendOptions) {
+      if (isCanvas(target)) return toResult(await sendCanvas({ publisher, backend: o.backend, resultExpiresMs: ttl, registry }, target, input as SendOptions), source, now);
       const sent = await publisher.send(nameOf(target), input, options);
       return new AsyncResult(sent.id, source, { messageId: sent.messageId, now, runsUntilMs: sent.runsUntilMs, sentAt: now() });
     },
     result: (id) => new AsyncResult(id, source, { now }),
+    groupResult: async (id) => restoreGroup(fromCeleryTuple(await o.backend.getGroup(id)), source),
     revoke: (id, opts) => source.revoke(id, opts),
   } as Client;
+}
+
+function restoreGroup(ids: ResultIds | undefined, source: ResultSource): GroupResult | undefined {
+  return ids && "groupId" in ids ? (toResult(ids, source) as GroupResult) : undefined;
 }
 
 function httpClient(o: HttpClientOptions): Client {
@@ -137,7 +152,11 @@ function httpClient(o: HttpClientOptions): Client {
     },
   };
   return {
-    async send(target: string | AnyTask, input?: unknown, options?: SendOptions) {
+    async send(target: string | AnyTask | Canvas, input?: unknown, options?: SendOptions) {
+      if (isCanvas(target)) {
+        const sent = await call<{ result: ResultIds }>("POST", "/api/canvas", { canvas: target, options: input ?? {} });
+        return toResult(sent.result, source);
+      }
       checkSendOptions(options, Date.now()); // refused here, with SendOptionError, before any request
       const sent = await call<{ id: string; messageId?: string; runsUntil?: number }>("POST", `/api/tasks/${encodeURIComponent(nameOf(target))}`, {
         input,
@@ -146,6 +165,13 @@ function httpClient(o: HttpClientOptions): Client {
       return new AsyncResult(sent.id, source, { messageId: sent.messageId, runsUntilMs: sent.runsUntil, sentAt: Date.now() });
     },
     result: (id) => new AsyncResult(id, source),
+    groupResult: async (id) => {
+      const found = await call<{ result: ResultIds | null }>("GET", `/api/groups/${encodeURIComponent(id)}`).catch((e: BrokerError) => {
+        if (e.status === 404) return { result: null };
+        throw e;
+      });
+      return restoreGroup(found.result ?? undefined, source);
+    },
     revoke: (id, opts) => source.revoke(id, opts),
   } as Client;
 }

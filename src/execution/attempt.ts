@@ -16,6 +16,10 @@ import type { Envelope } from "../task/envelope.ts";
 import type { AnyTask } from "../task/task.ts";
 import type { Lock, LockOptions, RetryOptions, SendFromTask, TaskContext, TaskRequest } from "../task/context.ts";
 import type { SendOptions } from "../task/send-options.ts";
+import { type Canvas, isCanvas } from "../canvas/signature.ts";
+import { attachCallbacks, finalSignatures, freeze, resultIds } from "../canvas/freeze.ts";
+import { publishCanvas } from "../publish/publish-canvas.ts";
+import { checkCanvas } from "../publish/send-canvas.ts";
 import type { Logger } from "../util/logger.ts";
 import { taskLogger } from "../util/logger.ts";
 import { baseMeta, errorMeta, storesOf } from "./meta.ts";
@@ -161,8 +165,23 @@ export class Attempt<I = unknown> implements TaskContext<I> {
     throw this.retried;
   }
 
-  readonly send: SendFromTask = ((target: unknown, input?: unknown, options?: SendOptions) =>
-    this.rt.sender.send(target as string, input, { parentId: this.env.id, rootId: this.env.rootId ?? this.env.id, ...options })) as SendFromTask;
+  readonly send: SendFromTask = ((target: unknown, input?: unknown, options?: SendOptions) => {
+    const lineage = { parentId: this.env.id, rootId: this.env.rootId ?? this.env.id };
+    if (isCanvas(target)) return this.rt.sender.send(target as never, { ...lineage, ...(input as SendOptions) });
+    return this.rt.sender.send(target as string, input, { ...lineage, ...options });
+  }) as SendFromTask;
+
+  async replace(canvas: Canvas): Promise<never> {
+    const env = this.env;
+    checkCanvas(canvas, this.rt.registry);
+    const frozen = attachCallbacks(freeze(canvas), env.link ?? undefined, env.linkError ?? undefined);
+    for (const sig of finalSignatures(frozen)) sig.replaces = [...(env.replaces ?? []), env.id];
+    const rt = this.rt;
+    await publishCanvas({ publisher: rt.publisher, backend: rt.backend, resultExpiresMs: rt.resultExpiresMs }, frozen, undefined, {
+      chain: env.chain ?? undefined, chord: env.chord ?? undefined, groupId: env.groupId, parentId: env.id, rootId: env.rootId ?? env.id,
+    });
+    throw new Ignore(`Replaced by ${JSON.stringify(resultIds(frozen))}`);
+  }
 
   async updateState(state: State, meta?: unknown): Promise<void> {
     if (!this.storesResult) return await this.checkRevoked();

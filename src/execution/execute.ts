@@ -18,6 +18,7 @@ import { baseMeta, errorMeta, storesOf, withTaskDefaults } from "./meta.ts";
 import type { Outcome } from "./outcome.ts";
 import type { WorkerRuntime } from "./runtime.ts";
 import { withTimeLimits } from "./time-limit.ts";
+import { afterFailure, afterSuccess } from "./advance.ts";
 import { toMs } from "../duration.ts";
 import { deliveryTimeoutSec } from "../publish/delivery-timeout.ts";
 
@@ -57,7 +58,7 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, sent: Envelope, 
     rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
     const meta = errorMeta(env, FAILURE, error, now);
     if (stores.errors) await rt.backend.storeMeta(meta, rt.resultExpiresMs);
-    return final(task, meta);
+    return await failed(rt, task, env, meta);
   }
   const input = parsed.value;
 
@@ -94,6 +95,8 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, sent: Envelope, 
     case "revoked":
       return { kind: "ack", id: env.id, state: REVOKED, note: claim.reason };
     case "succeeded":
+      // Advance again: the delivery that stored SUCCESS may have died before publishing what follows (deduplicated if not).
+      await afterSuccess(rt, env, claim.meta.result, claim.meta);
       return { kind: "ack", id: env.id, state: SUCCESS, note: "duplicate of a successful task" };
     case "held":
       return await onHeld(rt, task, env, input, delivery, claim.leaseRemainingMs, claim.meta, key);
@@ -126,7 +129,7 @@ async function onHeld(
   rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
   await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));
   await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(FAILURE, error, attempt));
-  return final(task, failure);
+  return await failed(rt, task, env, failure);
 }
 
 /**
@@ -208,10 +211,12 @@ async function onSuccess(rt: WorkerRuntime, attempt: Attempt, result: unknown): 
   const now = rt.now();
   if (attempt.closed) return abandonedOutcome(attempt, attempt.closed);
   if (task.cache) await rt.backend.setCached(`${task.name}:${task.cache.key(attempt.input as never)}`, result ?? null, toMs(task.cache.ttl));
+  const meta = baseMeta(env, SUCCESS, result, now);
   if (attempt.storesResult) {
-    const written = await attempt.write(baseMeta(env, SUCCESS, result, now), SUCCESS, { final: true });
+    const written = await attempt.write(meta, SUCCESS, { final: true });
     if (written === "fenced" || written === "revoked") return abandonedOutcome(attempt, attempt.closed!);
   }
+  await afterSuccess(rt, env, result, meta);
   attempt.log.info(`succeeded in ${now - Date.parse(env.sentAt ?? new Date(now).toISOString())} ms since sent`);
   await hook(attempt, "onSuccess", () => task.hooks.onSuccess?.(result, attempt));
   await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(SUCCESS, result, attempt));
@@ -290,13 +295,20 @@ async function storeFailure(rt: WorkerRuntime, attempt: Attempt, error: unknown)
   else attempt.log.error(`failed: ${(error as Error)?.stack ?? describe(error)}`);
   await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));
   await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(FAILURE, error, attempt));
-  return final(task, meta);
+  return await failed(rt, task, env, meta);
 }
 
 async function redeliver(rt: WorkerRuntime, attempt: Attempt, token: string, reason: string): Promise<Outcome> {
   await rt.backend.releaseClaim(attempt.env.id, attempt.env.retries, token).catch(() => {});
   attempt.log.warn(`asking the broker to deliver again: ${reason}`);
   return { kind: "redeliver", id: attempt.env.id, reason };
+}
+
+/** A final failure: error callbacks and the chord first, then the answer (a broker outage here redelivers, and they run again, deduplicated). */
+async function failed(rt: WorkerRuntime, task: AnyTask, env: Envelope, meta: TaskMeta): Promise<Outcome> {
+  const outcome = final(task, meta);
+  if (outcome.kind === "final") await afterFailure(rt, env, outcome.error, meta);
+  return outcome;
 }
 
 function final(task: AnyTask, meta: TaskMeta): Outcome {

@@ -9,6 +9,9 @@ import type { Broker } from "../broker/broker.ts";
 import { backendResultSource } from "../publish/backend-source.ts";
 import type { Publisher } from "../publish/publisher.ts";
 import { AsyncResult } from "../result/async-result.ts";
+import { toResult } from "../result/group-result.ts";
+import { isCanvas } from "../canvas/signature.ts";
+import { sendCanvas } from "../publish/send-canvas.ts";
 import type { Registry } from "../task/registry.ts";
 import type { SendOptions } from "../task/send-options.ts";
 import type { Sender } from "../task/sender.ts";
@@ -20,6 +23,10 @@ export function createWorkerSender(
   const source = backendResultSource(o.backend, o.broker, o.resultExpiresMs, o.now);
   return {
     async send(target: unknown, input?: unknown, options?: SendOptions) {
+      if (isCanvas(target)) {
+        const ids = await sendCanvas({ publisher: o.publisher, backend: o.backend, resultExpiresMs: o.resultExpiresMs, registry: o.registry }, target, input as SendOptions);
+        return toResult(ids, source, o.now) as AsyncResult<unknown>;
+      }
       const name = typeof target === "string" ? target : (target as { name: string }).name;
       o.registry.get(name); // NotRegistered, naming the tasks this worker serves
       const sent = await o.publisher.send(name, input, options);

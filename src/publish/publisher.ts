@@ -12,12 +12,29 @@ import { toFlowControl } from "./flow-control.ts";
 import { deliveryTimeoutSec } from "./delivery-timeout.ts";
 import { currentTask } from "../current.ts";
 import { checkSendOptions, etaOf, expiresOf, type SendOptions } from "../task/send-options.ts";
+import type { Canvas, ChordMember } from "../canvas/signature.ts";
+import { freeze } from "../canvas/freeze.ts";
+import { BrokerError } from "../errors.ts";
 
 /** What the publisher needs of a task: its options (a registered task, or a manifest entry). */
 export interface TaskShape {
   name: string;
   options: Pick<AnyTask["options"], "queue" | "ignoreResult" | "expiresMs" | "deliveryRetries" | "timeLimitMs" | "rateLimit">;
   rateLimitKey: AnyTask["rateLimitKey"];
+}
+
+/** Where a message sits in a canvas: what runs after it, its chord and group, its callbacks. */
+export interface CanvasPlace {
+  /** The steps after this one (a chain's rest), in order. */
+  chain?: Canvas[] | undefined;
+  chord?: ChordMember | undefined;
+  groupId?: string | null | undefined;
+  link?: Canvas[] | undefined;
+  linkError?: Canvas[] | undefined;
+  /** The broker's deduplication id (a step published by a worker: a duplicate publish is dropped). */
+  deduplicationId?: string | undefined;
+  /** Ids of replaced tasks whose result this task's result also is (`ctx.replace`). */
+  replaces?: string[] | undefined;
 }
 
 export interface PublisherOptions {
@@ -30,6 +47,8 @@ export interface PublisherOptions {
   registry?: { find(name: string): TaskShape | undefined } | undefined;
   /** Clock (epoch ms). Default `Date.now`. */
   now?: (() => number) | undefined;
+  /** Largest message body the broker takes. Default 1 MiB (QStash's limit). */
+  maxMessageBytes?: number | undefined;
   /** How long an idempotency key keeps returning the same id. Default 1 day. */
   idempotencyTtlMs?: number | undefined;
 }
@@ -67,8 +86,8 @@ export class Publisher {
     return `${this.#base}/tasks/${encodeURIComponent(name)}`;
   }
 
-  /** Send task `name` with `input`; bad options throw `SendOptionError` before anything is published. */
-  async send(name: string, input: unknown, sendOptions?: SendOptions): Promise<Published> {
+  /** Send task `name` with `input` (at `place` in a canvas); bad options throw `SendOptionError` before anything is published. */
+  async send(name: string, input: unknown, sendOptions?: SendOptions, place: CanvasPlace = {}): Promise<Published> {
     const now = this.#now();
     const options = checkSendOptions(sendOptions, now);
     const task = this.#o.registry?.find(name);
@@ -84,6 +103,8 @@ export class Publisher {
       id = bound;
     }
     const running = currentTask();
+    if (options.link !== undefined && !place.link) place = { ...place, link: [options.link].flat().map((c) => freeze(c)) };
+    if (options.linkError !== undefined && !place.linkError) place = { ...place, linkError: [options.linkError].flat().map((c) => freeze(c)) };
     const etaMs = etaOf(options, now);
     const expiresMs = options.expires !== undefined ? expiresOf(options.expires, now) : task?.options.expiresMs !== undefined ? now + task.options.expiresMs : undefined;
     // Call > task: an option given at send wins; left out, the task's own (null: the worker's task decides).
@@ -98,7 +119,12 @@ export class Publisher {
       expires: expiresMs !== undefined ? new Date(expiresMs).toISOString() : null,
       parentId: options.parentId ?? running?.id ?? null,
       rootId: options.rootId ?? running?.rootId ?? null,
-      groupId: null,
+      groupId: place.groupId ?? null,
+      ...(place.chain?.length ? { chain: place.chain } : {}),
+      ...(place.chord ? { chord: place.chord } : {}),
+      ...(place.link?.length ? { link: place.link } : {}),
+      ...(place.linkError?.length ? { linkError: place.linkError } : {}),
+      ...(place.replaces?.length ? { replaces: place.replaces } : {}),
       ignoreResult,
       queue: options.queue ?? task?.options.queue ?? null,
       argsrepr: options.argsrepr ?? null,
@@ -108,7 +134,7 @@ export class Publisher {
       ...(options.schedule ? { schedule: options.schedule } : {}),
     };
     if (!envelope.rootId) envelope.rootId = id;
-    const result = await this.#o.broker.publish(this.#request(envelope, task, etaMs, options.idempotencyKey));
+    const result = await this.#o.broker.publish(this.#request(envelope, task, etaMs, options.idempotencyKey ?? place.deduplicationId));
     const runsUntilMs = expiresMs ?? etaMs;
     return { id, messageId: result.messageId, deduplicated: repeated || (result.deduplicated ?? false), ...(runsUntilMs !== undefined ? { runsUntilMs } : {}) };
   }
@@ -125,6 +151,15 @@ export class Publisher {
 
   #request(envelope: Envelope, task: TaskShape | undefined, etaMs: number | undefined, dedupId?: string): PublishRequest {
     const req: PublishRequest = { url: this.destination(envelope.task), body: serializeEnvelope(envelope) };
+    const max = this.#o.maxMessageBytes ?? 1024 * 1024;
+    // Characters ≤ bytes ≤ 3 × characters (UTF-8): encode only when it could matter.
+    const bytes = req.body.length * 3 > max ? new TextEncoder().encode(req.body).length : 0;
+    if (bytes > max) {
+      throw new BrokerError(
+        `The message of task "${envelope.task}" is ${bytes} bytes, over the broker's limit of ${max} (QStash: 1 MiB). A canvas carries its remaining steps (and a chord its body) in every message: send smaller inputs, or store large data elsewhere and pass its key.`,
+        { status: 413 },
+      );
+    }
     // The task id as the broker's label: its logs and DLQ then filter by task (the dashboard's timeline).
     if (LABEL.test(envelope.id)) req.label = envelope.id;
     if (etaMs !== undefined) {

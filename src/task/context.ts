@@ -8,6 +8,8 @@ import type { Logger } from "../util/logger.ts";
 import type { AsyncResult } from "../result/async-result.ts";
 import type { SendOptions } from "./send-options.ts";
 import type { Task, TasksByName } from "./task.ts";
+import type { Canvas } from "../canvas/signature.ts";
+import type { CanvasResult } from "../result/group-result.ts";
 
 /**
  * Declare your tasks once to type `ctx.send` by name (input and result), as a registry:
@@ -28,7 +30,8 @@ type RegisteredOutput<N extends RegisteredName> = Registered[N] extends Task<any
 export type SendFromTask = ([RegisteredName] extends [never]
   ? <O = unknown>(name: string, input?: unknown, options?: SendOptions) => Promise<AsyncResult<O>>
   : <N extends RegisteredName>(name: N, input: RegisteredInput<N>, options?: SendOptions) => Promise<AsyncResult<RegisteredOutput<N>>>) &
-  (<I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions) => Promise<AsyncResult<O>>);
+  (<I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions) => Promise<AsyncResult<O>>) &
+  (<C extends Canvas>(canvas: C, options?: SendOptions) => Promise<CanvasResult<C>>);
 
 /** Celery's `self.request`. */
 export interface TaskRequest {
@@ -106,6 +109,12 @@ export interface TaskContext<I = unknown> {
    * task's id and its `rootId` this task's root. Refuses (`NotRegistered`) a task this worker does not serve.
    */
   send: SendFromTask;
+  /**
+   * Replace this task with `canvas` (Celery's `self.replace`): it is sent with this task's place
+   * (the rest of its chain, its chord, its group and callbacks), this task ends without a state
+   * of its own, and its id gets the replacement's result when that finishes.
+   */
+  replace(canvas: Canvas): Promise<never>;
   /** Throw `TaskRevokedError` (and abort `signal`) if the task was revoked. */
   checkRevoked(): Promise<void>;
 }

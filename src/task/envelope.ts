@@ -5,6 +5,7 @@
  */
 import * as z from "zod/mini";
 import { EnvelopeError } from "../errors.ts";
+import type { Canvas, ChordMember } from "../canvas/signature.ts";
 
 /** The envelope version this code writes and reads. */
 export const ENVELOPE_VERSION = 1;
@@ -23,6 +24,7 @@ const schema = z.object({
   rootId: nullableString,
   groupId: nullableString,
   chord: z.optional(z.unknown()),
+  replaces: z.optional(z.array(z.string())),
   chain: z.optional(z.nullable(z.array(z.unknown()))),
   link: z.optional(z.nullable(z.array(z.unknown()))),
   linkError: z.optional(z.nullable(z.array(z.unknown()))),
@@ -50,10 +52,16 @@ export interface Envelope {
   parentId: string | null;
   rootId: string | null;
   groupId: string | null;
-  chord?: unknown;
-  chain?: unknown[] | null;
-  link?: unknown[] | null;
-  linkError?: unknown[] | null;
+  /** This message is header member `index` of chord `id` (and carries its body). */
+  chord?: ChordMember | null;
+  /** The steps after this one, in order (Celery's `chain`, which Celery keeps reversed). */
+  chain?: Canvas[] | null;
+  /** Sent with the result on success. */
+  link?: Canvas[] | null;
+  /** Sent with a `FailedTask` on final failure. */
+  linkError?: Canvas[] | null;
+  /** Ids of tasks this one replaced (`ctx.replace`): they get its result too. */
+  replaces?: string[];
   /** Store no result; null: as the task says (a call's own choice wins over the task's). */
   ignoreResult: boolean | null;
   /** The queue it was sent to (null: the task's own). */
@@ -92,7 +100,11 @@ export function parseEnvelope(body: string): Envelope {
   }
   const e = parsed.data;
   return {
-    ...e,
+    ...(e as Omit<typeof e, "chord" | "chain" | "link" | "linkError">),
+    ...(e.chord ? { chord: e.chord as ChordMember } : {}),
+    ...(e.chain ? { chain: e.chain as Canvas[] } : {}),
+    ...(e.link ? { link: e.link as Canvas[] } : {}),
+    ...(e.linkError ? { linkError: e.linkError as Canvas[] } : {}),
     v: 1,
     input: e.input,
     retries: e.retries ?? 0,

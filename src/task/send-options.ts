@@ -6,6 +6,7 @@
  */
 import { type Duration, toMs } from "../duration.ts";
 import { SendOptionError } from "../errors.ts";
+import type { Canvas } from "../canvas/signature.ts";
 
 export interface SendOptions {
   /** Use this task id instead of a random UUID (1–200 characters). */
@@ -30,6 +31,10 @@ export interface SendOptions {
   parentId?: string | undefined;
   /** Root task id (set automatically when sending from inside a task). */
   rootId?: string | undefined;
+  /** Sent with the result when the task (a canvas: its last call) succeeds. */
+  link?: Canvas | Canvas[] | undefined;
+  /** Sent with a `FailedTask` (`{ id, task, error }`) when a task fails for good (a canvas: any of its calls). */
+  linkError?: Canvas | Canvas[] | undefined;
   /** Set by schedule engines: the schedule that fired this message and its tick (ISO), shown in `ctx.request.schedule`. */
   schedule?: { name: string; tick: string } | undefined;
 }
@@ -78,7 +83,13 @@ const RULES: Record<string, Rule> = {
   parentId: [text(1, 200), "a task id"],
   rootId: [text(1, 200), "a task id"],
   schedule: [(v) => typeof v === "object", "{ name, tick }"],
+  link: [isCallbacks, "a signature or canvas (task.s(), chain(…)), or an array of them"],
+  linkError: [isCallbacks, "a signature or canvas (task.s(), chain(…)), or an array of them"],
 };
+
+function isCallbacks(v: unknown): boolean {
+  return [v].flat().every((c) => typeof c === "object" && c !== null && ("task" in c || "kind" in c));
+}
 
 /** Check calling options; returns them typed, or throws `SendOptionError` naming the first bad one and the forms it accepts. */
 export function checkSendOptions(options: unknown, now: number): SendOptions {

@@ -11,6 +11,7 @@ import type { SendOptions } from "./send-options.ts";
 
 /** Anything that sends a task by name: a client, or a worker's own publisher inside a task. */
 export interface Sender {
+  /** Send task `name` (or a task); a canvas node instead of a name is sent with `input` as its options. */
   send(name: string, input?: unknown, options?: SendOptions): Promise<AsyncResult<unknown>>;
 }
 

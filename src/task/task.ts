@@ -12,6 +12,10 @@ import type { AsyncResult } from "../result/async-result.ts";
 import { currentSender } from "./sender.ts";
 import { isQueue, type Queue } from "./queue.ts";
 import { QUEUE_NAME } from "./send-options.ts";
+import { type Signature, signature, type SignatureOptions } from "../canvas/signature.ts";
+
+/** Options of `task.s()` / `task.si()`: calling options plus callbacks. */
+export type SignatureCallOptions = SignatureOptions & Pick<Signature, "link" | "linkError">;
 
 /** An error class, or an error `name` string, used to match thrown errors. */
 export type ErrorMatcher = string | (abstract new (...args: never[]) => Error);
@@ -138,6 +142,14 @@ export interface Task<I = unknown, O = unknown, In = I, N extends string = strin
   delay(input: In): Promise<AsyncResult<O>>;
   /** Send with options through the current client. */
   applyAsync(input: In, options?: SendOptions): Promise<AsyncResult<O>>;
+  /**
+   * A signature taking the previous step's result as its input (Celery's `task.s()`); with
+   * `partial`, the result's fields are merged under the fields given here.
+   */
+  s(): Signature<In, O>;
+  s<P extends Partial<In>>(partial: P, options?: SignatureCallOptions): Signature<Omit<In, keyof P>, O>;
+  /** An immutable signature: runs with `input` whatever the previous step returned (Celery's `task.si()`). */
+  si(input: In, options?: SignatureCallOptions): Signature<unknown, O>;
 }
 
 /** Any task, for registries and worker options. */
@@ -185,6 +197,8 @@ export function task<const N extends string, S extends StandardSchemaV1, O, OS e
     handler,
     delay: (value: unknown) => currentSender().send(name, value),
     applyAsync: (value: unknown, sendOptions?: SendOptions) => currentSender().send(name, value, sendOptions),
+    s: (partial?: unknown, o?: SignatureCallOptions) => signature(name, partial, o),
+    si: (value: unknown, o?: SignatureCallOptions) => signature(name, value, { ...o, immutable: true }),
   };
   return definition as never;
 }

@@ -15,8 +15,11 @@ import type { AnyTask } from "../task/task.ts";
 import { bearerToken, timingSafeEqual } from "./auth.ts";
 import { readBody } from "./read-body.ts";
 import { PENDING } from "../states.ts";
-import { hasName, type SendOptionError } from "../errors.ts";
+import { type BrokerError, hasName, type SendOptionError } from "../errors.ts";
 import type { SendOptions } from "../task/send-options.ts";
+import { type Canvas, canvasProblem } from "../canvas/signature.ts";
+import { sendCanvas } from "../publish/send-canvas.ts";
+import { fromCeleryTuple } from "../publish/publish-canvas.ts";
 
 
 export interface ApiOptions {
@@ -69,6 +72,32 @@ export function createApi(o: ApiOptions): Hono {
     }
     const url = new URL(`/api/results/${encodeURIComponent(sent.id)}`, c.req.url).toString();
     return c.json({ id: sent.id, state: PENDING, url, messageId: sent.messageId, deduplicated: sent.deduplicated, ...(sent.runsUntilMs !== undefined ? { runsUntil: sent.runsUntilMs } : {}) }, 202);
+  });
+
+  api.post("/canvas", async (c) => {
+    const text = await readBody(c.req.raw, o.maxBodyBytes);
+    if (typeof text !== "string") return c.json({ error: text.error }, 413);
+    let body: { canvas?: unknown; options?: unknown };
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch (e) {
+      return c.json({ error: `Body is not valid JSON (${(e as Error).message}). Send {"canvas": ..., "options": {...}}.` }, 400);
+    }
+    const problem = canvasProblem(body?.canvas);
+    if (problem) return c.json({ error: `Invalid canvas: ${problem}. Send {"canvas": {"task": ...} | {"kind": "chain", "steps": [...]} | {"kind": "group", "tasks": [...]} | {"kind": "chord", "header": [...], "body": ...}}.` }, 400);
+    try {
+      const result = await sendCanvas({ publisher: rt.publisher, backend: rt.backend, resultExpiresMs: rt.resultExpiresMs, registry: rt.registry }, body.canvas as Canvas, body.options as SendOptions);
+      return c.json({ result }, 202);
+    } catch (error) {
+      if (hasName(error, "NotRegistered")) return c.json({ error: (error as Error).message }, 400);
+      if (hasName(error, "SendOptionError")) return c.json({ error: (error as Error).message, option: (error as SendOptionError).option }, 400);
+      if ((error as BrokerError).status === 413) return c.json({ error: (error as Error).message }, 413);
+      throw error;
+    }
+  });
+  api.get("/groups/:id", async (c) => {
+    const result = fromCeleryTuple(await rt.backend.getGroup(c.req.param("id")));
+    return result ? c.json({ result }) : c.json({ error: `No saved group ${c.req.param("id")} (never sent, or expired).` }, 404);
   });
 
   api.get("/results/:id", async (c) => c.json(toResultView(c.req.param("id"), await rt.backend.getMeta(c.req.param("id")))));

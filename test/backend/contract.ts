@@ -453,6 +453,46 @@ export function backendContract(name: string, makeHarness: () => Promise<Backend
       });
     });
 
+    describe("chords and groups", () => {
+      const join = (chordId: string, index: number, size: number, failed = false) =>
+        b.joinChord({ chordId, index, size, value: JSON.stringify(failed ? { id: `t${index}` } : { v: { n: index } }), failed, ttlMs: HOUR });
+
+      it("joinChord answers complete once, to the member filling the last slot, with the results in slot order", async () => {
+        const id = newId();
+        expect(await join(id, 2, 3)).toEqual({ status: "waiting" });
+        expect(await join(id, 2, 3)).toEqual({ status: "duplicate" });
+        expect(await join(id, 0, 3)).toEqual({ status: "waiting" });
+        expect(await join(id, 1, 3)).toEqual({ status: "complete", results: [{ n: 0 }, { n: 1 }, { n: 2 }] });
+        // A duplicate after completion hears it again (its first delivery may have died before publishing the body).
+        expect(await join(id, 0, 3)).toEqual({ status: "complete", results: [{ n: 0 }, { n: 1 }, { n: 2 }] });
+      });
+
+      it("joinChord reports a failure as first exactly once, and the chord never completes after it", async () => {
+        const id = newId();
+        expect(await join(id, 0, 2)).toEqual({ status: "waiting" });
+        expect(await join(id, 1, 2, true)).toEqual({ status: "failed", first: true });
+        expect(await join(id, 1, 2, true)).toEqual({ status: "failed", first: false });
+        expect(await join(id, 1, 2)).toEqual({ status: "waiting" });
+        expect(await join(id, 0, 2)).toEqual({ status: "duplicate" });
+      });
+
+      it("joinChord counts members finishing at the same instant exactly once each", async () => {
+        const id = newId();
+        const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => join(id, i % 20, 20)));
+        expect(answers.filter((a) => a.status === "complete").length).toBeGreaterThanOrEqual(1);
+        const first = answers.findIndex((a) => a.status === "complete");
+        expect(answers.slice(0, first).every((a) => a.status !== "complete")).toBe(true);
+        expect((answers[first] as { results: unknown[] }).results).toEqual(Array.from({ length: 20 }, (_, n) => ({ n })));
+      });
+
+      it("saveGroup and getGroup round-trip a group's ids", async () => {
+        const id = newId();
+        expect(await b.getGroup(id)).toBeNull();
+        await b.saveGroup(id, [[id, null], [[["a", null], null]]], HOUR);
+        expect(await b.getGroup(id)).toEqual([[id, null], [[["a", null], null]]]);
+      });
+    });
+
     it("every write refuses a TTL that is not > 0", async () => {
       const id = newId();
       const attempts: Promise<unknown>[] = [

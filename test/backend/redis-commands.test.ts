@@ -20,6 +20,7 @@ import { storeAttemptMetaScript } from "../../src/backend/redis/scripts/store-at
 import { renewLeaseScript } from "../../src/backend/redis/scripts/renew-lease.ts";
 import { markLostScript } from "../../src/backend/redis/scripts/mark-lost.ts";
 import { acquireAttemptLockScript } from "../../src/backend/redis/scripts/acquire-attempt-lock.ts";
+import { chordJoinScript } from "../../src/backend/redis/scripts/chord-join.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { REVOKED, STARTED, SUCCESS } from "../../src/states.ts";
 import { meta } from "./contract.ts";
@@ -29,7 +30,7 @@ if (!REDIS_SERVER_BIN && IN_CI) throw new Error("CI is set but redis-server is n
 
 type Counts = Record<string, number>;
 
-const SCRIPTS = [claimScript, storeMetaScript, storeAttemptMetaScript, renewLeaseScript, markLostScript, acquireAttemptLockScript, revokeScript, releaseClaimScript, releaseLockScript];
+const SCRIPTS = [claimScript, storeMetaScript, storeAttemptMetaScript, renewLeaseScript, markLostScript, acquireAttemptLockScript, revokeScript, releaseClaimScript, releaseLockScript, chordJoinScript];
 
 /** Commands Redis executed per name (calls, failed ones included), from INFO commandstats. */
 async function commandStats(client: NodeRedis): Promise<Counts> {
@@ -101,6 +102,7 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
       ["renewLease", () => backend.renewLease({ id, retries: 0, token: "nobody" }, 30_000, 60_000, Date.now())],
       ["markLost", () => backend.markLost({ id, retries: 9, now: Date.now(), lost: null, unclaimed: null, ttlMs: 60_000 })],
       ["acquireAttemptLock", () => backend.acquireAttemptLock("l", "t", 60_000, Date.now(), { id, retries: 0, token: "nobody" })],
+      ["joinChord", () => backend.joinChord({ chordId: id, index: 0, size: 2, value: "{}", failed: false, ttlMs: 60_000 })],
     ];
     for (const [name, run] of runs) {
       await direct.scriptFlush();
@@ -130,6 +132,9 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
     const closer = claimIn(crypto.randomUUID());
     await backend.claim(closer);
     const closing = { id: closer.id, retries: 0, token: closer.token };
+    const chordId = crypto.randomUUID();
+    const failedId = crypto.randomUUID();
+    const join = (chord: string, index: number) => ({ chordId: chord, index, size: 3, value: JSON.stringify({ v: index }), failed: false, ttlMs: 60_000 });
     const steps: [string, () => Promise<unknown>, Counts][] = [
       ["claim (claimed)", () => backend.claim(holder), { evalsha: 1, mget: 1, set: 1 }],
       ["claim (held)", () => backend.claim(claimIn(id)), { evalsha: 1, mget: 1, set: 1 }],
@@ -162,6 +167,15 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
       ["setCached", () => backend.setCached("c", { v: 1 }, 60_000), { set: 1 }],
       ["getCached", () => backend.getCached("c"), { get: 1 }],
       ["forget", () => backend.forget(id), { del: 1 }],
+      ["joinChord (first member)", () => backend.joinChord(join(chordId, 0)), { evalsha: 1, hsetnx: 1, hincrby: 1, pexpire: 1 }],
+      ["joinChord (duplicate)", () => backend.joinChord(join(chordId, 0)), { evalsha: 1, hsetnx: 1, hget: 1 }],
+      ["joinChord (member)", () => backend.joinChord(join(chordId, 1)), { evalsha: 1, hsetnx: 1, hincrby: 1 }],
+      ["joinChord (last member)", () => backend.joinChord(join(chordId, 2)), { evalsha: 1, hsetnx: 1, hincrby: 1, hgetall: 1 }],
+      ["joinChord (duplicate once complete)", () => backend.joinChord(join(chordId, 1)), { evalsha: 1, hsetnx: 1, hget: 1, hgetall: 1 }],
+      ["joinChord (first failure)", () => backend.joinChord({ ...join(failedId, 0), failed: true }), { evalsha: 1, hsetnx: 1, hincrby: 1, pexpire: 1 }],
+      ["joinChord (later failure)", () => backend.joinChord({ ...join(failedId, 1), failed: true }), { evalsha: 1, hsetnx: 1 }],
+      ["saveGroup", () => backend.saveGroup(chordId, [[chordId, null], []], 60_000), { set: 1 }],
+      ["getGroup", () => backend.getGroup(chordId), { get: 1 }],
     ];
     for (const [name, run, expected] of steps) {
       const m = await measure(run);

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Redis } from "@upstash/redis";
-import type { Backend, ClaimInput, ClaimResult, Fence, FencedWrite, LeaseRenewal, LostInput, LostResult, TaskMeta } from "../backend.ts";
+import type { Backend, ChordJoin, ChordJoinInput, ClaimInput, ClaimResult, Fence, FencedWrite, LeaseRenewal, LostInput, LostResult, TaskMeta } from "../backend.ts";
 import { BackendError, ConfigError } from "../../errors.ts";
 import { claimValue, createKeys, type Keys } from "../../keys.ts";
 import { isReady } from "../../states.ts";
@@ -32,6 +32,7 @@ const WRITES: Record<number, FencedWrite> = {
 };
 const RENEWALS: Record<number, LeaseRenewal> = { [RENEW_CODE.renewed]: "renewed", [RENEW_CODE.lost]: "lost", [RENEW_CODE.revoked]: "revoked" };
 const LOCKS = { [LOCK_CODE.acquired]: "acquired", [LOCK_CODE.busy]: "busy", [LOCK_CODE.fenced]: "fenced", [LOCK_CODE.revoked]: "revoked" } as const;
+import { chordJoinScript } from "./scripts/chord-join.ts";
 
 /** The `@upstash/redis` methods `RedisBackend` calls; any client with these works. */
 export type BackendRedis = Pick<Redis, "evalsha" | "eval" | "get" | "set" | "del" | "exists"> & Partial<Pick<Redis, "subscribe" | "mget">>;
@@ -297,6 +298,45 @@ export class RedisBackend implements Backend {
       this.#redis.set(this.keys.idempotency(key), JSON.stringify({ id }), { nx: true, get: true, px }),
     );
     return decodeObject<{ id: string }>(reply, "idempotency entry")?.id ?? id;
+  }
+
+  async joinChord(input: ChordJoinInput): Promise<ChordJoin> {
+    const ttl = requireTtl(input.ttlMs, "joinChord ttlMs");
+    const [code, fields] = await this.#script(
+      "joinChord",
+      chordJoinScript,
+      [this.keys.chord(input.chordId)],
+      [String(input.index), String(input.size), input.value, String(ttl), input.failed ? "1" : "0"],
+    );
+    switch (code) {
+      case "waiting":
+      case "duplicate":
+        return { status: code };
+      case "first-failure":
+      case "failed":
+        return { status: "failed", first: code === "first-failure" };
+      case "complete": {
+        const results = new Array<unknown>(input.size);
+        const flat = fields as unknown[];
+        for (let i = 0; i < flat.length; i += 2) {
+          const slot = Number(flat[i]);
+          if (Number.isInteger(slot)) results[slot] = decodeObject<{ v?: unknown }>(flat[i + 1], "chord result")?.v;
+        }
+        return { status: "complete", results };
+      }
+      default:
+        throw new BackendError(`Redis chord-join script answered unknown code ${JSON.stringify(code)}.`);
+    }
+  }
+
+  async saveGroup(groupId: string, result: unknown, ttlMs: number): Promise<void> {
+    const px = requireTtl(ttlMs, "saveGroup ttlMs");
+    await this.#command("saveGroup", () => this.#redis.set(this.keys.group(groupId), JSON.stringify({ result }), { px }));
+  }
+
+  async getGroup(groupId: string): Promise<unknown | null> {
+    const reply = await this.#command("getGroup", () => this.#redis.get(this.keys.group(groupId)));
+    return decodeObject<{ result: unknown }>(reply, "group meta")?.result ?? null;
   }
 
   async getCached(key: string): Promise<unknown | undefined> {
