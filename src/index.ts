@@ -23,6 +23,8 @@ export { task } from "./task/task.ts";
 export type { AnyTask, CacheOptions, ErrorMatcher, ResolvedTaskOptions, Task, TaskHandler, TaskHooks, TaskOptions, TasksByName } from "./task/task.ts";
 export type { Lock, LockOptions, Register, RetryOptions, SendFromTask, TaskContext, TaskRequest } from "./task/context.ts";
 export type { StandardSchemaV1 } from "./task/standard-schema.ts";
+export { queue } from "./task/queue.ts";
+export type { Queue, QueueOptions } from "./task/queue.ts";
 export { schedule } from "./schedule/schedule.ts";
 export type { MisfirePolicy, OverlapPolicy, Schedule, ScheduleOptions } from "./schedule/schedule.ts";
 
@@ -48,6 +50,10 @@ export type { Duration } from "./duration.ts";
 export { createClient } from "./client/client.ts";
 export type { Client, DirectClientOptions, HttpClientOptions } from "./client/client.ts";
 export type { SendOptions } from "./task/send-options.ts";
+export { taskManifest } from "./publish/manifest.ts";
+export type { ManifestEntry, TaskManifest } from "./publish/manifest.ts";
+export { collectQueues, formatQueueSyncReport, syncQueues } from "./publish/queue-sync.ts";
+export type { QueueChange, QueueSyncReport } from "./publish/queue-sync.ts";
 export { AsyncResult } from "./result/async-result.ts";
 export type { GetOptions, ResultSource } from "./result/async-result.ts";
 export { GroupResult } from "./result/group-result.ts";
@@ -66,8 +72,10 @@ export {
   LockNotAcquiredError,
   MaxRetriesExceededError,
   Reject,
+  OutputValidationError,
   ResultTimeoutError,
   Retry,
+  SendOptionError,
   SoftTimeLimitExceeded,
   TaskError,
 } from "./errors.ts";

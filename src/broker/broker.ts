@@ -161,4 +161,6 @@ export interface Broker {
   /** Delete a DLQ entry; false when it was gone. */
   deleteDlq?(dlqId: string): Promise<boolean>;
   listQueues?(): Promise<BrokerQueue[]>;
+  /** Create a queue or set its parallelism and pause state (QStash `POST /v2/queues`). */
+  upsertQueue?(queue: { name: string; parallelism: number; paused: boolean }): Promise<void>;
 }

@@ -304,6 +304,11 @@ export class QStashFetchBroker implements Broker {
     return (await this.#absent(this.#call(`DLQ delete of ${dlqId}`, "DELETE", `dlq/${dlqId}`))) !== undefined;
   }
 
+  async upsertQueue(queue: { name: string; parallelism: number; paused: boolean }): Promise<void> {
+    const body = JSON.stringify({ queueName: queue.name, parallelism: queue.parallelism, paused: queue.paused });
+    await this.#call(`queue upsert of ${queue.name}`, "POST", "queues", { "content-type": "application/json" }, body);
+  }
+
   async listQueues(): Promise<BrokerQueue[]> {
     return this.#json("queue list", await this.#call("queue list", "GET", "queues"));
   }

@@ -175,6 +175,14 @@ export class QStashBroker implements Broker {
     }
   }
 
+  async upsertQueue(queue: { name: string; parallelism: number; paused: boolean }): Promise<void> {
+    try {
+      await this.client.queue({ queueName: queue.name }).upsert({ parallelism: queue.parallelism, paused: queue.paused });
+    } catch (err) {
+      throw brokerError(`queue upsert of ${queue.name}`, err);
+    }
+  }
+
   async listQueues(): Promise<BrokerQueue[]> {
     try {
       return (await this.client.queue().list()) as BrokerQueue[];

@@ -130,6 +130,18 @@ export class DirectBroker implements Broker {
     return this.#engine.store.dlq.remove(dlqId);
   }
 
+  async upsertQueue(queue: { name: string; parallelism: number; paused: boolean }): Promise<void> {
+    await this.#ready;
+    if (!isValidName(queue.name) || !(Number.isInteger(queue.parallelism) && queue.parallelism >= 1)) {
+      throw new BrokerError(`invalid queue ${JSON.stringify(queue.name)} with parallelism ${queue.parallelism}`, { status: 400 });
+    }
+    const now = this.#engine.now();
+    const existing = await this.#engine.store.queues.get(queue.name);
+    const record = { name: queue.name, createdAt: existing?.createdAt ?? now, updatedAt: now, parallelism: queue.parallelism, paused: queue.paused };
+    await this.#engine.store.queues.put(record);
+    this.#engine.gates.queues.configure(record);
+  }
+
   async listQueues(): Promise<BrokerQueue[]> {
     await this.#ready;
     return (await this.#engine.store.queues.list()).map((r) => queueJson(this.#engine, r) as unknown as BrokerQueue);

@@ -1,5 +1,5 @@
 /**
- * The `celeriac` command: `dev`, `broker`, `redis-bridge`, `schedules`, and the commands that
+ * The `celeriac` command: `dev`, `broker`, `redis-bridge`, `schedules`, `queues`, `manifest`, and the commands that
  * operate a running worker (`call`, `result`, `revoke`, `inspect`, `dlq`, `purge`, `events`),
  * `--help` for each, and `--version`. Every failure is one line on stderr, `celeriac <command>: <what was wrong>. <what
  * to do>`, with exit code 2 for a bad command line and 1 otherwise; the stack only with
@@ -22,6 +22,10 @@ Usage:
       Serve the Upstash Redis REST protocol over a self-hosted Redis.
   celeriac schedules <sync|wrangler|list> [--functions functions/index.ts]
       Reconcile the schedules defined in code with QStash, or print wrangler cron triggers.
+  celeriac queues sync [--dry-run] [--functions functions/index.ts]
+      Create the queues declared in code on QStash and set their parallelism.
+  celeriac manifest [--out celeriac.manifest.json] [--check] [--functions functions/index.ts]
+      Write the task manifest a client loads to send by name with the tasks' options.
 
 Operate a running worker (through its API: CELERIAC_URL and CELERIAC_API_TOKEN, or --url and --token):
   celeriac call NAME --input JSON [--countdown S] [--eta T] [--expires S] [--queue Q] [--idempotency-key K] [--wait]
@@ -44,6 +48,8 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   broker: async () => (await import("./broker-command.ts")).brokerCommand,
   "redis-bridge": async () => (await import("./redis-bridge-command.ts")).redisBridgeCommand,
   schedules: async () => (await import("./schedules-command.ts")).schedulesCommand,
+  queues: async () => (await import("../deploy/queues-command.ts")).queuesCommand,
+  manifest: async () => (await import("../deploy/manifest-command.ts")).manifestCommand,
   call: async () => (await import("./call-command.ts")).callCommand,
   result: async () => (await import("./call-command.ts")).resultCommand,
   revoke: async () => (await import("./cancel-commands.ts")).revokeCommand,

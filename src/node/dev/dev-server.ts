@@ -5,6 +5,7 @@
  * the production code path.
  * @module
  */
+import { collectQueues, syncQueues } from "../../publish/queue-sync.ts";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { dirname, resolve } from "node:path";
@@ -97,7 +98,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // Issue #20: the dashboard's data needs the token unless the server listens on loopback only.
   const dashboardPart = dashboard({ loopbackReads: isLoopback(host), refreshMs: options.dashboardRefreshMs });
   /** Serves `loaded` from now on; deliveries already running finish on the worker they started on. */
-  const serve = async ({ registry, schedules }: LoadedFunctions): Promise<void> => {
+  const serve = async ({ registry, schedules, queues }: LoadedFunctions): Promise<void> => {
     const worker = createWorker({
       tasks: registry,
       backend: store.backend,
@@ -113,6 +114,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     });
     current = { worker };
     await syncDevSchedules(publisherBroker, schedules, url, logger);
+    for (const c of (await syncQueues(publisherBroker, queues)).changes) logger.info(`queue ${c.name}: parallelism ${c.parallelism}${c.paused ? ", paused" : ""}`);
   };
   await serve(first);
 
@@ -159,7 +161,7 @@ function devFunctions(tasks: DevServerOptions["tasks"]): { path?: string; load(g
     const path = tasks ?? "functions/index.ts";
     return { path, load: (generation) => loadFunctions(path, { generation }) };
   }
-  return { load: async () => ({ registry: toRegistry(tasks), schedules: await devSchedules(tasks) }) };
+  return { load: async () => ({ registry: toRegistry(tasks), schedules: await devSchedules(tasks), queues: collectQueues(tasks as Iterable<unknown> | Record<string, unknown>) }) };
 }
 
 /** The result backend: in memory, or (with `redis`) `RedisBackend` through the in-process REST bridge, once Redis answers. */

@@ -12,6 +12,8 @@ import { importOptional } from "../import-optional.ts";
 import type { Schedule } from "../../schedule/schedule.ts";
 import { collectSchedules } from "../../schedule/collect.ts";
 import { type Registry, toRegistry } from "../../task/registry.ts";
+import type { Queue } from "../../task/queue.ts";
+import { collectQueues } from "../../publish/queue-sync.ts";
 
 /** Carries the reload generation into the module hooks of `functions-hooks.mjs` (which spells it too). */
 export const RELOAD_PARAM = "celeriac-reload";
@@ -20,6 +22,8 @@ export const RELOAD_PARAM = "celeriac-reload";
 export interface LoadedFunctions {
   registry: Registry;
   schedules: Schedule[];
+  /** The queues declared with `queue()` (exported, or named by tasks). */
+  queues: Queue[];
 }
 
 /**
@@ -34,7 +38,7 @@ export async function loadFunctions(path: string, options: { generation?: number
   if (!registry.names().length) {
     throw new ConfigError(`${path} exports no tasks. Export the values returned by task(...) from it, e.g. export const add = task({ name: "math_add", input }, handler).`);
   }
-  return { registry, schedules: collectSchedules(mod) };
+  return { registry, schedules: collectSchedules(mod), queues: collectQueues(mod) };
 }
 
 /** Imports the functions module at `path` (see {@link loadFunctions}) and resolves its namespace. */

@@ -46,7 +46,7 @@ describe("celeriac, run as a user runs it", { timeout: 120_000 }, () => {
   it.each([
     [["dev", "--prot", "9000"], 2, "celeriac dev: unknown option --prot (did you mean --port?)." + hint("dev")],
     [["dev", "--port", "abc"], 2, 'celeriac dev: --port must be a whole number from 0 to 65535 (0 picks a free port), not "abc".' + hint("dev")],
-    [["bogus"], 2, 'celeriac: unknown command "bogus". Run "celeriac --help" for the commands: dev, broker, redis-bridge, schedules, call, result, revoke, inspect, dlq, purge, events.'],
+    [["bogus"], 2, 'celeriac: unknown command "bogus". Run "celeriac --help" for the commands: dev, broker, redis-bridge, schedules, queues, manifest, call, result, revoke, inspect, dlq, purge, events.'],
     [["dev"], 1, /^celeriac dev: the functions file functions\/index\.ts does not exist \(looked for \/.*\/functions\/index\.ts\)\. Create it and export your tasks from it, or pass --functions <path>\.$/],
     [["dev", "--functions", "empty.ts"], 1, 'celeriac dev: empty.ts exports no tasks. Export the values returned by task(...) from it, e.g. export const add = task({ name: "math_add", input }, handler).'],
     [["dev", "--functions", "broken.ts"], 1, 'celeriac dev: broken.ts failed to load: broken.ts:2:42: Expected "}" but found ";". Fix it and run the command again.'],
@@ -102,9 +102,9 @@ describe("celeriac, run as a user runs it", { timeout: 120_000 }, () => {
 
 describe("celeriac's messages", () => {
   it.each([
-    [["dve"], 'celeriac: unknown command "dve" (did you mean dev?). Run "celeriac --help" for the commands: dev, broker, redis-bridge, schedules, call, result, revoke, inspect, dlq, purge, events.'],
-    [["--verbose"], 'celeriac: unknown option --verbose. Run "celeriac --help" for the commands: dev, broker, redis-bridge, schedules, call, result, revoke, inspect, dlq, purge, events.'],
-    [["help", "nope"], 'celeriac: unknown command "nope". Run "celeriac --help" for the commands: dev, broker, redis-bridge, schedules, call, result, revoke, inspect, dlq, purge, events.'],
+    [["dve"], 'celeriac: unknown command "dve" (did you mean dev?). Run "celeriac --help" for the commands: dev, broker, redis-bridge, schedules, queues, manifest, call, result, revoke, inspect, dlq, purge, events.'],
+    [["--verbose"], 'celeriac: unknown option --verbose. Run "celeriac --help" for the commands: dev, broker, redis-bridge, schedules, queues, manifest, call, result, revoke, inspect, dlq, purge, events.'],
+    [["help", "nope"], 'celeriac: unknown command "nope". Run "celeriac --help" for the commands: dev, broker, redis-bridge, schedules, queues, manifest, call, result, revoke, inspect, dlq, purge, events.'],
     [["dev", "--port", "65536"], 'celeriac dev: --port must be a whole number from 0 to 65535 (0 picks a free port), not "65536".' + hint("dev")],
     [["dev", "--port", "1.5"], 'celeriac dev: --port must be a whole number from 0 to 65535 (0 picks a free port), not "1.5".' + hint("dev")],
     [["dev", "--port"], "celeriac dev: --port needs a value (--port <value>)." + hint("dev")],

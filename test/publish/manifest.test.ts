@@ -1,0 +1,70 @@
+/**
+ * Issue #20 item 4: a task's rate limit, delivery timeout and default expiry hold however it is
+ * sent. A client that sends by name without importing the tasks loads the manifest that
+ * `celeriac manifest` writes from the functions module, and publishes what the task's own code
+ * would; 20 sends of a "5/s" task are activated by the (real, local) broker at that rate.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createClient, type TaskManifest } from "../../src/index.ts";
+import { QStashBroker } from "../../src/qstash.ts";
+import { runManifest } from "../../src/node/deploy/manifest-command.ts";
+import { createTestHarness } from "../../src/testing/index.ts";
+import * as functions from "./fixtures/limited-functions.ts";
+import { startStack, type Stack } from "../support/stack.ts";
+
+const FUNCTIONS = "test/publish/fixtures/limited-functions.ts";
+
+async function manifestFromCli(): Promise<TaskManifest> {
+  let out = "";
+  expect(await runManifest(["--functions", FUNCTIONS], { out: (t) => (out += t), err: () => {} })).toBe(0);
+  return JSON.parse(out) as TaskManifest;
+}
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+describe("task manifest", () => {
+  it("celeriac manifest lists each task's broker-facing options", async () => {
+    expect(await manifestFromCli()).toEqual({
+      v: 1,
+      tasks: {
+        manifest_limited: { queue: "default", ignoreResult: false, deliveryRetries: 2, expiresMs: 3_600_000, timeLimitMs: 20_000, rateLimit: "5/s" },
+        manifest_build: { queue: "reports", ignoreResult: true, deliveryRetries: 3 },
+      },
+    });
+  });
+
+  it("a by-name client with the manifest publishes flow control, timeout, expiry and queue as the task's code would; without it, none", async () => {
+    const h = createTestHarness({ tasks: functions });
+    const withManifest = createClient({ broker: h.broker, backend: h.backend, workerUrl: h.publicUrl, manifest: await manifestFromCli(), setAsCurrent: false });
+    const bare = createClient({ broker: h.broker, backend: h.backend, workerUrl: h.publicUrl, setAsCurrent: false });
+    await withManifest.send("manifest_limited", { n: 1 });
+    await h.client.send(functions.limited, { n: 1 }); // the task's own code
+    await bare.send("manifest_limited", { n: 1 });
+    const [byName, byTask, unshaped] = h.broker.take();
+    const shape = (m: typeof byName) => ({ flow: m.flowControl, timeout: m.timeoutSec, retries: m.retries, expires: JSON.parse(m.body).expires !== null, queue: m.queue });
+    expect(shape(byName)).toEqual({ flow: { key: "manifest_limited", rate: 5, periodSec: 1 }, timeout: expect.any(Number), retries: 2, expires: true, queue: undefined });
+    expect(shape(byName)).toEqual(shape(byTask));
+    expect(shape(unshaped)).toEqual({ flow: undefined, timeout: undefined, retries: undefined, expires: false, queue: undefined });
+    await withManifest.send("manifest_build", {});
+    expect(h.broker.take()[0].queue).toBe("reports");
+    await expect(withManifest.send("manifest_limted", { n: 1 })).rejects.toThrow(/not in the task manifest/);
+  });
+
+  it("20 sends by name from a client that does not import the tasks are activated at most 5 per second", async () => {
+    stack = await startStack({ tasks: [functions.limited] });
+    const publisher = new QStashBroker({ token: stack.broker.token, baseUrl: stack.brokerUrl });
+    const client = createClient({ broker: publisher, backend: stack.backend, workerUrl: stack.workerUrl, manifest: await manifestFromCli(), setAsCurrent: false });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, n) => client.send("manifest_limited", { n })));
+    expect(await Promise.all(results.map((r) => r.get({ timeoutMs: 30_000 })))).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    const active = (await publisher.listLogs({ state: "ACTIVE", count: 1000 })).items.map((e) => e.time).sort((a, b) => a - b);
+    expect(active).toHaveLength(20);
+    // The broker's windows are at least 1 s long and hold at most 5 activations: 20 need 4 windows,
+    // and any 11 consecutive activations span more than one whole window.
+    expect(active[19] - active[0]).toBeGreaterThanOrEqual(3000);
+    for (let i = 0; i + 10 < active.length; i++) expect(active[i + 10] - active[i]).toBeGreaterThanOrEqual(1000);
+  }, 60_000);
+});
