@@ -7,10 +7,13 @@
  * its progress bar as the task advances.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCall } from "../../../src/node/cli/call-command.ts";
 import { waitFor } from "../../support/wait.ts";
 import { type CliResult, freePort, killAll, type RunningCli, runCli, startCli } from "./run-cli.ts";
 
 const TOKEN = "ops-test-token";
+/** Each test runs the CLI as a process several times (about 1 s each, more on a busy machine). */
+const SLOW = { timeout: 240_000 };
 let dev: RunningCli;
 let env: Record<string, string>;
 
@@ -54,7 +57,7 @@ async function call(name: string, input: unknown, flags: string[] = []): Promise
 }
 
 describe("celeriac call and result", () => {
-  it("call --wait on the report task draws the progress bar advancing, then prints the result", async () => {
+  it("call --wait on the report task draws the progress bar advancing, then prints the result", SLOW, async () => {
     const r = await celeriac(["call", "main_prepare_a_massive_report", "--input", '{"dataId": 9137, "steps": 12}', "--wait", "--interval", "0.05"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^\S+  SUCCESS  main_prepare_a_massive_report .*\n\{\n {2}"dataId": 9137,\n {2}"rows": \d+\n\}\n$/);
@@ -64,7 +67,21 @@ describe("celeriac call and result", () => {
     expect(shown, "the bar only moves forward").toEqual([...shown].sort((a, b) => a - b));
   });
 
-  it("call prints the id; result prints the state and result, as text and as JSON", async () => {
+  it("on a terminal, the progress bar is one line redrawn in place", SLOW, async () => {
+    let out = "";
+    let err = "";
+    const code = await runCall(["main_prepare_a_massive_report", "--input", '{"dataId": 9138, "steps": 8}', "--wait", "--interval", "0.05"], {
+      env, out: (t) => (out += t), err: (t) => (err += t), tty: true,
+    });
+    expect(code).toBe(0);
+    expect(out).toMatch(/^\S+  SUCCESS  main_prepare_a_massive_report /);
+    const redraws = err.split("\r\x1b[2K").slice(1);
+    expect(new Set(redraws.map((r) => /(\d+)%/.exec(r)?.[1]).filter(Boolean)).size, JSON.stringify(err)).toBeGreaterThanOrEqual(3);
+    expect(redraws.slice(0, -1).every((r) => !r.includes("\n")), "no line break between redraws").toBe(true);
+    expect(err.endsWith("\n")).toBe(true);
+  });
+
+  it("call prints the id; result prints the state and result, as text and as JSON", SLOW, async () => {
     const id = await call("math_add", { a: 20, b: 22 });
     const done = await waitFor(async () => {
       const view = json<{ state: string; result?: unknown }>(await celeriac(["result", id, "--json"]));
@@ -78,7 +95,7 @@ describe("celeriac call and result", () => {
     expect([waited.code, waited.stdout]).toEqual([0, text.stdout]);
   });
 
-  it("call --wait on a failing task prints its error (the traceback on request) and exits 1; --json answers the result view", async () => {
+  it("call --wait on a failing task prints its error (the traceback on request) and exits 1; --json answers the result view", SLOW, async () => {
     const r = await celeriac(["call", "billing_charge_card", "--input", '{"orderId":"cli-1","amountCents":2000000,"currency":"EUR"}', "--wait", "--json"]);
     expect(r.code).toBe(1);
     const view = JSON.parse(r.stdout) as { id: string; state: string; error: { type: string; message: string; stack?: string } };
@@ -89,7 +106,7 @@ describe("celeriac call and result", () => {
     expect(traced.stdout).toMatch(/^\s+at /m);
   });
 
-  it("refuses what it cannot send with one line: unknown task, bad JSON, an input the schema refuses (each issue whole)", async () => {
+  it("refuses what it cannot send with one line: unknown task, bad JSON, an input the schema refuses (each issue whole)", SLOW, async () => {
     expectOneLineError(await celeriac(["call", "math_ad", "--input", "{}"]), 1, /^celeriac call: Task "math_ad" is not registered \(registered: .*math_add.*\)\.$/);
     expectOneLineError(await celeriac(["call", "math_add", "--input", "{a: 1}"]), 2, /^celeriac call: --input is not valid JSON \(.+\): pass the task's input, e\.g\. --input '\{"x": 1\}'\. Run "celeriac call --help" for the options\.$/);
     expectOneLineError(await celeriac(["call", "math_add", "--input", '{"a": "one"}']), 1,
@@ -98,7 +115,7 @@ describe("celeriac call and result", () => {
     expectOneLineError(await celeriac(["call", "math_add", "--countdown", "soon"]), 2, /^celeriac call: --countdown must be a number of seconds/);
   });
 
-  it("says in one line when the worker is unreachable, refuses the token, or is not set", async () => {
+  it("says in one line when the worker is unreachable, refuses the token, or is not set", SLOW, async () => {
     const port = await freePort();
     expectOneLineError(await celeriac(["result", "x"], { CELERIAC_URL: `http://127.0.0.1:${port}` }), 1,
       new RegExp(`^celeriac result: cannot reach the worker at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED 127\\.0\\.0\\.1:${port}\\): is it running\\? Check CELERIAC_URL or --url\\.$`));
@@ -112,7 +129,7 @@ describe("celeriac call and result", () => {
 });
 
 describe("celeriac revoke, inspect, purge", () => {
-  it("revoke cancels a waiting task's message and stores REVOKED; inspect scheduled lists waiting tasks and the schedules", async () => {
+  it("revoke cancels a waiting task's message and stores REVOKED; inspect scheduled lists waiting tasks and the schedules", SLOW, async () => {
     const id = await call("math_add", { a: 1, b: 1 }, ["--countdown", "600"]);
     const scheduled = await celeriac(["inspect", "scheduled"]);
     expect(scheduled.code, scheduled.stderr).toBe(0);
@@ -134,7 +151,7 @@ describe("celeriac revoke, inspect, purge", () => {
     expect([core.code, core.stdout]).toEqual([0, `${other}  REVOKED  (the worker refuses its message when it arrives; no dashboard API to find and cancel it)\n`]);
   });
 
-  it("inspect registered lists the tasks with their options; inspect queues the task queues and the broker's", async () => {
+  it("inspect registered lists the tasks with their options; inspect queues the task queues and the broker's", SLOW, async () => {
     const registered = await celeriac(["inspect", "registered"]);
     expect(registered.code).toBe(0);
     expect(registered.stdout).toMatch(/^TASK +QUEUE +RATE LIMIT +MAX RETRIES +DESCRIPTION\n/);
@@ -148,7 +165,7 @@ describe("celeriac revoke, inspect, purge", () => {
     expectOneLineError(await celeriac(["inspect", "registerd"]), 2, /^celeriac inspect: cannot inspect "registerd" \(did you mean registered\?\); use registered, scheduled, queues\./);
   });
 
-  it("purge asks first (refused without a terminal unless --yes), then cancels the waiting messages: the broker logs them CANCELED, no state is stored", async () => {
+  it("purge asks first (refused without a terminal unless --yes), then cancels the waiting messages: the broker logs them CANCELED, no state is stored", SLOW, async () => {
     const ids = [await call("math_add", { a: 2, b: 2 }, ["--countdown", "600"]), await call("math_add", { a: 3, b: 3 }, ["--countdown", "600"])];
     expectOneLineError(await celeriac(["purge"]), 2, /^celeriac purge: purge cancels messages for good and asks first; not at a terminal, pass --yes to confirm\./);
     const other = json<{ cancelled: unknown[] }>(await celeriac(["purge", "--yes", "--queue", "no-such-queue", "--json"]));
@@ -167,7 +184,7 @@ describe("celeriac revoke, inspect, purge", () => {
 });
 
 describe("celeriac dlq", () => {
-  it("lists a failed task's message, replays it as the task's next attempt, and deletes an entry (a second delete exits 1)", async () => {
+  it("lists a failed task's message, replays it as the task's next attempt, and deletes an entry (a second delete exits 1)", SLOW, async () => {
     const sent = JSON.parse((await celeriac(["call", "billing_charge_card", "--input", '{"orderId":"dlq-1","amountCents":3000000,"currency":"EUR"}', "--json"])).stdout) as { id: string };
     type Page = { messages: { dlqId: string; task: { id: string; retries: number } | null }[] };
     const entryOf = async (retries: number) => waitFor(async () => json<Page>(await celeriac(["dlq", "list", "--json"])).messages.find((m) => m.task?.id === sent.id && m.task.retries === retries),
@@ -193,7 +210,7 @@ describe("celeriac dlq", () => {
 });
 
 describe("celeriac events", () => {
-  it("prints the newest events oldest first, and --follow prints new ones as they happen until Ctrl-C", async () => {
+  it("prints the newest events oldest first, and --follow prints new ones as they happen until Ctrl-C", SLOW, async () => {
     const id = await call("math_add", { a: 4, b: 5 });
     await waitFor(async () => (await celeriac(["events", "--count", "50"])).stdout.includes(`DELIVERED         math_add[${id}]`), { timeoutMs: 30_000, what: "the DELIVERED event" });
     const listed = await celeriac(["events", "--count", "50"]);
