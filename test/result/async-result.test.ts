@@ -4,19 +4,19 @@
  * subscribes, wakes when the result is published, reads once after subscribing (a result stored
  * meanwhile is not missed), polls on if a message is lost, and stops listening when it returns.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AsyncResult, type ResultSource } from "../../src/result/async-result.ts";
 import type { ResultView } from "../../src/index.ts";
 import { PENDING, SUCCESS } from "../../src/states.ts";
 import { waitFor } from "../support/wait.ts";
 
-/** A source whose result is ready from `readyAt` (epoch ms) on, counting reads. */
-function source(readyAt: number) {
+/** A source whose result is ready from `readyAt` (epoch ms) on, or from its `readyAtRead`-th read, counting reads. */
+function source(readyAt: number, readyAtRead = Infinity) {
   const reads: number[] = [];
   const src: ResultSource = {
     async fetch(id) {
       reads.push(Date.now());
-      const ready = Date.now() >= readyAt;
+      const ready = Date.now() >= readyAt || reads.length >= readyAtRead;
       return { id, state: ready ? SUCCESS : PENDING, result: ready ? 42 : null } as unknown as ResultView;
     },
     revoke: async () => {},
@@ -28,19 +28,28 @@ function source(readyAt: number) {
 describe("AsyncResult.get() polling", () => {
   it("a handle on an existing result reads at once", async () => {
     const { src, reads } = source(0);
-    const t0 = Date.now();
-    expect(await new AsyncResult("t2", src).get({ intervalMs: 1000 })).toBe(42);
+    // With fake timers that never advance, a get() that slept before its first read would never settle.
+    vi.useFakeTimers({ toFake: ["setTimeout", "setInterval"] });
+    try {
+      let value: unknown;
+      const got = new AsyncResult("t2", src).get({ intervalMs: 1000 }).then((v) => (value = v));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(value).toBe(42);
+      await got;
+    } finally {
+      vi.useRealTimers();
+    }
     expect(reads).toHaveLength(1);
-    expect(reads[0] - t0).toBeLessThan(500);
   });
 
   it("keeps polling with growing intervals until the result is ready", async () => {
-    const sentAt = Date.now();
-    const { src, reads } = source(sentAt + 30);
-    expect(await new AsyncResult("t3", src, { sentAt }).get({ intervalMs: 5 })).toBe(42);
-    expect(reads.length).toBeGreaterThan(1);
+    // Ready at the 4th read (not at a time, which a busy machine could pass before the 2nd read).
+    const { src, reads } = source(Infinity, 4);
+    expect(await new AsyncResult("t3", src, { sentAt: Date.now() }).get({ intervalMs: 5 })).toBe(42);
+    expect(reads).toHaveLength(4);
     const gaps = reads.slice(1).map((t, i) => t - reads[i]);
-    expect(gaps.every((g) => g >= 4)).toBe(true); // ≥ the 5 ms interval, less 1 ms of clock rounding
+    // Each wait is at least its interval (5, 7.5, 11.25 ms; a timer never fires early), less 1 ms of clock rounding.
+    expect(gaps.map((g, i) => g >= 5 * 1.5 ** i - 1)).toEqual([true, true, true]);
   });
 });
 

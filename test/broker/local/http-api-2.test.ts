@@ -1,6 +1,6 @@
 import { QstashError, Receiver } from "@upstash/qstash";
 import { describe, expect, it } from "vitest";
-import { useBrokerAndReceiver, type TestBroker, type TestReceiver } from "./helpers.ts";
+import { useBrokerAndReceiver, waitFor, type TestBroker, type TestReceiver } from "./helpers.ts";
 
 let b: TestBroker;
 let r: TestReceiver;
@@ -179,15 +179,25 @@ describe("flow control", () => {
   it("never runs more than the key's parallelism at once", async () => {
     let inflight = 0;
     let peak = 0;
+    const gates: (() => void)[] = [];
     r.reply = async () => {
       inflight++;
       peak = Math.max(peak, inflight);
-      await new Promise((res) => setTimeout(res, 5));
+      await new Promise<void>((res) => gates.push(res)); // held until the test lets it answer
       inflight--;
       return new Response("ok");
     };
     for (let i = 0; i < 6; i++) await b.client.publish({ url: `${r.url}/par`, body: String(i), flowControl: { key: "fc-par", parallelism: 2 } });
-    await b.broker.runDue();
+    const running = b.broker.runDue();
+    // The key's 2 slots fill: wait until 2 requests are held at once, then let them answer one by one.
+    await waitFor(() => gates.length >= 2, 10_000, "2 requests held at once");
+    expect(gates.length).toBe(2);
+    for (let released = 0; released < 6; released++) {
+      await waitFor(() => gates.length > 0, 10_000, "a held request");
+      expect(inflight).toBeLessThanOrEqual(2);
+      gates.shift()!();
+    }
+    await running;
     expect(r.deliveries).toHaveLength(6);
     expect(peak).toBe(2);
   });

@@ -46,12 +46,15 @@ describe("local broker on the real clock", () => {
     };
     const before = r.deliveries.length;
     await b.client.batch(Array.from({ length: 40 }, (_, i) => ({ url: `${r.url}/burst`, body: String(i) })));
+    // The broker fills its 4 slots: wait until 4 requests are held (however long the machine takes).
+    await waitFor(() => gates.length >= 4, 10_000, "4 requests held at once");
+    expect(gates.length).toBe(4);
     for (let released = 0; released < 40; released++) {
-      await waitFor(() => gates.length > 0, 5000, "a held request");
+      await waitFor(() => gates.length > 0, 10_000, "a held request");
       expect(inflight).toBeLessThanOrEqual(4);
       gates.shift()!();
     }
-    await waitFor(() => r.deliveries.length - before === 40 && inflight === 0, 5000, "all 40 deliveries");
+    await waitFor(() => r.deliveries.length - before === 40 && inflight === 0, 10_000, "all 40 deliveries");
     expect(peak).toBe(4);
     r.reply = () => new Response("ok");
   });
