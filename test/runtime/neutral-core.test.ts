@@ -105,8 +105,11 @@ describe("runtime-neutral core", () => {
     expect(codeOnly("const t = `a ${`b ${Deno.env} c`} d`; const u = 'e';")).toMatch(/Deno/);
   });
 
-  it("the core, the Workers adapter and their dependencies bundle for workerd with no Node built-in", async () => {
+  // The Workers adapter tracks the running task with AsyncLocalStorage, which workerd provides as
+  // node:async_hooks under the nodejs_als (or nodejs_compat) flag; no other Node built-in is allowed.
+  it("the core, the Workers adapter and their dependencies bundle for workerd with no Node built-in but node:async_hooks", async () => {
     const result = await build({
+      external: ["node:async_hooks"],
       entryPoints: ["index.ts", "config/from-env.ts", "adapters/cloudflare.ts", "testing/index.ts"].map((p) => join(SRC, p)),
       bundle: true,
       write: false,
@@ -122,6 +125,10 @@ describe("runtime-neutral core", () => {
     else {
       const nodeInputs = Object.keys(result.metafile!.inputs).filter((p) => p.startsWith("node:") || NODE_BUILTINS.has(p));
       expect(nodeInputs).toEqual([]);
+      const nodeImports = Object.entries(result.metafile!.inputs).flatMap(([file, input]) =>
+        input.imports.filter((i) => i.path.startsWith("node:") || NODE_BUILTINS.has(i.path)).map((i) => `${file} -> ${i.path}`),
+      );
+      expect(nodeImports).toEqual(["src/adapters/cloudflare.ts -> node:async_hooks"]);
     }
   });
 });
