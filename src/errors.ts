@@ -89,6 +89,17 @@ export class WorkerLostError extends CeleriacError {
   }
 }
 
+/**
+ * The broker gave up on a message no worker ever started (its delivery retries ran out, for
+ * example while every worker was down). The message is in the broker's DLQ, to replay from there.
+ */
+export class DeliveryFailedError extends CeleriacError {
+  constructor(message = "The broker gave up delivering this task and no worker ever started it; replay it from the broker's DLQ") {
+    super(message);
+    this.name = "DeliveryFailedError";
+  }
+}
+
 /** The task was revoked (by `revoke()` or because it expired). */
 export class TaskRevokedError extends CeleriacError {
   constructor(message = "Task revoked") {

@@ -27,6 +27,8 @@ export const UPSTASH_TIMEOUT = "Upstash-Timeout";
 export const UPSTASH_CALLBACK = "Upstash-Callback";
 /** The URL told when the message fails for good. */
 export const UPSTASH_FAILURE_CALLBACK = "Upstash-Failure-Callback";
+/** Delivery retries of the failure callback (the generic `Upstash-Failure-Callback-<X>` rule applied to `Upstash-Retries`). */
+export const UPSTASH_FAILURE_CALLBACK_RETRIES = "Upstash-Failure-Callback-Retries";
 /** A publish with an id already seen in the window is deduplicated. */
 export const UPSTASH_DEDUPLICATION_ID = "Upstash-Deduplication-Id";
 /** `true`: deduplicate on a hash of destination, body and headers. */

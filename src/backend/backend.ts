@@ -118,8 +118,8 @@ export interface LostInput {
 
 /** What {@link Backend.markLost} did. */
 export type LostResult =
-  /** A READY state is stored: nothing written. */
-  | { status: "ready"; meta: TaskMeta }
+  /** The attempt is settled: a READY state is stored, or a later attempt's state, or this attempt's own RETRY. Nothing written. */
+  | { status: "settled"; meta: TaskMeta }
   /** The holder's lease is still live (it may be running): nothing written. */
   | { status: "live"; leaseRemainingMs: number }
   /** `lost` was stored and the claim closed (`claimed`), or `unclaimed` was stored (`unclaimed`). */
@@ -182,7 +182,8 @@ export interface Backend {
   renewLease(fence: Fence, leaseMs: number, claimTtlMs: number, now: number): Promise<LeaseRenewal>;
   /**
    * Settle an attempt whose holder may be gone (a redelivery found its lease over, or the broker
-   * gave up on the message): unless a READY state is stored or the lease is live, store `lost`
+   * gave up on the message): unless the attempt is settled (a READY state, a later attempt's state or
+   * its own RETRY is stored) or its lease is live, store `lost`
    * and close the claim (it was claimed), or store `unclaimed` (it never was).
    */
   markLost(input: LostInput): Promise<LostResult>;

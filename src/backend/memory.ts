@@ -7,7 +7,7 @@
  */
 import type { Backend, ChordJoin, ChordJoinInput, ClaimInput, ClaimResult, Fence, FencedWrite, LeaseRenewal, LostInput, LostResult, TaskMeta } from "./backend.ts";
 import { claimValue, closedClaimValue, createKeys, parseClaimValue, type Keys } from "../keys.ts";
-import { isReady, SUCCESS } from "../states.ts";
+import { isReady, RETRY, SUCCESS } from "../states.ts";
 import { requireTtl } from "./ttl.ts";
 
 /** Options of {@link MemoryBackend}. */
@@ -109,7 +109,8 @@ export class MemoryBackend implements Backend {
     const { now } = input;
     const metaKey = this.keys.result(input.id);
     const meta = this.#readJson<TaskMeta>(metaKey, now);
-    if (meta && isReady(meta.status)) return { status: "ready", meta };
+    const r = typeof meta?.retries === "number" ? meta.retries : -1;
+    if (meta && (isReady(meta.status) || r > input.retries || (meta.status === RETRY && r === input.retries))) return { status: "settled", meta };
     const claimKey = this.keys.claim(input.id, input.retries);
     const held = this.#read(claimKey, now);
     let stored: TaskMeta | null = input.unclaimed;

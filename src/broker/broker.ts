@@ -39,6 +39,13 @@ export interface PublishRequest {
   queue?: string;
   /** Labels, for filtering logs and the DLQ. */
   label?: string;
+  /**
+   * QStash `Upstash-Failure-Callback`: a URL the broker calls once, when it gives up on the
+   * message (retries exhausted or a non-retryable answer), with the message and its last answer.
+   */
+  failureCallback?: string;
+  /** Delivery retries of that failure callback (default: the message's own `retries`). */
+  failureCallbackRetries?: number;
 }
 
 /** What the broker answered. */

@@ -19,8 +19,7 @@ import { type QStashScheduleJson, toBrokerSchedule } from "./schedule-view.ts";
 import {
   CONTENT_TYPE, lowerCase, UPSTASH_CRON, UPSTASH_DEDUPLICATION_ID, UPSTASH_DELAY, UPSTASH_FLOW_CONTROL_KEY, UPSTASH_FLOW_CONTROL_VALUE,
   UPSTASH_FORWARD_PREFIX, UPSTASH_LABEL, UPSTASH_METHOD, UPSTASH_NOT_BEFORE, UPSTASH_PREFIX, UPSTASH_RETRIES, UPSTASH_SCHEDULE_ID,
-  UPSTASH_TIMEOUT,
-} from "../headers.ts";
+  UPSTASH_TIMEOUT, UPSTASH_FAILURE_CALLBACK, UPSTASH_FAILURE_CALLBACK_RETRIES } from "../headers.ts";
 import { listingParams, toBrokerRecord } from "./log-view.ts";
 import { HeaderMap, headerValue } from "../util/header-map.ts";
 import { turnBatcher } from "../util/turn-batcher.ts";
@@ -72,6 +71,8 @@ const H = {
   flowControlKey: lowerCase(UPSTASH_FLOW_CONTROL_KEY),
   flowControlValue: lowerCase(UPSTASH_FLOW_CONTROL_VALUE),
   label: lowerCase(UPSTASH_LABEL),
+  failureCallback: lowerCase(UPSTASH_FAILURE_CALLBACK),
+  failureCallbackRetries: lowerCase(UPSTASH_FAILURE_CALLBACK_RETRIES),
   cron: lowerCase(UPSTASH_CRON),
   scheduleId: lowerCase(UPSTASH_SCHEDULE_ID),
 };
@@ -126,6 +127,8 @@ export function publishHeaders(request: PublishRequest): Record<string, string> 
     h[H.flowControlValue] = flowControlValue(request.flowControl);
   }
   if (request.label !== undefined) h[H.label] = headerValue(UPSTASH_LABEL, String(request.label));
+  if (request.failureCallback !== undefined) h[H.failureCallback] = headerValue(UPSTASH_FAILURE_CALLBACK, request.failureCallback);
+  if (request.failureCallbackRetries !== undefined) h[H.failureCallbackRetries] = request.failureCallbackRetries.toFixed(0);
   return h;
 }
 

@@ -7,6 +7,7 @@
 
 import { Client, QstashError } from "@upstash/qstash";
 import { BrokerError, ConfigError } from "../errors.ts";
+import { UPSTASH_FAILURE_CALLBACK_RETRIES } from "../headers.ts";
 import type { Broker, BrokerDlqEntry, BrokerDlqQuery, BrokerLogEntry, BrokerLogQuery, BrokerPage, BrokerQueue, BrokerSchedule, FlowControl, PublishRequest, PublishResult } from "./broker.ts";
 import { toBrokerSchedule } from "./schedule-view.ts";
 import { toBrokerRecord } from "./log-view.ts";
@@ -61,7 +62,9 @@ export class QStashBroker implements Broker {
   }
 
   async publish(request: PublishRequest): Promise<PublishResult> {
-    const headers = { "Content-Type": "application/json", ...request.headers };
+    const headers: Record<string, string> = { "Content-Type": "application/json", ...request.headers };
+    // The official client keeps `Upstash-*` headers as they are (callback settings included).
+    if (request.failureCallbackRetries !== undefined) headers[UPSTASH_FAILURE_CALLBACK_RETRIES] = request.failureCallbackRetries.toFixed(0);
     const common = {
       url: request.url,
       body: request.body,
@@ -74,6 +77,7 @@ export class QStashBroker implements Broker {
       deduplicationId: request.deduplicationId,
       flowControl: flowControl(request.flowControl),
       label: request.label,
+      failureCallback: request.failureCallback,
     };
     try {
       const res = request.queue

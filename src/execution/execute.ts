@@ -124,7 +124,7 @@ async function onHeld(
   const attempt = new Attempt(rt, task, env, input, delivery);
   const failure = errorMeta(env, FAILURE, error, now);
   const lost = await rt.backend.markLost({ id: env.id, retries: env.retries, now, lost: attempt.storesErrors ? failure : null, unclaimed: null, ttlMs: rt.resultExpiresMs });
-  if (lost.status === "ready") return { kind: "ack", id: env.id, state: lost.meta.status, note: "duplicate delivery" };
+  if (lost.status === "settled") return { kind: "ack", id: env.id, state: lost.meta.status, note: "duplicate delivery" };
   if (lost.status === "live") return await waitOrBusy(rt, task, env, key, lost.leaseRemainingMs);
   rt.logger.error(`${task.name}[${env.id}]: ${error.message}`);
   await hook(attempt, "onFailure", () => task.hooks.onFailure?.(error, attempt));

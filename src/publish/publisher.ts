@@ -64,6 +64,8 @@ export interface Published {
 }
 
 const DAY_MS = 86_400_000;
+/** Delivery retries of the failure callback: with QStash's backoff, five span about a day. */
+const FAILURE_CALLBACK_RETRIES = 5;
 /** The queue that is a plain publish (no broker queue). */
 export const DEFAULT_QUEUE = "default";
 /** Ids usable as a QStash label as they are (no comma, which separates labels). */
@@ -178,6 +180,15 @@ export class Publisher {
       const flow = toFlowControl(o.rateLimit, key);
       if (flow) req.flowControl = flow;
     }
+    // When the broker gives up on the message (e.g. delivery retries spent while the worker was
+    // down), it tells the worker, which records a terminal state instead of leaving PENDING.
+    req.failureCallback = this.failureCallbackUrl(envelope.task);
+    req.failureCallbackRetries = Math.max(FAILURE_CALLBACK_RETRIES, req.retries ?? 0);
     return req;
+  }
+
+  /** The URL the broker calls when it gives up on a message of task `name` (`POST /tasks/<name>/failed`). */
+  failureCallbackUrl(name: string): string {
+    return `${this.destination(name)}/failed`;
   }
 }

@@ -18,6 +18,7 @@ import type { AnyTask } from "../task/task.ts";
 import type { Verifier } from "../verify/verifier.ts";
 import { createApi } from "./api.ts";
 import { deliverHandler } from "./deliver.ts";
+import { failureCallbackHandler } from "./failure-callback.ts";
 import type { Schedule } from "../schedule/schedule.ts";
 import type { ScheduleRunner } from "../schedule/runner.ts";
 import { guardRegistry, mountSchedules, workerSchedules } from "./worker-schedules.ts";
@@ -123,6 +124,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const app = new Hono();
   app.post("/tasks/:name", deliverHandler({ rt, verifier: options.verifier, maxBodyBytes }));
+  app.post("/tasks/:name/failed", failureCallbackHandler({ rt, verifier: options.verifier, maxBodyBytes }));
   app.route("/api", createApi({ rt, broker: options.broker, apiToken: options.apiToken, maxBodyBytes }));
   const scheduleRunner = mountSchedules(app, rt, schedules, { broker: options.broker, verifier: options.verifier, publicUrl: options.publicUrl, maxBodyBytes });
   options.dashboard?.mount(app, { rt, broker: options.broker, apiToken: options.apiToken, publicUrl: options.publicUrl, schedules: scheduleRunner });

@@ -299,6 +299,20 @@ export function backendContract(name: string, makeHarness: () => Promise<Backend
         expect(await b.renewLease(fenceOf(taker), 1_000, HOUR, t0 + 2_200)).toBe("revoked");
       });
 
+      it("markLost writes nothing for an attempt that retried, or once a later attempt stored a state", async () => {
+        const id = newId();
+        const t0 = h.now();
+        await b.claim(claimIn(id, { now: t0, leaseMs: 1_000 }));
+        const retried = meta(id, RETRY, null, { retries: 0 });
+        await b.storeMeta(retried, HOUR);
+        const lost = failure(id);
+        expect(await b.markLost({ id, retries: 0, now: t0 + 5_000, lost, unclaimed: null, ttlMs: HOUR })).toEqual({ status: "settled", meta: retried });
+        const next = meta(id, "PROGRESS", null, { retries: 1 });
+        await b.storeMeta(next, HOUR);
+        expect(await b.markLost({ id, retries: 0, now: t0 + 5_000, lost, unclaimed: null, ttlMs: HOUR })).toEqual({ status: "settled", meta: next });
+        expect(await b.getMeta(id)).toEqual(next);
+      });
+
       it("markLost writes nothing while the lease is live or a READY state is stored", async () => {
         const id = newId();
         const t0 = h.now();
@@ -307,7 +321,7 @@ export function backendContract(name: string, makeHarness: () => Promise<Backend
         expect(await b.markLost({ id, retries: 0, now: t0 + 4_000, lost, unclaimed: null, ttlMs: HOUR })).toEqual({ status: "live", leaseRemainingMs: 6_000 });
         expect(await b.getMeta(id)).toBeNull();
         await b.storeMeta(meta(id, SUCCESS, 1), HOUR);
-        expect(await b.markLost({ id, retries: 0, now: t0 + 20_000, lost, unclaimed: null, ttlMs: HOUR })).toEqual({ status: "ready", meta: meta(id, SUCCESS, 1) });
+        expect(await b.markLost({ id, retries: 0, now: t0 + 20_000, lost, unclaimed: null, ttlMs: HOUR })).toEqual({ status: "settled", meta: meta(id, SUCCESS, 1) });
       });
 
       it("markLost after the lease stores the lost meta and closes the claim: the lost holder's writes are refused", async () => {

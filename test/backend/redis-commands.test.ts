@@ -152,7 +152,7 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
       ["storeAttemptMeta (closing check)", () => backend.storeAttemptMeta(null, 60_000, closing, { close: true }), { evalsha: 1, mget: 1, set: 1 }],
       ["storeAttemptMeta (fenced)", () => backend.storeAttemptMeta(meta(closer.id, "PROGRESS"), 60_000, closing), { evalsha: 1, mget: 1 }],
       ["renewLease (lost)", () => backend.renewLease(closing, 30_000, 60_000, Date.now()), { evalsha: 1, mget: 1 }],
-      ["markLost (ready)", () => backend.markLost({ id, retries: 0, now: Date.now(), lost: meta(id, "X"), unclaimed: null, ttlMs: 60_000 }), { evalsha: 1, mget: 1 }],
+      ["markLost (settled)", () => backend.markLost({ id, retries: 0, now: Date.now(), lost: meta(id, "X"), unclaimed: null, ttlMs: 60_000 }), { evalsha: 1, mget: 1 }],
       ["markLost (lost)", () => backend.markLost({ id: lostId, retries: 0, now: t0 + 1000, lost: meta(lostId, "FAILURE"), unclaimed: null, ttlMs: 60_000 }), { evalsha: 1, mget: 1, set: 2 }],
       ["releaseClaim", () => backend.releaseClaim(id, 0, holder.token), { evalsha: 1, get: 1, del: 1 }],
       ["releaseClaim (other token)", () => backend.releaseClaim(id, 1, "other"), { evalsha: 1, get: 1 }],

@@ -204,11 +204,11 @@ export class RedisBackend implements Backend {
       markLostScript,
       [this.keys.result(input.id), this.keys.claim(input.id, input.retries)],
       [String(Math.floor(input.now)), input.lost ? JSON.stringify(input.lost) : "", input.unclaimed ? JSON.stringify(input.unclaimed) : "", String(ttl),
-        this.#publish && stored && isReady(stored.status) ? "1" : "0"],
+        this.#publish && stored && isReady(stored.status) ? "1" : "0", String(input.retries)],
     );
     switch (code) {
-      case LOST_CODE.ready:
-        return { status: "ready", meta: decodeObject<TaskMeta>(text, "result meta") as TaskMeta };
+      case LOST_CODE.settled:
+        return { status: "settled", meta: decodeObject<TaskMeta>(text, "result meta") as TaskMeta };
       case LOST_CODE.live:
         return { status: "live", leaseRemainingMs: Number(n) };
       case LOST_CODE.claimed:

@@ -12,6 +12,7 @@ import { retryDlqEntries, selectDlq } from "./http/dlq.ts";
 import { queueJson } from "./http/queues.ts";
 import { dlqJson } from "./http/wire.ts";
 import { BrokerError } from "../../errors.ts";
+import { UPSTASH_RETRIES } from "../../headers.ts";
 import { canonicalHeaderName } from "./message/canonical.ts";
 import { isValidName, parseDestination } from "./message/destination.ts";
 import type { BrokerEngine } from "./engine/engine.ts";
@@ -49,6 +50,8 @@ export class DirectBroker implements Broker {
     if (request.timeoutSec !== undefined) config.timeoutMs = request.timeoutSec * 1000;
     if (request.deduplicationId) config.deduplicationId = request.deduplicationId;
     if (request.flowControl) config.flowControl = { key: request.flowControl.key, parallelism: request.flowControl.parallelism, rate: request.flowControl.rate, periodSec: request.flowControl.periodSec };
+    if (request.failureCallback) config.failureCallback = request.failureCallback;
+    if (request.failureCallbackRetries !== undefined) config.failureCallbackHeaders = { [UPSTASH_RETRIES]: String(request.failureCallbackRetries) };
     if (request.label) config.labels = request.label.split(",").map((l) => l.trim()).filter(Boolean);
     if (request.queue) {
       if (!isValidName(request.queue)) throw new BrokerError(`invalid queue name "${request.queue}"`, { status: 400 });

@@ -12,8 +12,10 @@
  * ARGV[3]  meta JSON to store when it was not, or `""`
  * ARGV[4]  TTL of the meta, ms
  * ARGV[5]  `"1"` to PUBLISH the stored meta, else `"0"`
+ * ARGV[6]  the attempt's `retries`: a stored state of a later attempt (its `retries` higher), or
+ *          this attempt's own RETRY (it retried, then its answer was lost), settles it like a READY state
  *
- * Returns `{calls, code, n, text}`: code 1 ready (text: the stored meta), 2 live (n: lease
+ * Returns `{calls, code, n, text}`: code 1 settled (text: the stored meta), 2 live (n: lease
  * left, ms), 3 claimed (n: 1 when a meta was stored), 4 unclaimed (n: likewise).
  *
  * redis.calls (billed, on top of the EVALSHA):
@@ -23,20 +25,25 @@
  * @module
  */
 import { LuaScript } from "./script.ts";
-import { LUA_HOLDER_OF, LUA_READY, LUA_STATUS_OF, luaString } from "./lua-helpers.ts";
+import { LUA_HOLDER_OF, LUA_READY, luaString } from "./lua-helpers.ts";
+import { RETRY } from "../../../states.ts";
 import { CLOSED_MARK } from "../../../keys.ts";
 
 /** Reply codes of the mark-lost script. */
-export const LOST_CODE = { ready: 1, live: 2, claimed: 3, unclaimed: 4 } as const;
+export const LOST_CODE = { settled: 1, live: 2, claimed: 3, unclaimed: 4 } as const;
 
 export const markLostScript = new LuaScript(
   "mark-lost",
-  `${LUA_STATUS_OF}
-${LUA_READY}
+  `${LUA_READY}
 ${LUA_HOLDER_OF}
 local found = redis.call('MGET', KEYS[1], KEYS[2])
-local status = statusOf(found[1])
-if status and READY[status] then return {1, 1, 0, found[1]} end
+if found[1] then
+  local ok, meta = pcall(cjson.decode, found[1])
+  if ok and type(meta) == 'table' then
+    local status, retries, mine = meta['status'], tonumber(meta['retries']) or -1, tonumber(ARGV[6])
+    if READY[status] or retries > mine or (status == ${luaString(RETRY)} and retries == mine) then return {1, 1, 0, found[1]} end
+  end
+end
 local calls, code, meta = 1, 4, ARGV[3]
 if found[2] then
   local deadline, holder = holderOf(found[2])
