@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCall } from "../../../src/node/cli/call-command.ts";
+import { runPurge } from "../../../src/node/cli/cancel-commands.ts";
 import { waitFor } from "../../support/wait.ts";
 import { type CliResult, freePort, killAll, type RunningCli, runCli, startCli } from "./run-cli.ts";
 
@@ -170,16 +171,31 @@ describe("celeriac revoke, inspect, purge", () => {
     expectOneLineError(await celeriac(["purge"]), 2, /^celeriac purge: purge cancels messages for good and asks first; not at a terminal, pass --yes to confirm\./);
     const other = json<{ cancelled: unknown[] }>(await celeriac(["purge", "--yes", "--queue", "no-such-queue", "--json"]));
     expect(other.cancelled).toEqual([]);
-    const purged = await celeriac(["purge", "--yes"]);
+    // math_add's queue is "default" (its queue option).
+    const purged = await celeriac(["purge", "--yes", "--queue", "default"]);
     expect(purged.code, purged.stderr).toBe(0);
-    expect(purged.stdout).toMatch(/^Cancelled \d+ pending messages? \(from the broker's newest \d+ log entries\)\.\nTASK +ID +RETRIES +MESSAGE\n/);
+    expect(purged.stdout).toMatch(/^Cancelled \d+ pending messages? in queue default \(from the broker's newest \d+ log entries\)\.\nTASK +ID +RETRIES +MESSAGE\n/);
     for (const id of ids) expect(purged.stdout).toMatch(new RegExp(`^math_add +${id} +0 +\\S+$`, "m"));
     const again = await celeriac(["purge", "--yes"]);
-    expect(again.stdout).toMatch(/^Cancelled 0 pending messages/);
+    expect([again.code, again.stdout]).toEqual([0, expect.stringMatching(/^Cancelled 0 pending messages \(from the broker's newest \d+ log entries\)\.\n$/)]);
     const events = await celeriac(["events", "--count", "1000", "--json"]);
     const cancelled = events.stdout.trim().split("\n").map((l) => JSON.parse(l) as { taskId: string; state: string }).filter((e) => e.state === "CANCELED").map((e) => e.taskId);
     for (const id of ids) expect(cancelled).toContain(id);
     for (const id of ids) expect(json<{ state: string; dateDone: string | null }>(await celeriac(["result", id, "--json"]))).toMatchObject({ state: "PENDING", dateDone: null });
+  });
+
+  it("purge at a terminal asks, and cancels nothing unless the answer is yes", SLOW, async () => {
+    const id = await call("math_add", { a: 8, b: 8 }, ["--countdown", "600"]);
+    const asked: string[] = [];
+    let out = "";
+    let err = "";
+    const io = (answer: boolean) => ({ env, out: (t: string) => (out += t), err: (t: string) => (err += t), tty: true, confirm: async (q: string) => (asked.push(q), answer) });
+    expect(await runPurge([], io(false))).toBe(1);
+    expect(asked).toEqual([`Cancel every pending message of its tasks at ${env.CELERIAC_URL}? There is no undo.`]);
+    expect([out, err]).toEqual(["", "Nothing was cancelled.\n"]);
+    expect(json<{ waiting: { id: string }[] }>(await celeriac(["inspect", "scheduled", "--json"])).waiting.map((t) => t.id)).toContain(id);
+    expect(await runPurge(["--json"], io(true))).toBe(0);
+    expect((JSON.parse(out) as { cancelled: { id: string }[] }).cancelled.map((c) => c.id)).toContain(id);
   });
 });
 
