@@ -48,12 +48,10 @@ export type { Duration } from "./duration.ts";
 
 // send, results
 export { createClient } from "./client/client.ts";
-export type { Client, DirectClientOptions, HttpClientOptions } from "./client/client.ts";
+export type { Client, DirectClientOptions, EagerClientOptions, HttpClientOptions } from "./client/client.ts";
 export type { SendOptions } from "./task/send-options.ts";
 export { taskManifest } from "./publish/manifest.ts";
 export type { ManifestEntry, TaskManifest } from "./publish/manifest.ts";
-export { collectQueues, formatQueueSyncReport, syncQueues } from "./publish/queue-sync.ts";
-export type { QueueChange, QueueSyncReport } from "./publish/queue-sync.ts";
 export { AsyncResult } from "./result/async-result.ts";
 export type { GetOptions, ResultSource } from "./result/async-result.ts";
 export { GroupResult } from "./result/group-result.ts";
@@ -72,7 +70,6 @@ export {
   LockNotAcquiredError,
   MaxRetriesExceededError,
   Reject,
-  OutputValidationError,
   ResultTimeoutError,
   Retry,
   SendOptionError,

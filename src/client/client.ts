@@ -15,7 +15,7 @@ import type { ResultView } from "../backend/result-view.ts";
 import { backendResultSource } from "../publish/backend-source.ts";
 import { checkSendOptions, type SendOptions } from "../task/send-options.ts";
 import { manifestLookup, type TaskManifest } from "../publish/manifest.ts";
-import { type Sender, setCurrentSender } from "../task/sender.ts";
+import { eagerMode, type Sender, setCurrentSender } from "../task/sender.ts";
 import { type Canvas, isCanvas } from "../canvas/signature.ts";
 import type { ResultIds } from "../canvas/freeze.ts";
 import { type CanvasResult, GroupResult, toResult } from "../result/group-result.ts";
@@ -86,9 +86,25 @@ type TypedSend<M> = {
   <I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions): Promise<AsyncResult<O>>;
 };
 
-/** Create a client in direct mode (`broker` + `backend`) or HTTP mode (`url` + `token`). */
-export function createClient<M = unknown>(options: DirectClientOptions | HttpClientOptions): Client<M> {
-  const client = "broker" in options ? directClient(options) : httpClient(options);
+/**
+ * Eager mode (Celery's `task_always_eager`), for tests: every send runs the task inline with a
+ * worker's full semantics and resolves once it is done; its retries and the tasks it sends run
+ * inline too. Needs `celeriac/testing` imported (it holds the eager mode).
+ */
+export interface EagerClientOptions {
+  eager: true;
+  /** The tasks a send may run. */
+  tasks: Iterable<AnyTask> | Record<string, unknown>;
+  /** Where states are stored. Default a new in-memory backend. */
+  backend?: Backend | undefined;
+  /** Become the current client (`task.delay()` runs inline). Default true. */
+  setAsCurrent?: boolean | undefined;
+}
+
+/** Create a client in direct mode (`broker` + `backend`), HTTP mode (`url` + `token`) or eager mode (`eager: true`, for tests). */
+export function createClient<M = unknown>(options: DirectClientOptions | HttpClientOptions | EagerClientOptions): Client<M> {
+  if ("eager" in options && options.eager) return eagerMode().client(options) as unknown as Client<M>;
+  const client = "broker" in options ? directClient(options) : httpClient(options as HttpClientOptions);
   if (options.setAsCurrent ?? true) setCurrentSender(client as Sender);
   return client as Client<M>;
 }

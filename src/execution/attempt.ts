@@ -68,7 +68,7 @@ export class Attempt<I = unknown> implements TaskContext<I> {
       groupId: env.groupId,
       chain: env.chain ?? null,
       hostname: rt.hostname,
-      isEager: false,
+      isEager: rt.eager === true,
       timelimit: [o.timeLimitMs === undefined ? null : o.timeLimitMs / 1000, o.softTimeLimitMs === undefined ? null : o.softTimeLimitMs / 1000],
       argsrepr: env.argsrepr,
       headers: env.headers ?? null,

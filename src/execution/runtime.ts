@@ -36,4 +36,6 @@ export interface WorkerRuntime {
   inflight: Map<string, Promise<Outcome>>;
   /** Attempts whose claim reply or outcome store the backend did not answer, finished by their redelivery. */
   unfinished: UnfinishedAttempts;
+  /** Runs tasks inline (eager mode, `celeriac/testing`): `ctx.request.isEager` is true. */
+  eager?: boolean;
 }

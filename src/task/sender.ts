@@ -31,3 +31,30 @@ export function currentSender(): Sender {
   }
   return current;
 }
+
+/**
+ * Eager mode (Celery's `apply()` and `task_always_eager`): runs a task inline with a worker's full
+ * semantics. It lives in `celeriac/testing`, which registers it when imported, so production
+ * bundles do not carry it.
+ */
+export interface EagerMode {
+  /** Run `task` inline (retries inline too); resolves once it is done, with its result handle. */
+  apply(task: unknown, input: unknown, options?: SendOptions & { backend?: unknown }): Promise<AsyncResult<unknown>>;
+  /** A client whose every send runs inline (`createClient({ eager: true, tasks })`). */
+  client(options: unknown): Sender;
+}
+
+let eager: EagerMode | undefined;
+
+/** Register the eager mode (`celeriac/testing` does, when imported). */
+export function setEagerMode(mode: EagerMode): void {
+  eager = mode;
+}
+
+/** The eager mode, or a clear error when `celeriac/testing` was not imported. */
+export function eagerMode(): EagerMode {
+  if (!eager) {
+    throw new ConfigError('Eager mode (task.apply(), createClient({ eager: true })) lives in celeriac/testing: import it in your tests, e.g. import "celeriac/testing".');
+  }
+  return eager;
+}

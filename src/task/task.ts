@@ -9,7 +9,8 @@ import type { InferInput, InferOutput, StandardSchemaV1 } from "./standard-schem
 import type { TaskContext } from "./context.ts";
 import type { SendOptions } from "./send-options.ts";
 import type { AsyncResult } from "../result/async-result.ts";
-import { currentSender } from "./sender.ts";
+import type { Backend } from "../backend/backend.ts";
+import { currentSender, eagerMode } from "./sender.ts";
 import { isQueue, type Queue } from "./queue.ts";
 import { QUEUE_NAME } from "./send-options.ts";
 import { type Signature, signature, type SignatureOptions } from "../canvas/signature.ts";
@@ -143,6 +144,12 @@ export interface Task<I = unknown, O = unknown, In = I, N extends string = strin
   /** Send with options through the current client. */
   applyAsync(input: In, options?: SendOptions): Promise<AsyncResult<O>>;
   /**
+   * Run inline with a worker's full semantics (Celery's `apply()`): input and output schemas, states
+   * stored in `backend` (default a new in-memory one), retries run inline at once, hooks; resolves
+   * when it is done. Needs `celeriac/testing` imported (it holds the eager mode).
+   */
+  apply(input: In, options?: SendOptions & { backend?: Backend }): Promise<AsyncResult<O>>;
+  /**
    * A signature taking the previous step's result as its input (Celery's `task.s()`); with
    * `partial`, the result's fields are merged under the fields given here.
    */
@@ -197,6 +204,7 @@ export function task<const N extends string, S extends StandardSchemaV1, O, OS e
     handler,
     delay: (value: unknown) => currentSender().send(name, value),
     applyAsync: (value: unknown, sendOptions?: SendOptions) => currentSender().send(name, value, sendOptions),
+    apply: (value: unknown, sendOptions?: SendOptions & { backend?: Backend }) => eagerMode().apply(definition, value, sendOptions),
     s: (partial?: unknown, o?: SignatureCallOptions) => signature(name, partial, o),
     si: (value: unknown, o?: SignatureCallOptions) => signature(name, value, { ...o, immutable: true }),
   };

@@ -11,6 +11,8 @@
  * @module
  */
 export { createTestHarness, TEST_SIGNING_KEYS } from "./harness.ts";
+export { createEagerClient } from "./eager.ts";
+export type { CreateEagerClientOptions, EagerClient } from "./eager.ts";
 export type { TestHarness, TestHarnessOptions } from "./harness.ts";
 export { RecordingBroker } from "./recording-broker.ts";
 export type { RecordedMessage } from "./recording-broker.ts";

@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { collectQueues, queue, syncQueues, task } from "../../src/index.ts";
+import { queue, task } from "../../src/index.ts";
+import { collectQueues, syncQueues } from "../../src/schedule/index.ts";
 import { QStashBroker } from "../../src/qstash.ts";
 import { QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
 import { startStack, type Stack } from "../support/stack.ts";
