@@ -4,7 +4,8 @@
  * another (or side by side) on the same Redis sign alike. Run with `node --import tsx`.
  *
  * Env: FAULT_PORT, FAULT_REDIS_URL, FAULT_BROKER_PREFIX, QSTASH_TOKEN, QSTASH_CURRENT_SIGNING_KEY,
- * QSTASH_NEXT_SIGNING_KEY. Prints `ready` once listening; errors of its own go to stderr.
+ * QSTASH_NEXT_SIGNING_KEY, optional FAULT_RETRY_DELAY_SCALE (multiplies QStash's retry delays; default 1).
+ * Prints `ready` once listening; errors of its own go to stderr.
  * @module
  */
 import { startBrokerServer } from "../../../src/adapters/node.ts";
@@ -23,6 +24,7 @@ await startBrokerServer({
   token: need("QSTASH_TOKEN"),
   currentSigningKey: need("QSTASH_CURRENT_SIGNING_KEY"),
   nextSigningKey: need("QSTASH_NEXT_SIGNING_KEY"),
+  retryDelayScale: Number(process.env.FAULT_RETRY_DELAY_SCALE ?? 1),
   onError: (err) => process.stderr.write(`fault broker: ${err instanceof Error ? err.message : String(err)}\n`),
 });
 process.stdout.write("ready\n");

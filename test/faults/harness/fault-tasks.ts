@@ -12,6 +12,9 @@ import { type AnyTask, task, type TaskContext } from "../../../src/index.ts";
 /** Hard time limit of the fault tasks, seconds; the workers' `lease` is 1 s more. */
 export const FAULT_TIME_LIMIT_SEC = 5;
 
+/** Delivery retries of the fault tasks' messages (QStash's default is 3): a message may meet more than one fault. */
+export const FAULT_DELIVERY_RETRIES = 6;
+
 const input = z.object({ workMs: z.number().int().min(0).max(2_000) });
 
 function body(runLog: string) {
@@ -26,7 +29,7 @@ function body(runLog: string) {
 /** `fault_early` (Celery's default ack) and `fault_late` (`acksLate`), both recording each run in `runLog`. */
 export function faultTasks(runLog: string): AnyTask[] {
   return [
-    task({ name: "fault_early", input, timeLimit: FAULT_TIME_LIMIT_SEC }, body(runLog)),
-    task({ name: "fault_late", input, timeLimit: FAULT_TIME_LIMIT_SEC, acksLate: true }, body(runLog)),
+    task({ name: "fault_early", input, timeLimit: FAULT_TIME_LIMIT_SEC, deliveryRetries: FAULT_DELIVERY_RETRIES }, body(runLog)),
+    task({ name: "fault_late", input, timeLimit: FAULT_TIME_LIMIT_SEC, deliveryRetries: FAULT_DELIVERY_RETRIES, acksLate: true }, body(runLog)),
   ];
 }

@@ -29,6 +29,8 @@ export interface Burst {
   refusedSends: number;
   /** Resolves once every send was accepted. */
   done: Promise<void>;
+  /** Send no more (`sent` keeps only what was sent); resolves like `done`. */
+  stop(): Promise<void>;
 }
 
 /** Start sending; resolves at once (await `done`). Ids are chosen here, so a retried send keeps its id. */
@@ -36,7 +38,8 @@ export function startBurst(stack: FaultStack, o: BurstOptions): Burst {
   const taskOf = o.task ?? ((i) => (i % 2 ? "fault_late" : "fault_early"));
   const route = o.route ?? (() => [0, 0] as [number, number]);
   const sent = Array.from({ length: o.count }, (_, i) => ({ id: crypto.randomUUID(), task: taskOf(i) }));
-  const burst: Burst = { sent, refusedSends: 0, done: Promise.resolve() };
+  let stopped = false;
+  const burst: Burst = { sent, refusedSends: 0, done: Promise.resolve(), stop: () => ((stopped = true), burst.done) };
   const deadline = Date.now() + (o.sendDeadlineMs ?? 120_000);
   const sendOne = async (i: number) => {
     const [b, w] = route(i);
@@ -54,11 +57,13 @@ export function startBurst(stack: FaultStack, o: BurstOptions): Burst {
   burst.done = (async () => {
     const start = Date.now();
     const pending: Promise<void>[] = [];
-    for (let i = 0; i < o.count; ) {
+    let i = 0;
+    while (i < o.count && !stopped) {
       const due = Math.min(o.count, Math.floor(((Date.now() - start) / 1000) * o.ratePerSec) + 1);
       for (; i < due; i++) pending.push(sendOne(i));
       if (i < o.count) await new Promise((resolve) => setTimeout(resolve, 10)); // pacing, not synchronisation
     }
+    sent.length = i;
     await Promise.all(pending);
   })();
   return burst;
@@ -77,8 +82,12 @@ export async function settle(stack: FaultStack, ids: string[], timeoutMs: number
       return left.length === 0;
     }, { timeoutMs, intervalMs: 250, what: "every task to reach a ready state" });
   } catch (error) {
-    const states = await stack.states(left.slice(0, 5));
-    throw new Error(`${left.length} of ${ids.length} tasks not ready after ${timeoutMs} ms (first: ${left.slice(0, 5).map((id, i) => `${id}=${states[i] ?? "PENDING"}`).join(", ")})`, { cause: error });
+    const first = left.slice(0, 5);
+    const states = await stack.states(first);
+    const runs = stack.runs();
+    const trails = await Promise.all(first.map((id) => stack.trail(id).catch((e: Error) => [`(no broker log: ${e.message})`])));
+    const detail = first.map((id, i) => `${id}=${states[i] ?? "PENDING"} started ${runs.started.get(id) ?? 0} returned ${runs.returned.get(id) ?? 0}\n    ${trails[i].join("\n    ")}`);
+    throw new Error(`${left.length} of ${ids.length} tasks not ready after ${timeoutMs} ms:\n${detail.join("\n")}\nworker log:\n${stack.workerLog().slice(-3000)}`, { cause: error });
   }
   return Date.now() - start;
 }

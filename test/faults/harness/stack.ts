@@ -52,6 +52,8 @@ export interface FaultStackOptions {
   workers?: number;
   /** Per worker: its clock minus the real one, ms. */
   clockOffsetsMs?: number[];
+  /** Multiplies the brokers' retry delays (QStash's e^2.5 s, e^5 s…). Default 1. */
+  retryDelayScale?: number;
 }
 
 /** Task name → how often its body started and returned, per task id. */
@@ -73,6 +75,8 @@ export interface FaultStack {
   states(ids: string[]): Promise<(string | undefined)[]>;
   /** Stored result meta of one id (status, result, traceback). */
   meta(id: string): Promise<Record<string, unknown> | undefined>;
+  /** The broker's log of task `id` (its label), oldest first, compacted: state, HTTP status, time. */
+  trail(id: string): Promise<string[]>;
   /** Body starts and returns, from every worker's run log. */
   runs(): Runs;
   /** Every worker's warning and error lines. */
@@ -162,6 +166,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
           this.proc = startProc(`broker-${i}`, NODE_TSX[0], [...NODE_TSX.slice(1), here("./broker-process.ts")], {
             FAULT_PORT: String(port), FAULT_REDIS_URL: redisUrl, FAULT_BROKER_PREFIX: brokerPrefix,
             QSTASH_TOKEN: TOKEN, QSTASH_CURRENT_SIGNING_KEY: SIGNING.current, QSTASH_NEXT_SIGNING_KEY: SIGNING.next,
+            FAULT_RETRY_DELAY_SCALE: String(options.retryDelayScale ?? 1),
           });
           await this.proc.waitForLine(/^ready$/);
           this.lastStartMs = Date.now() - t0;
@@ -251,6 +256,11 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       async meta(id) {
         const m = await direct.get(keys.result(id));
         return m ? (JSON.parse(m) as Record<string, unknown>) : undefined;
+      },
+      async trail(id) {
+        const res = await fetch(`${brokers[0].url}/v2/logs?label=${encodeURIComponent(id)}&count=100`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const { logs = [] } = (await res.json()) as { logs?: { state: string; responseStatus?: number; time: number; error?: string; responseBody?: string }[] };
+        return logs.reverse().map((l) => `${new Date(l.time).toISOString().slice(11, 23)} ${l.state}${l.responseStatus ? ` ${l.responseStatus}` : ""}${l.error ? ` ${l.error}` : ""}${l.responseBody ? ` ${l.responseBody.slice(0, 120)}` : ""}`);
       },
       runs() {
         const runs: Runs = { started: new Map(), returned: new Map() };
