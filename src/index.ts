@@ -9,7 +9,7 @@
  * The rest lives on subpaths named for what they are: `celeriac/errors` (every error class),
  * `celeriac/redis` and `celeriac/qstash` (the production clients), `celeriac/broker` (the local
  * QStash-compatible broker), `celeriac/config` (the environment and the parts built from it),
- * `celeriac/schedules` (schedule engines), `celeriac/redis-bridge` (Node), `celeriac/testing`.
+ * `celeriac/schedules` (schedule engines), `celeriac/canvas` (chain, group, chord), `celeriac/redis-bridge` (Node), `celeriac/testing`.
  *
  * @example
  * import { task } from "celeriac";
@@ -28,10 +28,8 @@ export type { Queue, QueueOptions } from "./task/queue.ts";
 export { schedule } from "./schedule/schedule.ts";
 export type { MisfirePolicy, OverlapPolicy, Schedule, ScheduleOptions } from "./schedule/schedule.ts";
 
-// canvas
-export { signature } from "./canvas/signature.ts";
-export type { Canvas, Chain, Chord, ChordMember, FailedTask, Group, Signature, SignatureOptions } from "./canvas/signature.ts";
-export { chain, chord, group } from "./canvas/compose.ts";
+// canvas: chain, group, chord and signature() are in celeriac/canvas
+export type { Canvas, Signature } from "./canvas/signature.ts";
 export type { SignatureCallOptions } from "./task/task.ts";
 
 // serve
@@ -54,8 +52,7 @@ export { taskManifest } from "./publish/manifest.ts";
 export type { ManifestEntry, TaskManifest } from "./publish/manifest.ts";
 export { AsyncResult } from "./result/async-result.ts";
 export type { GetOptions, ResultSource } from "./result/async-result.ts";
-export { GroupResult } from "./result/group-result.ts";
-export type { CanvasResult, MemberResult } from "./result/group-result.ts";
+export type { CanvasResult, GroupResult } from "./result/group-result.ts";
 export type { ErrorView, ResultView } from "./backend/result-view.ts";
 
 // states
@@ -65,7 +62,6 @@ export type { State } from "./states.ts";
 // errors a task throws or a caller catches (every error class: celeriac/errors)
 export {
   CeleriacError,
-  ChordError,
   Ignore,
   LockNotAcquiredError,
   MaxRetriesExceededError,

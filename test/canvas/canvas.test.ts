@@ -7,7 +7,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { chain, chord, ChordError, group, GroupResult, signature, task } from "../../src/index.ts";
+import { task } from "../../src/index.ts";
+import { chain, chord, ChordError, group, GroupResult, signature } from "../../src/canvas/index.ts";
 import { setContextStorage } from "../../src/current.ts";
 import { createTestHarness } from "../../src/testing/index.ts";
 

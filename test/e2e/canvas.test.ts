@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { chain, chord, createClient, group, task } from "../../src/index.ts";
+import { createClient, task } from "../../src/index.ts";
+import { chain, chord, group } from "../../src/canvas/index.ts";
 import type { Broker } from "../../src/index.ts";
 import { QStashBroker } from "../../src/qstash.ts";
 import { requireRedis } from "../backend/redis-env.ts";
