@@ -23,7 +23,7 @@ DELIVERED, FAILED, CANCELED), oldest first, one a line; --json prints one JSON o
   --interval <s>    with --follow: seconds between reads of the log (default: 1)
 
 ${CONNECTION_USAGE}`,
-  run: (argv) => runEvents(argv, processOpsIo(), untilSignal()),
+  run: (argv) => runEvents(argv, processOpsIo()),
 };
 
 /** An event as the dashboard's API answers it. */
@@ -43,8 +43,8 @@ export interface BrokerEvent {
 
 const keyOf = (e: BrokerEvent) => `${e.messageId} ${e.state} ${e.time}`;
 
-/** Runs `celeriac events`; with `--follow`, until `stop` resolves. Resolves its exit code. */
-export async function runEvents(argv: string[], io: OpsIo, stop: Promise<void> = new Promise(() => {})): Promise<number> {
+/** Runs `celeriac events`; with `--follow`, until `stop` resolves (default: Ctrl-C or SIGTERM). Resolves its exit code. */
+export async function runEvents(argv: string[], io: OpsIo, stop?: Promise<void>): Promise<number> {
   const { values } = parseCommandLine({
     args: argv,
     options: { ...CONNECTION_OPTIONS, follow: { type: "boolean", default: false }, count: { type: "string", default: "20" }, interval: { type: "string", default: "1" } },
@@ -62,13 +62,14 @@ export async function runEvents(argv: string[], io: OpsIo, stop: Promise<void> =
     return 0;
   }
   events.forEach(print);
+  const stopping = stop ?? untilSignal();
   // Follow: read what is newer than the newest seen; entries of that same millisecond are told apart by key.
   let since = events.length ? Date.parse(events[events.length - 1]!.time) : 0;
   let seen = new Set(events.filter((e) => Date.parse(e.time) === since).map(keyOf));
   let stopped = false;
-  void stop.then(() => (stopped = true));
+  void stopping.then(() => (stopped = true));
   while (!stopped) {
-    await Promise.race([sleep(intervalMs), stop]);
+    await Promise.race([sleep(intervalMs), stopping]);
     if (stopped) break;
     const page = await client.dashboard<{ events: BrokerEvent[] }>("GET", `/events?count=1000${since ? `&fromDate=${since}` : ""}`);
     const fresh = page.events.filter((e) => !seen.has(keyOf(e))).reverse();
