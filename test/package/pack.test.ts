@@ -100,9 +100,9 @@ describe("the packed package", () => {
   }, 60_000);
 
   it("runs its CLI from the build: tsx only for TypeScript functions, redis only for --redis, each named when missing", async () => {
-    const cli = (args: string[]) =>
+    const cli = (args: string[], env: Record<string, string> = {}) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(join(app, "node_modules/.bin/celeriac"), args, { cwd: app, encoding: "utf8", timeout: 60_000 }, (err, stdout, stderr) =>
+        execFile(join(app, "node_modules/.bin/celeriac"), args, { cwd: app, encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
           resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr })));
     const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
     expect(await cli(["--version"])).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
@@ -128,6 +128,9 @@ describe("the packed package", () => {
       let view: { state?: string; result?: unknown } = {};
       for (const deadline = Date.now() + 20_000; view.state !== "SUCCESS" && Date.now() < deadline;) view = (await (await fetch(sent.url, { headers: auth })).json()) as typeof view;
       expect(view).toMatchObject({ state: "SUCCESS", result: 5 });
+      // The operating commands from the build, against the same server.
+      const called = await cli(["call", "math_add", "--input", '{"a": 20, "b": 22}', "--wait"], { CELERIAC_URL: url, CELERIAC_API_TOKEN: "t" });
+      expect(called).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\S+  SUCCESS  math_add  done .*\n42\n$/) });
     } finally {
       dev.kill("SIGINT");
     }
