@@ -7,6 +7,8 @@ import type { System } from "../lib/system.ts";
 import { runPool, waitUntil } from "../lib/pool.ts";
 import type { PartsName } from "./roles.ts";
 import { type CeleriacStack, startCeleriacStack } from "./stack.ts";
+import { chord } from "../../src/canvas/index.ts";
+import { benchCollect, benchSquare } from "./tasks.ts";
 
 /** Options of {@link startCeleriac}. */
 export interface CeleriacOptions {
@@ -54,6 +56,13 @@ export async function startCeleriac(o: CeleriacOptions): Promise<System & { stac
           if (value !== i + 1) throw new Error(`celeriac: task ${i} answered ${JSON.stringify(value)}, expected ${i + 1}`);
         });
       }
+      return (performance.now() - t0) / 1000;
+    },
+    async chord(n) {
+      const t0 = performance.now();
+      const sent = await client.send(chord(Array.from({ length: n }, (_, i) => benchSquare.si(i)), benchCollect.s()));
+      const value = await sent.get({ timeoutMs: 600_000 });
+      if (value !== n) throw new Error(`celeriac: the chord's callback answered ${JSON.stringify(value)}, expected ${n}`);
       return (performance.now() - t0) / 1000;
     },
     async latency(n, options = {}) {

@@ -6,6 +6,8 @@ line on stdout. Timing is done here, around exactly the work a Celery applicatio
   {"op": "throughput", "n": N, "ignore": true}   send N with ignore_result=True, wait until the
                                                  worker ran them all (BENCH_DONE_FILE) -> {"seconds": s}
   {"op": "latency", "n": N}                      N sequential add.delay(i, 2).get() -> {"ms": [...]}
+  {"op": "chord", "n": N}                        chord(square.si(i) for i in range(N))(collect.s()), then
+                                                 get() the callback's result -> {"seconds": s}
   {"op": "ping"}                                 -> {"ok": true} once the worker answers a task
 """
 import json
@@ -14,7 +16,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tasks import add  # noqa: E402
+from celery import chord  # noqa: E402
+from tasks import add, collect, square  # noqa: E402
 
 DONE = os.environ["BENCH_DONE_FILE"]
 
@@ -46,6 +49,15 @@ def throughput(n, ignore):
     return {"seconds": time.perf_counter() - t0}
 
 
+def run_chord(n):
+    t0 = time.perf_counter()
+    result = chord(square.si(i) for i in range(n))(collect.s())
+    value = result.get(timeout=600)
+    if value != n:
+        raise RuntimeError(f"chord callback answered {value!r}, expected {n}")
+    return {"seconds": time.perf_counter() - t0}
+
+
 def latency(n):
     out = []
     for i in range(n):
@@ -66,6 +78,8 @@ def main():
                 reply = throughput(cmd["n"], cmd.get("ignore", False))
             elif op == "latency":
                 reply = latency(cmd["n"])
+            elif op == "chord":
+                reply = run_chord(cmd["n"])
             elif op == "ping":
                 add.delay(0, 0).get(timeout=60)
                 reply = {"ok": True}

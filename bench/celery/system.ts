@@ -88,6 +88,9 @@ export async function startCelery(o: CeleryOptions): Promise<System> {
     async latency(n) {
       return (await call<{ ms: number[] }>({ op: "latency", n })).ms;
     },
+    async chord(n) {
+      return (await call<{ seconds: number }>({ op: "chord", n })).seconds;
+    },
     async close() {
       driver.stdin!.end();
       await Promise.all([stop(driver), stop(worker)]);

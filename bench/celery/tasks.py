@@ -26,6 +26,18 @@ def add(a, b):
     return a + b
 
 
+@app.task(name="bench_square")
+def square(i):
+    return i * i
+
+
+@app.task(name="bench_collect")
+def collect(results):
+    if results != [i * i for i in range(len(results))]:
+        raise ValueError("chord results out of order")
+    return len(results)
+
+
 _done_fd = None
 
 

@@ -28,6 +28,8 @@ export interface System {
    * writes one `.cpuprofile` per process into `dir` and answers the files. Absent for Celery.
    */
   profiles?: { start(): Promise<void>; stop(dir: string): Promise<string[]> };
+  /** A chord of `n` header tasks (square each index) and a callback checking their order; answers seconds from send to the callback's result. Celery and celeriac only. */
+  chord?(n: number): Promise<number>;
   /** The system's own count of billed Redis commands (celeriac's `backend.commands`), when it has one. */
   readonly counter?: { reset(): Promise<void>; read(): Promise<{ total: number; byOperation: Record<string, number> }> };
   close(): Promise<void>;

@@ -177,7 +177,7 @@ export interface Backend {
    * `close`, the claim is then closed (whatever the write found, as long as the attempt held it):
    * the attempt's later writes are refused and no delivery takes the claim over.
    */
-  storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options?: { close?: boolean }): Promise<FencedWrite>;
+  storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options?: { close?: boolean; quiet?: boolean }): Promise<FencedWrite>;
   /** The heartbeat: move the attempt's lease to `now + leaseMs` (claim key TTL `claimTtlMs`) while it holds its claim. */
   renewLease(fence: Fence, leaseMs: number, claimTtlMs: number, now: number): Promise<LeaseRenewal>;
   /**

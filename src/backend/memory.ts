@@ -81,7 +81,7 @@ export class MemoryBackend implements Backend {
     return this.#storeMeta(meta, requireTtl(ttlMs, "storeMeta ttlMs"), this.#clock());
   }
 
-  async storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options: { close?: boolean } = {}): Promise<FencedWrite> {
+  async storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options: { close?: boolean; quiet?: boolean } = {}): Promise<FencedWrite> {
     const ttl = requireTtl(ttlMs, "storeAttemptMeta ttlMs");
     const now = this.#clock();
     const claimKey = this.keys.claim(fence.id, fence.retries);

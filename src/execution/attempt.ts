@@ -116,10 +116,10 @@ export class Attempt<I = unknown> implements TaskContext<I> {
    * `WorkerLostError`); with `final` (the outcome's own write) it is returned instead, and the
    * in-process fence is not consulted (the hard time limit closes the attempt before its FAILURE).
    */
-  async write(meta: TaskMeta | null, what: string, options: { close?: boolean; final?: boolean } = {}): Promise<FencedWrite> {
+  async write(meta: TaskMeta | null, what: string, options: { close?: boolean; final?: boolean; quiet?: boolean } = {}): Promise<FencedWrite> {
     if (!options.final && (this.#closed || this.#ended)) throw this.#refused(what, this.#closed ?? new Error("The attempt has ended"));
     if (!this.fence) return meta && !(await this.rt.backend.storeMeta(meta, this.rt.resultExpiresMs)) ? "kept" : "stored";
-    const result = await this.rt.backend.storeAttemptMeta(meta, this.rt.resultExpiresMs, this.fence, { close: options.close });
+    const result = await this.rt.backend.storeAttemptMeta(meta, this.rt.resultExpiresMs, this.fence, { close: options.close, quiet: options.quiet });
     if (result === "kept") this.log.warn(`${what} not stored: a ready state is already stored (Celery's precedence)`);
     if (result !== "fenced" && result !== "revoked") return result;
     const reason = result === "revoked"

@@ -213,7 +213,8 @@ async function onSuccess(rt: WorkerRuntime, attempt: Attempt, result: unknown): 
   if (task.cache) await rt.backend.setCached(`${task.name}:${task.cache.key(attempt.input as never)}`, result ?? null, toMs(task.cache.ttl));
   const meta = baseMeta(env, SUCCESS, result, now);
   if (attempt.storesResult) {
-    const written = await attempt.write(meta, SUCCESS, { final: true });
+    // A chord header member's result is read by the chord (and GroupResult polls): no PUBLISH for it.
+    const written = await attempt.write(meta, SUCCESS, { final: true, quiet: !!env.chord });
     if (written === "fenced" || written === "revoked") return abandonedOutcome(attempt, attempt.closed!);
   }
   await afterSuccess(rt, env, result, meta);

@@ -169,9 +169,10 @@ export class RedisBackend implements Backend {
     return stored === 1;
   }
 
-  async storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options: { close?: boolean } = {}): Promise<FencedWrite> {
+  /** `quiet`: no PUBLISH even of a READY meta (a chord header member: nobody waits on it alone). */
+  async storeAttemptMeta(meta: TaskMeta | null, ttlMs: number, fence: Fence, options: { close?: boolean; quiet?: boolean } = {}): Promise<FencedWrite> {
     const ttl = requireTtl(ttlMs, "storeAttemptMeta ttlMs");
-    const publish = meta && this.#publish && isReady(meta.status) ? "1" : "0";
+    const publish = meta && this.#publish && !options.quiet && isReady(meta.status) ? "1" : "0";
     const [code] = await this.#script(
       "storeAttemptMeta",
       storeAttemptMetaScript,

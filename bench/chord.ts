@@ -1,0 +1,112 @@
+/**
+ * A chord of 1,000 header tasks in celeriac and in Celery, in one run, on the same Redis
+ * (Celery: Redis broker and result backend, `worker --pool prefork --concurrency 2`; celeriac:
+ * the local broker and a worker process on RedisBackend through the REST bridge, the default
+ * topology). Each system: square each index in the header, a callback that checks the results
+ * arrived in order; timed from send to the callback's result read back. Billed Redis commands are
+ * Redis's own `INFO commandstats` delta over each system's window (bench/lib/redis-stats.ts).
+ *
+ * Also celeriac's cost per canvas step above a plain task, measured the same way (the worker's
+ * work only, nothing read): `n` plain tasks vs a chord of `n`, and `k` plain tasks vs a chain of `k`.
+ *
+ *   node --import tsx bench/chord.ts [--n 1000] [--reps 3] [--redis redis://127.0.0.1:6379] [--db 13]
+ *
+ * Prints one JSON line per measurement, then a side-by-side table.
+ * @module
+ */
+import { cpus } from "node:os";
+import { chain } from "../src/canvas/index.ts";
+import { startCeleriac } from "./celeriac/system.ts";
+import { benchIncrement, benchSquare } from "./celeriac/tasks.ts";
+import { startCelery } from "./celery/system.ts";
+import { CELERIAC_CONCURRENCY, parseArgs } from "./lib/args.ts";
+import { runPool, waitUntil } from "./lib/pool.ts";
+import { claimDatabase, connectStats, openWindow, releaseDatabase, resetDatabase, type Window } from "./lib/redis-stats.ts";
+import { round } from "./lib/stats.ts";
+import type { System } from "./lib/system.ts";
+
+const argv = process.argv.slice(2);
+const args = parseArgs(argv);
+const n = argv.includes("--n") ? args.n : 1000;
+const reps = argv.includes("--reps") ? args.reps : 3;
+const CHAIN = 100;
+const print = (o: object) => console.log(JSON.stringify(o));
+
+const stats = await connectStats(args.redisUrl);
+await claimDatabase(stats, args.db);
+
+/** Run `work` inside a commandstats window. */
+async function billed<T>(work: () => Promise<T>): Promise<{ value: T; window: Window }> {
+  const window = await openWindow(stats, args.db);
+  const value = await work();
+  return { value, window: await window.end() };
+}
+
+const rows: Record<string, { seconds: number[]; billed: number[] }> = {};
+async function chordRuns(system: System): Promise<void> {
+  await system.chord!(n); // warm up at full size: scripts cached, connections open, code compiled
+  for (let rep = 0; rep < reps; rep++) {
+    const { value: seconds, window } = await billed(() => system.chord!(n));
+    (rows[system.name] ??= { seconds: [], billed: [] }).seconds.push(seconds);
+    rows[system.name]!.billed.push(window.total);
+    print({
+      type: "chord", system: system.name, header: n, rep, seconds: round(seconds, 3), billed: window.total, billedPerHeaderTask: round(window.total / n, 2),
+      billedByCommand: window.byCommand, otherClientsActive: window.otherClientsActive, newConnections: window.newConnections, setup: system.setup,
+    });
+  }
+}
+
+try {
+  const celeriac = await startCeleriac({
+    topology: args.topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency,
+  });
+  try {
+    await chordRuns(celeriac);
+    // Cost above a plain task: the worker's work only (waited for by the broker's delivery count, nothing read).
+    const { stack } = celeriac;
+    const delivered = async (count: number, send: () => Promise<unknown>) => {
+      const base = await stack.delivered();
+      await send();
+      await waitUntil(async () => (await stack.delivered()) >= base + count, 300_000, `${count} deliveries`);
+    };
+    const plain = await billed(() => delivered(n, () => runPool(n, CELERIAC_CONCURRENCY, (i) => stack.client.send(benchSquare, i))));
+    const chordOnly = await billed(() => delivered(n + 1, () => stack.client.send({ kind: "chord", header: Array.from({ length: n }, (_, i) => benchSquare.si(i)), body: { task: "bench_collect" } })));
+    const plainSteps = await billed(() => delivered(CHAIN, () => runPool(CHAIN, CELERIAC_CONCURRENCY, (i) => stack.client.send(benchIncrement, i))));
+    const chainOnly = await billed(() => delivered(CHAIN, () => stack.client.send(chain(benchIncrement.si(0), ...Array.from({ length: CHAIN - 1 }, () => benchIncrement.s())))));
+    print({
+      type: "canvas-cost", system: "celeriac", plainTask: round(plain.window.total / n, 3),
+      chordHeaderTask: round((chordOnly.window.total - plain.window.total / n) / n, 3), // the body is one more plain task
+      chordHeaderAbovePlain: round((chordOnly.window.total - plain.window.total / n) / n - plain.window.total / n, 3),
+      chainStep: round(chainOnly.window.total / CHAIN, 3), chainStepAbovePlain: round((chainOnly.window.total - plainSteps.window.total) / CHAIN, 3),
+      chordByCommand: chordOnly.window.byCommand, plainByCommand: plain.window.byCommand, chainByCommand: chainOnly.window.byCommand,
+    });
+  } finally {
+    await celeriac.close();
+  }
+  await resetDatabase(stats);
+  const celery = await startCelery({ redisUrl: args.redisUrl, concurrency: 2 });
+  try {
+    await chordRuns(celery);
+  } finally {
+    await celery.close();
+  }
+} finally {
+  await releaseDatabase(stats);
+  await stats.close();
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const c = rows.celeriac!;
+const p = rows.celery!;
+print({
+  type: "chord-ratio", header: n, reps, cpus: cpus().length,
+  celeriacSeconds: round(median(c.seconds), 3), celerySeconds: round(median(p.seconds), 3), speedup: round(median(p.seconds) / median(c.seconds), 2), speedupTarget: 5,
+  celeriacBilled: median(c.billed), celeryBilled: median(p.billed), commandRatio: round(median(c.billed) / median(p.billed), 3), commandRatioTarget: 0.25,
+});
+console.log("");
+console.log(`chord of ${n} header tasks, ${reps} rep(s), median`);
+console.log(`system     seconds (send → callback)   billed Redis commands   per header task`);
+for (const [name, r] of Object.entries(rows)) {
+  console.log(`${name.padEnd(10)} ${String(round(median(r.seconds), 2)).padStart(10)}                  ${String(median(r.billed)).padStart(10)}            ${round(median(r.billed) / n, 2)}`);
+}
+process.exit(0);
