@@ -17,6 +17,7 @@ import { serve } from "@hono/node-server";
 import { setContextStorage } from "../current.ts";
 import { NODE_PARTS } from "../node/parts.ts";
 import type { Worker } from "../worker/create-worker.ts";
+import { applyServerLimits, limitServerOptions, type ServerLimits } from "../node/http/server-limits.ts";
 import { type AdapterOptions, workerFromEnv } from "./adapter-options.ts";
 
 export { NODE_PARTS } from "../node/parts.ts";
@@ -32,6 +33,8 @@ export { createNodeSigner } from "../node/broker/signer.ts";
 export { createNodeDeliver } from "../node/http/node-fetch.ts";
 export type { NodeDeliver, NodeDeliverOptions } from "../node/http/node-fetch.ts";
 export type { NodeHttpClient } from "../node/http/socket-client.ts";
+export { DEFAULT_SERVER_LIMITS } from "../node/http/server-limits.ts";
+export type { ServerLimits } from "../node/http/server-limits.ts";
 
 /** Options of {@link serveNode}. */
 export interface ServeNodeOptions extends AdapterOptions {
@@ -41,6 +44,8 @@ export interface ServeNodeOptions extends AdapterOptions {
   hostname?: string | undefined;
   /** Environment to read. Default `process.env`. */
   env?: Record<string, string | undefined>;
+  /** Slow-client and connection limits of the HTTP server (headers, request, keep-alive timeouts; max connections). Default: `DEFAULT_SERVER_LIMITS`. */
+  serverLimits?: ServerLimits | undefined;
 }
 
 /** A running Node server. */
@@ -65,11 +70,13 @@ export interface NodeWorkerServer {
  * const { url } = await serveNode({ tasks }); // node --env-file=.env main.js (or --import tsx main.ts)
  */
 export async function serveNode(options: ServeNodeOptions): Promise<NodeWorkerServer> {
-  const { port, hostname, env = process.env, ...workerOptions } = options;
+  const { port, hostname, env = process.env, serverLimits, ...workerOptions } = options;
+  const serverOptions = limitServerOptions(serverLimits); // a bad limit throws before anything starts
   setContextStorage(new AsyncLocalStorage());
   const worker = workerFromEnv(workerOptions, env, "node", NODE_PARTS);
   const server = await new Promise<NodeWorkerServer["server"]>((resolve, reject) => {
-    const s = serve({ fetch: worker.fetch, hostname, port: port ?? (Number(env.PORT) || 8787) }, () => resolve(s));
+    const s = serve({ fetch: worker.fetch, hostname, port: port ?? (Number(env.PORT) || 8787), serverOptions }, () => resolve(s));
+    applyServerLimits(s as Server, serverLimits);
     s.once("error", reject);
   });
   const bound = (server.address() as AddressInfo).port;

@@ -10,6 +10,7 @@ import type { BrokerStore } from "../../broker/local/store/store.ts";
 import { createNodeSigner } from "./signer.ts";
 import { createNodeDeliver } from "../http/node-fetch.ts";
 import { listenHttp } from "../http/listen.ts";
+import type { ServerLimits } from "../http/server-limits.ts";
 import { importOptional } from "../import-optional.ts";
 
 /** Options of {@link startBrokerServer}. */
@@ -22,6 +23,8 @@ export interface BrokerServerOptions extends Omit<LocalBrokerOptions, "store" | 
   redis?: string | undefined;
   /** Key prefix in Redis; default "celeriac:broker:". */
   redisPrefix?: string | undefined;
+  /** Slow-client and connection limits of the HTTP server (headers, request, keep-alive timeouts; max connections). Default: `DEFAULT_SERVER_LIMITS`. */
+  serverLimits?: ServerLimits | undefined;
 }
 
 /** A running broker server. */
@@ -42,7 +45,7 @@ export interface BrokerServer {
  * await broker.close();
  */
 export async function startBrokerServer(options: BrokerServerOptions = {}): Promise<BrokerServer> {
-  const { port = 8080, host = "127.0.0.1", redis, redisPrefix, ...brokerOptions } = options;
+  const { port = 8080, host = "127.0.0.1", redis, redisPrefix, serverLimits, ...brokerOptions } = options;
   let store: BrokerStore | undefined;
   if (redis) {
     const { createRedisBrokerStore } = await importOptional("redis", "A broker with a Redis store", () => import("./redis-store.ts"));
@@ -50,7 +53,7 @@ export async function startBrokerServer(options: BrokerServerOptions = {}): Prom
   }
   const deliver = createNodeDeliver();
   const broker = createLocalBroker({ ...brokerOptions, store, deliver, createSigner: createNodeSigner });
-  const { server, port: bound } = await listenHttp(broker.fetch, host, port).catch(async (err: unknown) => {
+  const { server, port: bound } = await listenHttp(broker.fetch, host, port, serverLimits).catch(async (err: unknown) => {
     await broker.close();
     deliver.close();
     throw err;

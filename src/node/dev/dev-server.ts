@@ -20,6 +20,7 @@ import type { AnyTask } from "../../task/task.ts";
 import { createWorker, type Worker } from "../../worker/create-worker.ts";
 import { nodeBrokerOptions } from "../broker/node-options.ts";
 import { listenHttp } from "../http/listen.ts";
+import type { ServerLimits } from "../http/server-limits.ts";
 import { importOptional } from "../import-optional.ts";
 import { NODE_PARTS } from "../parts.ts";
 import { dashboard } from "../../dashboard/index.ts";
@@ -50,6 +51,8 @@ export interface DevServerOptions {
    */
   watch?: boolean;
   logger?: Logger;
+  /** Slow-client and connection limits of the HTTP server (headers, request, keep-alive timeouts; max connections). Default: `DEFAULT_SERVER_LIMITS`. */
+  serverLimits?: ServerLimits;
 }
 
 export interface DevServer {
@@ -87,7 +90,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     if (pathname === "/") return Response.redirect(new URL("/dashboard/tasks", req.url), 302);
     return current!.worker.fetch(req);
   };
-  const { server, port } = await listenHttp(route, host, options.port ?? 8787).catch(async (error: unknown) => {
+  const { server, port } = await listenHttp(route, host, options.port ?? 8787, options.serverLimits).catch(async (error: unknown) => {
     await broker.close();
     node.deliver.close();
     await store.close();

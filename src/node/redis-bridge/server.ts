@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Socket } from "node:net";
 import { listenHttp } from "../http/listen.ts";
+import type { ServerLimits } from "../http/server-limits.ts";
 import { redisUnreachable } from "../redis-unreachable.ts";
 import { createRedisRestBridge, type RedisRestBridge, type RedisRestBridgeOptions } from "./bridge.ts";
 
@@ -24,6 +25,8 @@ export interface StartRedisRestBridgeOptions extends Omit<RedisRestBridgeOptions
    * 503 until Redis is reachable.
    */
   waitForRedisMs?: number | undefined;
+  /** Slow-client and connection limits of the HTTP server (headers, request, keep-alive timeouts; max connections). Default: `DEFAULT_SERVER_LIMITS`. */
+  serverLimits?: ServerLimits | undefined;
 }
 
 /** A running bridge. */
@@ -71,7 +74,7 @@ export async function startRedisRestBridge(options: StartRedisRestBridgeOptions)
         throw redisUnreachable(options.redisUrl ?? bridge.redisLabel, error.cause ?? error);
       });
     }
-    ({ server, port } = await listenHttp(bridge.fetch, host, options.port ?? 8079));
+    ({ server, port } = await listenHttp(bridge.fetch, host, options.port ?? 8079, options.serverLimits));
   } catch (err) {
     await bridge.close();
     throw err;
