@@ -154,7 +154,7 @@ export function createJwtVerifierWith(options: JwtVerifierOptions, makeCrypto: J
       try {
         await check(signature, input);
       } catch (err) {
-        throw refusedSignature(input.url, err);
+        throw refusedSignature(input.url, err, signature, now());
       }
     },
   };

@@ -37,7 +37,7 @@ export function createQStashVerifier(options: QStashVerifierOptions): Verifier {
       try {
         await receiver.verify({ signature: input.signature, body: input.body, url: input.url, clockTolerance });
       } catch (err) {
-        throw refusedSignature(input.url, err);
+        throw refusedSignature(input.url, err, input.signature, Date.now());
       }
     },
   };

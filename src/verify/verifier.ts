@@ -32,11 +32,28 @@ export function requireSigningKeys(options: { currentSigningKey: string; nextSig
   }
 }
 
-/** The SignatureError for a delivery to `url` whose token was refused with `err`: the reason, then what a valid token needs. */
-export function refusedSignature(url: string, err: unknown): SignatureError {
+/**
+ * The SignatureError for a delivery to `url` whose token was refused with `err`: the reason, then
+ * what a valid token needs; when the token's `exp` is past at `nowMs`, a word about clocks (the
+ * reason alone names the next key's failure, as the Receiver reports it, and hides the expiry).
+ */
+export function refusedSignature(url: string, err: unknown, token?: string, nowMs?: number): SignatureError {
   const reason = err instanceof Error ? err.message : String(err);
   return new SignatureError(
-    `invalid ${UPSTASH_SIGNATURE} for ${url}: ${reason}. The token must be signed with QSTASH_CURRENT_SIGNING_KEY or QSTASH_NEXT_SIGNING_KEY, be unexpired, name this URL, and hash the exact raw body.`,
+    `invalid ${UPSTASH_SIGNATURE} for ${url}: ${reason}. The token must be signed with QSTASH_CURRENT_SIGNING_KEY or QSTASH_NEXT_SIGNING_KEY, be unexpired, name this URL, and hash the exact raw body.${expiredHint(token, nowMs)}`,
     { cause: err },
   );
+}
+
+/** Read without trust, for the message only: the token's `exp` if it is past at `nowMs`. */
+function expiredHint(token: string | undefined, nowMs: number | undefined): string {
+  try {
+    const exp = (JSON.parse(atob(token!.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))) as { exp?: unknown }).exp;
+    if (typeof exp === "number" && exp * 1000 <= nowMs!) {
+      return ` Its exp, ${new Date(exp * 1000).toISOString()}, is past by this machine's clock: if the broker just sent it, a clock is off (QStash tokens expire 5 minutes after signing).`;
+    }
+  } catch {
+    // not a token we can read: no hint
+  }
+  return "";
 }

@@ -27,7 +27,10 @@ export function deliverHandler(o: DeliverOptions) {
 
 async function deliver(o: DeliverOptions, name: string, req: Request): Promise<Outcome> {
   const body = await readVerifiedBody(req, { ...o, url: o.rt.publisher.destination(name), consequence: "The task did not run." });
-  if (typeof body !== "string") return body;
+  if (typeof body !== "string") {
+    if (body.status === 401) o.rt.logger.warn(`POST /tasks/${name} refused: ${body.error}`);
+    return body;
+  }
   let env;
   try {
     env = parseEnvelope(body);
