@@ -48,10 +48,10 @@ export interface PurgedMessage {
 
 /**
  * Celery's `purge`: cancel the pending broker messages of this worker's tasks (waiting for their
- * delay, or for a redelivery), optionally only those of one queue (the task's `queue` option, or
- * the broker queue the message is in). Deliveries under way are left alone, and no state is
- * stored: the tasks simply never run. Reads at most `maxEntries` log entries, newest first, so a
- * message whose whole history is older than that is not seen (`complete` is then false).
+ * delay, or for a redelivery), optionally only those of one queue (the queue a message was sent
+ * to, else its task's). Deliveries under way are left alone, and no state is stored: the tasks
+ * simply never run. Reads at most `maxEntries` log entries, newest first, so a message whose
+ * whole history is older than that is not seen (`complete` is then false).
  */
 export async function purgePending(source: DashboardSource, o: { queue?: string; maxEntries: number }): Promise<{ cancelled: PurgedMessage[]; scanned: number; complete: boolean }> {
   const entries = await source.logWindow({ maxEntries: o.maxEntries });
@@ -61,7 +61,8 @@ export async function purgePending(source: DashboardSource, o: { queue?: string;
     const task = registry.find(trace.name);
     if (!task || ![MESSAGE_CREATED, MESSAGE_RETRY, MESSAGE_ERROR].includes(trace.last.state)) continue;
     const newest = trace.messages[trace.messages.length - 1];
-    if (o.queue !== undefined && task.options.queue !== o.queue && !newest.entries.some((e) => e.queueName === o.queue)) continue;
+    const queue = newest.envelope.queue ?? newest.entries.find((e) => e.queueName)?.queueName ?? task.options.queue;
+    if (o.queue !== undefined && queue !== o.queue) continue;
     if (await source.broker.cancel(newest.messageId)) cancelled.push({ id: trace.id, name: trace.name, messageId: newest.messageId, retries: newest.envelope.retries });
   }
   return { cancelled, scanned: entries.items.length, complete: entries.complete };

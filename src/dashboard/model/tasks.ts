@@ -23,6 +23,8 @@ export interface EnvelopeFacts {
   eta: string | null;
   expires: string | null;
   schedule: { name: string; tick: string } | null;
+  /** The queue it was sent to (null: the task's own). */
+  queue: string | null;
 }
 
 /** The task envelope in a message body, or undefined when the body is not one. */
@@ -49,6 +51,7 @@ export function readEnvelope(body: string | undefined): EnvelopeFacts | undefine
     eta: str(e.eta),
     expires: str(e.expires),
     schedule: schedule && typeof schedule.name === "string" ? schedule : null,
+    queue: str(e.queue),
   };
 }
 

@@ -31,7 +31,7 @@ Cancels every pending message of the worker's tasks at the broker (waiting for a
 eta or a redelivery), so they never run; deliveries under way are left alone. There is no undo:
 it asks first.
 
-  --queue <name>    only the tasks of this queue (their queue option, or the broker queue)
+  --queue <name>    only the messages of this queue (the one they were sent to, else their task's)
   --yes             do not ask (needed when not at a terminal)
 
 ${CONNECTION_USAGE}`,

@@ -168,6 +168,12 @@ describe("celeriac revoke, inspect, purge", () => {
 
   it("purge asks first (refused without a terminal unless --yes), then cancels the waiting messages: the broker logs them CANCELED, no state is stored", SLOW, async () => {
     const ids = [await call("math_add", { a: 2, b: 2 }, ["--countdown", "600"]), await call("math_add", { a: 3, b: 3 }, ["--countdown", "600"])];
+    // Sent to a broker queue: inspect queues shows its lag; purge --queue takes it alone.
+    const queued = await call("math_add", { a: 9, b: 9 }, ["--countdown", "600", "--queue", "ops-q"]);
+    const queues = json<{ brokerQueues: { name: string; lag: number }[] }>(await celeriac(["inspect", "queues", "--json"]));
+    expect(queues.brokerQueues.find((q) => q.name === "ops-q")?.lag).toBeGreaterThanOrEqual(1);
+    const fromQueue = json<{ cancelled: { id: string }[] }>(await celeriac(["purge", "--yes", "--queue", "ops-q", "--json"]));
+    expect(fromQueue.cancelled.map((c) => c.id)).toEqual([queued]);
     expectOneLineError(await celeriac(["purge"]), 2, /^celeriac purge: purge cancels messages for good and asks first; not at a terminal, pass --yes to confirm\./);
     const other = json<{ cancelled: unknown[] }>(await celeriac(["purge", "--yes", "--queue", "no-such-queue", "--json"]));
     expect(other.cancelled).toEqual([]);
