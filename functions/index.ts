@@ -7,4 +7,6 @@ export { sendEmail } from "./tasks/email.ts";
 export { checkAvailability } from "./tasks/availability.ts";
 export { chargeCard } from "./tasks/billing.ts";
 export { prepareReport } from "./tasks/reports.ts";
+export { fetchPage, parsePage, storePageInfo, updatePageInfo } from "./tasks/crawl.ts";
+export { regionSales, salesReport, summarizeSales } from "./tasks/sales-report.ts";
 export { reportEvery10Minutes } from "./schedules.ts";

@@ -20,7 +20,7 @@ describe("createCloudflareWorker", () => {
     const w = createCloudflareWorker({ tasks, ...inCode() });
     const res = await healthz(w, { CELERIAC_URL: "http://w.test", CELERIAC_API_TOKEN: "t", SOME_KV: { get() {} } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, backend: "memory", tasks: 5 });
+    expect(await res.json()).toMatchObject({ ok: true, backend: "memory", tasks: 12 });
   });
 
   it("workers adapter builds the worker once per isolate, from the first event's env", async () => {
