@@ -133,6 +133,7 @@ export class Publisher {
       idempotencyKey: options.idempotencyKey ?? null,
       sentAt: new Date(now).toISOString(),
       ...(options.headers ? { headers: options.headers } : {}),
+      ...(task ? { shaped: true } : {}),
       ...(options.schedule ? { schedule: options.schedule } : {}),
     };
     if (!envelope.rootId) envelope.rootId = id;
@@ -147,7 +148,7 @@ export class Publisher {
    */
   async republish(envelope: Envelope, etaMs: number, deduplicationId?: string): Promise<Published> {
     const task = this.#o.registry?.find(envelope.task);
-    const result = await this.#o.broker.publish(this.#request(envelope, task, etaMs, deduplicationId));
+    const result = await this.#o.broker.publish(this.#request(task ? { ...envelope, shaped: true } : envelope, task, etaMs, deduplicationId));
     return { id: envelope.id, messageId: result.messageId, deduplicated: result.deduplicated ?? false };
   }
 

@@ -30,6 +30,7 @@ const schema = z.object({
   linkError: z.optional(z.nullable(z.array(z.unknown()))),
   ignoreResult: z.optional(z.nullable(z.boolean())),
   queue: nullableString,
+  shaped: z.optional(z.boolean()),
   argsrepr: nullableString,
   idempotencyKey: nullableString,
   sentAt: nullableString,
@@ -66,6 +67,11 @@ export interface Envelope {
   ignoreResult: boolean | null;
   /** The queue it was sent to (null: the task's own). */
   queue?: string | null;
+  /**
+   * True when the publisher knew the task and applied its broker options (rate limit, delivery
+   * timeout, default expiry, queue). A worker republishes a message without it once, with them.
+   */
+  shaped?: boolean;
   /** What logs and results show instead of the input. */
   argsrepr: string | null;
   idempotencyKey: string | null;

@@ -12,6 +12,7 @@ import type { Outcome } from "../execution/outcome.ts";
 import type { WorkerRuntime } from "../execution/runtime.ts";
 import type { Verifier } from "../verify/verifier.ts";
 import { toResponse } from "./to-response.ts";
+import { needsShape, reshape } from "./reshape.ts";
 import { readVerifiedBody } from "./verified-body.ts";
 
 export interface DeliverOptions {
@@ -48,6 +49,7 @@ async function deliver(o: DeliverOptions, name: string, req: Request): Promise<O
       error: `Task "${name}" is not registered with this worker (registered: ${o.rt.registry.names().join(", ") || "none"}). The broker will retry; deploy a worker that has it.`,
     };
   }
+  if (needsShape(task, env)) return await reshape(o.rt, task, env);
   return await execute(o.rt, task, env, {
     messageId: req.headers.get(UPSTASH_MESSAGE_ID),
     retried: Number(req.headers.get(UPSTASH_RETRIED) ?? 0) || 0,

@@ -71,6 +71,27 @@ describe("task manifest", () => {
 });
 
 describe("a task's broker options hold however it is sent", () => {
+  it("as the issue wrote it — createClient({ broker, backend, workerUrl }), no tasks, no manifest: the worker republishes each send once with the task's options, and the 20 runs are activated at most 5 per second", async () => {
+    let runs = 0;
+    const { task } = await import("../../src/index.ts");
+    const { z } = await import("zod");
+    const limited = task({ name: "bare_limited", input: z.object({ n: z.number() }), rateLimit: "5/s", expires: "1h" }, ({ n }) => (runs++, n));
+    stack = await startStack({ tasks: [limited] });
+    const publisher = new QStashBroker({ token: stack.broker.token, baseUrl: stack.brokerUrl });
+    const client = createClient({ broker: publisher, backend: stack.backend, workerUrl: stack.workerUrl, setAsCurrent: false });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, n) => client.send("bare_limited", { n })));
+    expect(await Promise.all(results.map((r) => r.get({ timeoutMs: 30_000 })))).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(runs).toBe(20);
+    const entries = (await publisher.listLogs({ state: "ACTIVE", count: 1000 })).items;
+    const shaped = entries.filter((e) => JSON.parse(e.body ?? "{}").shaped === true);
+    expect([entries.length, shaped.length]).toEqual([40, 20]); // each bare send, then its republish
+    expect(shaped.every((e) => JSON.parse(e.body!).expires !== null)).toBe(true);
+    const active = shaped.map((e) => e.time).sort((a, b) => a - b);
+    expect(active[19] - active[0]).toBeGreaterThanOrEqual(3000 - 50);
+    for (let i = 0; i + 10 < active.length; i++) expect(active[i + 10] - active[i]).toBeGreaterThanOrEqual(1000 - 50);
+  }, 60_000);
+
+
   it("over the HTTP API, from a schedule, from inside another task and on its retries: flow control, timeout, expiry and queue every time", async () => {
     const { schedule, task } = await import("../../src/index.ts");
     const { z } = await import("zod");
