@@ -159,7 +159,10 @@ describe("celeriac revoke, inspect, purge", () => {
     expect(registered.stdout).toMatch(/^main_send_email +default +100\/m +3 +Send one email/m);
     expect(registered.stdout).toMatch(/^math_add +default +- +3 +Add two numbers\.$/m);
     const names = json<{ tasks: { name: string }[] }>(await celeriac(["inspect", "registered", "--json"])).tasks.map((t) => t.name);
-    expect(names.sort()).toEqual(["api_check_availability", "billing_charge_card", "main_prepare_a_massive_report", "main_send_email", "math_add"]);
+    expect(names.sort()).toEqual([
+      "api_check_availability", "billing_charge_card", "crawl_fetch_page", "crawl_parse_page", "crawl_store_page_info", "crawl_update_page_info",
+      "main_prepare_a_massive_report", "main_send_email", "math_add", "report_region_sales", "report_sales", "report_summarize",
+    ]);
     const queues = await celeriac(["inspect", "queues"]);
     expect(queues.code).toBe(0);
     expect(queues.stdout).toMatch(/^Task queues:\nQUEUE +TASKS\ndefault +.*math_add.*\n\nBroker queues:\n/);
