@@ -43,8 +43,10 @@ export interface Part {
 
 /** A worker: also replaceable without a gap (the replacement loads while the old one serves). */
 export interface WorkerPart extends Part {
-  /** Load a replacement, SIGKILL the running process, let the replacement listen. */
-  killAndReplace(): Promise<void>;
+  /** Load a replacement process (it does not listen yet). */
+  loadReplacement(): Promise<Proc>;
+  /** SIGKILL the running process and let the replacement (`loaded`, else one loaded now) listen. */
+  killAndReplace(loaded?: Proc): Promise<void>;
 }
 
 export interface FaultStackOptions {
@@ -54,6 +56,8 @@ export interface FaultStackOptions {
   clockOffsetsMs?: number[];
   /** Multiplies the brokers' retry delays (QStash's e^2.5 s, e^5 s…). Default 1. */
   retryDelayScale?: number;
+  /** The workers' `lease`, seconds: default 6 (the fault tasks' time limit + 1 s); `"worker default"` leaves the worker's own (30 s). */
+  lease?: number | "worker default";
 }
 
 /** Task name → how often its body started and returned, per task id. */
@@ -69,6 +73,8 @@ export interface FaultStack {
   bridge: Part;
   brokers: Part[];
   workers: WorkerPart[];
+  /** Broker `b` through the Broker port (its delivery log and DLQ). */
+  broker(b?: number): QStashBroker;
   /** A client publishing to broker `b` for worker `w`. */
   client(b?: number, w?: number): Client;
   /** Stored state of each id (undefined while PENDING), read straight from Redis. */
@@ -194,6 +200,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
         QSTASH_CURRENT_SIGNING_KEY: SIGNING.current, QSTASH_NEXT_SIGNING_KEY: SIGNING.next,
         CELERIAC_URL: url, CELERIAC_API_TOKEN: `api-${crypto.randomUUID()}`, FAULT_PORT: String(port), FAULT_RUN_LOG: runLog, FAULT_WORKER_LOG: workerLog,
         FAULT_CLOCK_OFFSET_MS: String(options.clockOffsetsMs?.[i] ?? 0),
+        ...(options.lease === "worker default" ? {} : { FAULT_LEASE_SEC: String(options.lease ?? 6) }),
       };
       const load = async () => {
         const proc = startProc(`worker-${i}`, NODE_TSX[0], [...NODE_TSX.slice(1), here("./worker-process.ts")], env);
@@ -212,8 +219,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
         async kill() {
           await this.proc.kill();
         },
-        async killAndReplace() {
-          const next = await load();
+        loadReplacement: load,
+        async killAndReplace(loaded) {
+          const next = loaded ?? (await load());
           await this.proc.kill();
           this.proc = next;
           next.send("listen");
@@ -235,6 +243,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
 
     return {
       dir, redisUrl, redis, bridge, brokers, workers,
+      broker: (b = 0) => new QStashBroker({ token: TOKEN, baseUrl: brokers[b].url, networkRetries: 0 }),
       client(b = 0, w = 0) {
         const key = `${b}:${w}`;
         if (!clients.has(key)) {

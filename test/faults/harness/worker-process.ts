@@ -6,7 +6,8 @@
  * Env: the worker's own variables (UPSTASH_REDIS_REST_URL/TOKEN, CELERIAC_KEY_PREFIX, QSTASH_URL,
  * QSTASH_TOKEN, QSTASH_CURRENT/NEXT_SIGNING_KEY, CELERIAC_URL), plus FAULT_PORT, FAULT_RUN_LOG (the
  * run log, see fault-tasks.ts), FAULT_WORKER_LOG (the worker's log lines) and
- * FAULT_CLOCK_OFFSET_MS (the worker's clock minus the real one; default 0).
+ * FAULT_CLOCK_OFFSET_MS (the worker's clock minus the real one; default 0), FAULT_LEASE_SEC (the
+ * worker's `lease`; default the worker's own).
  * Prints `loaded` once its modules are loaded, waits for `listen` on stdin (so a replacement can
  * load while the process it replaces still holds the port), then prints `ready` once listening.
  * @module
@@ -36,7 +37,7 @@ const worker = createWorker({
   tasks: faultTasks(need("FAULT_RUN_LOG")),
   logger,
   now,
-  lease: 6, // the tasks' time limit (5 s) + 1 s
+  ...(process.env.FAULT_LEASE_SEC ? { lease: Number(process.env.FAULT_LEASE_SEC) } : {}),
   verifier: createNodeVerifier({ currentSigningKey: need("QSTASH_CURRENT_SIGNING_KEY"), nextSigningKey: need("QSTASH_NEXT_SIGNING_KEY"), now }),
 });
 
