@@ -182,6 +182,21 @@ describe("callbacks and bad input", () => {
     expect(h.broker.messages).toHaveLength(0);
   });
 
+  it("a canvas whose message would pass the broker's 1 MiB is refused with a clear error, nothing published (413 over HTTP)", async () => {
+    const h = createTestHarness({ tasks, apiToken: "t" });
+    const big = "x".repeat(600_000);
+    const canvas = chord([double.si(1), double.si(2)], signature("cv_sum", [big, big]));
+    await expect(h.client.send(canvas)).rejects.toThrow(/over the broker's limit of 1048576.*carries its remaining steps/);
+    const res = await h.worker.app.request("/api/canvas", {
+      method: "POST", headers: { authorization: "Bearer t", "content-type": "application/json" }, body: JSON.stringify({
+        // 400 KB sent; the first message carries the rest of the chain, each step with its own copy of the error callback.
+        canvas: chain(double.si(1), double.s(), double.s()), options: { linkError: signature("cv_errback", { id: "y".repeat(400_000) }, { immutable: true }) },
+      }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toContain("over the broker's limit");
+  });
+
   it("ctx.send and delay() inside a task set the child's parent; a canvas sent from a task is refused NotRegistered when it names no served task", async () => {
     const h = harness();
     const r = await h.client.send(parent, {});

@@ -30,6 +30,9 @@
  * | reserveIdempotencyKey | 1 | SET NX GET PX |
  * | getCached | 1 | GET |
  * | setCached | 1 | SET PX |
+ * | joinChord | 3 | a chord header member: EVALSHA + HSETNX + HINCRBY; +1 for the first (PEXPIRE), +1 for the last (HGETALL); a duplicate EVALSHA + HSETNX + HGET (+ HGETALL once complete); a failure 4 the first time, 2 after |
+ * | saveGroup | 1 | SET PX of a sent group's ids (one per group or chord, not per task) |
+ * | getGroup | 1 | GET |
  *
  * Per task: with a result (claim + storeAttemptMeta) 7, 6 with `publishResults: false`;
  * `ignoreResult` (claim only) 3; `acksLate` (claim + storeAttemptMeta) 7; `trackStarted` adds 1
