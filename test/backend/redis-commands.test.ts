@@ -24,6 +24,11 @@ import { chordJoinScript } from "../../src/backend/redis/scripts/chord-join.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { REVOKED, STARTED, SUCCESS } from "../../src/states.ts";
 import { meta } from "./contract.ts";
+import { z } from "zod";
+import { task } from "../../src/index.ts";
+import { createTestHarness } from "../../src/testing/index.ts";
+import { VirtualClock } from "../support/virtual-clock.ts";
+import { waitFor } from "../support/wait.ts";
 import { connectDirect, IN_CI, type NodeRedis, type PrivateRedis, REDIS_SERVER_BIN, startBridge, startPrivateRedis, upstashClient } from "./redis-env.ts";
 
 if (!REDIS_SERVER_BIN && IN_CI) throw new Error("CI is set but redis-server is not installed: apt-get install redis-server.");
@@ -216,5 +221,34 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
     const success = await measure(() => publishing.storeMeta(meta(id, SUCCESS, 1), 60_000));
     expect(success.redis).toEqual({ evalsha: 1, set: 1, publish: 1 });
     expect(counted() - before).toBe(3);
+  });
+
+  it("a running task's heartbeat costs 3 billed commands every 10 s: 18 per minute of running task", async () => {
+    const clock = new VirtualClock();
+    const heartbeat = new RedisBackend({ redis: upstashClient(bridge), resultExpiresMs: 3_600_000, prefix: "acct-beat" });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let started = false;
+    const long = task({ name: "acct_long", input: z.object({}) }, async () => {
+      started = true;
+      await released;
+      return "done";
+    });
+    const h = createTestHarness({ tasks: [long], backend: heartbeat, now: clock.now, timers: clock.timers });
+    await h.client.send(long, {});
+    const [message] = h.broker.take();
+    const delivery = h.deliver(message);
+    await waitFor(() => started, { timeoutMs: 10_000, what: "the task to start" });
+    const beats = () => heartbeat.commands.byOperation.renewLease ?? 0;
+    const minute = await measure(async () => {
+      for (let i = 1; i <= 6; i++) {
+        clock.advance(10_000);
+        await waitFor(() => beats() >= 3 * i, { timeoutMs: 10_000, what: `heartbeat ${i}` });
+      }
+    });
+    expect(minute.redis).toEqual({ evalsha: 6, mget: 6, set: 6 });
+    expect(minute.executed).toBe(18);
+    release();
+    expect((await delivery).status).toBe(200);
   });
 });
