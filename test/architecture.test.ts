@@ -37,7 +37,7 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 const deno = JSON.parse(readFileSync(new URL("../deno.json", import.meta.url), "utf8")) as { exports: Record<string, string> };
 
 /** Folders whose code uses celeriac as a user does: only through the entry points. */
-const PUBLIC_ONLY = ["functions", "bench", "test/e2e", "test/runtime", "test/support"];
+const PUBLIC_ONLY = ["functions", "bench", "test/e2e", "test/faults", "test/runtime", "test/support"];
 /** The subpaths that may need an optional peer dependency at load time. */
 const NEEDS_OPTIONAL_PEERS = new Set(["./redis-bridge"]);
 

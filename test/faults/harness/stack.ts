@@ -16,8 +16,7 @@ import { createClient as createRedisClient } from "redis";
 import { type Client, createClient } from "../../../src/index.ts";
 import { RedisBackend } from "../../../src/backend/redis/index.ts";
 import { QStashBroker } from "../../../src/qstash.ts";
-import { createKeys } from "../../../src/keys.ts";
-import { REDIS_SERVER_BIN } from "../../backend/redis-env.ts";
+import { findRedisServer, INSTALL_HINT } from "../../support/redis-server.ts";
 import { freePort } from "../../support/ports.ts";
 import { waitFor } from "../../support/wait.ts";
 import { faultTasks } from "./fault-tasks.ts";
@@ -54,6 +53,8 @@ export interface FaultStackOptions {
   workers?: number;
   /** Per worker: its clock minus the real one, ms. */
   clockOffsetsMs?: number[];
+  /** The workers' result TTL, seconds (`CELERIAC_RESULT_EXPIRES`). Default 1 day. */
+  resultExpiresSec?: number;
   /** Multiplies the brokers' retry delays (QStash's e^2.5 s, e^5 s…). Default 1. */
   retryDelayScale?: number;
   /** The workers' `lease`, seconds: default 6 (the fault tasks' time limit + 1 s); `"worker default"` leaves the worker's own (30 s). */
@@ -108,7 +109,8 @@ async function ping(url: string): Promise<boolean> {
 
 /** Start the whole stack. */
 export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
-  if (!REDIS_SERVER_BIN) throw new Error("redis-server not found: install it (apt-get install redis-server, or bash .ci/install-redis-server.sh)");
+  const REDIS_SERVER_BIN = findRedisServer();
+  if (!REDIS_SERVER_BIN) throw new Error(`redis-server not found: install it (bash ${INSTALL_HINT})`);
   const dir = mkdtempSync(join(tmpdir(), "celeriac-faults-"));
   const prefix = "faults:";
   const brokerPrefix = "faults:broker:";
@@ -201,6 +203,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
         CELERIAC_URL: url, CELERIAC_API_TOKEN: `api-${crypto.randomUUID()}`, FAULT_PORT: String(port), FAULT_RUN_LOG: runLog, FAULT_WORKER_LOG: workerLog,
         FAULT_CLOCK_OFFSET_MS: String(options.clockOffsetsMs?.[i] ?? 0),
         ...(options.lease === "worker default" ? {} : { FAULT_LEASE_SEC: String(options.lease ?? 6) }),
+        ...(options.resultExpiresSec ? { CELERIAC_RESULT_EXPIRES: String(options.resultExpiresSec) } : {}),
       };
       const load = async () => {
         const proc = startProc(`worker-${i}`, NODE_TSX[0], [...NODE_TSX.slice(1), here("./worker-process.ts")], env);
@@ -236,7 +239,8 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     const direct = createRedisClient({ url: redisUrl, RESP: 2, socket: { reconnectStrategy: (n) => Math.min(50 * n, 500) } });
     direct.on("error", () => {});
     await direct.connect();
-    const keys = createKeys(prefix);
+    // Celery's result key under the prefix (it ends in ":", so nothing is appended): src/keys.ts.
+    const resultKey = (id: string) => `${prefix}celery-task-meta-${id}`;
     const backend = new RedisBackend({ redis: new Redis({ url: bridge.url, token: bridgeToken, enableTelemetry: false }), prefix, resultExpiresMs: 3_600_000 });
     const tasks = faultTasks(join(dir, "unused.log"));
     const clients = new Map<string, Client>();
@@ -257,13 +261,13 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       async states(ids) {
         const out: (string | undefined)[] = [];
         for (let i = 0; i < ids.length; i += 500) {
-          const metas = await direct.mGet(ids.slice(i, i + 500).map((id) => keys.result(id)));
+          const metas = await direct.mGet(ids.slice(i, i + 500).map((id) => resultKey(id)));
           for (const m of metas) out.push(m ? (JSON.parse(m) as { status: string }).status : undefined);
         }
         return out;
       },
       async meta(id) {
-        const m = await direct.get(keys.result(id));
+        const m = await direct.get(resultKey(id));
         return m ? (JSON.parse(m) as Record<string, unknown>) : undefined;
       },
       async trail(id) {

@@ -1,0 +1,153 @@
+/**
+ * Soak: 100,000 tasks at a steady rate over about 10 minutes through celeriac's stack, every part
+ * in its own process (the fault suite's harness, test/faults/harness/stack.ts: a private
+ * redis-server, `celeriac redis-bridge`, the Redis-backed local broker, a worker process as
+ * `fromEnv` + `NODE_PARTS` builds it), sampling the resident memory (VmRSS from /proc) of every
+ * process. A leak shows as growth after warm-up: the verdict is each Node process's RSS over the
+ * last minute of sending against the minute after warm-up, under 10%.
+ *
+ *   node --import tsx bench/soak.ts [--tasks 100000] [--minutes 10] [--warmup-sec 60] [--sample-sec 5]
+ *
+ * Output: one JSON line per sample (`"type":"sample"`), then the summary (`"type":"soak"`), on
+ * stdout and in bench/out/soak-<time>.jsonl; progress on stderr. Results live 60 s
+ * (`CELERIAC_RESULT_EXPIRES`, `--result-expires-sec`) so Redis holds a steady window of them;
+ * each body appends to the worker's run log, from which completions are counted.
+ * @module
+ */
+import { execSync } from "node:child_process";
+import { appendFileSync, closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startFaultStack } from "../test/faults/harness/stack.ts";
+
+const { values } = parseArgs({
+  options: {
+    tasks: { type: "string", default: "100000" },
+    minutes: { type: "string", default: "10" },
+    "warmup-sec": { type: "string", default: "60" },
+    "sample-sec": { type: "string", default: "5" },
+    "result-expires-sec": { type: "string", default: "60" },
+  },
+});
+const TASKS = Number(values.tasks);
+const SEND_MS = Number(values.minutes) * 60_000;
+const WARMUP_MS = Number(values["warmup-sec"]) * 1000;
+const SAMPLE_MS = Number(values["sample-sec"]) * 1000;
+const RATE = TASKS / (SEND_MS / 1000);
+const WINDOW_MS = 60_000;
+/** Sends in flight at most (a producer's own limit). */
+const MAX_IN_FLIGHT = 256;
+
+const outDir = new URL("./out/", import.meta.url).pathname;
+mkdirSync(outDir, { recursive: true });
+const outFile = join(outDir, `soak-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`);
+const emit = (record: Record<string, unknown>) => {
+  const line = JSON.stringify(record);
+  process.stdout.write(`${line}\n`);
+  appendFileSync(outFile, `${line}\n`);
+};
+const progress = (text: string) => process.stderr.write(`soak: ${text}\n`);
+
+/** Counts `B ` and `E ` lines appended to a run log since the last call. */
+function runLogCounter(file: string) {
+  let offset = 0;
+  let carry = "";
+  const counts = { started: 0, returned: 0 };
+  return () => {
+    const size = statSync(file).size;
+    if (size > offset) {
+      const fd = openSync(file, "r");
+      const buf = Buffer.alloc(size - offset);
+      readSync(fd, buf, 0, buf.length, offset);
+      closeSync(fd);
+      offset = size;
+      const lines = (carry + buf.toString()).split("\n");
+      carry = lines.pop()!;
+      for (const l of lines) {
+        if (l.startsWith("B ")) counts.started++;
+        else if (l.startsWith("E ")) counts.returned++;
+      }
+    }
+    return counts;
+  };
+}
+
+const commit = execSync("git rev-parse --short HEAD").toString().trim();
+const loadStart = loadavg();
+progress(`starting the stack (commit ${commit}, load ${loadStart.map((l) => l.toFixed(2)).join(" ")})`);
+const stack = await startFaultStack({ resultExpiresSec: Number(values["result-expires-sec"]) });
+const counter = runLogCounter(join(stack.dir, "runs-0.log"));
+const client = stack.client();
+
+interface Sample { t: number; sent: number; returned: number; rss: Record<string, number | undefined> }
+const samples: Sample[] = [];
+let sent = 0;
+let inFlight = 0;
+let refused = 0;
+const start = Date.now();
+const sample = () => {
+  const rss = { ...stack.rss(), driver: process.memoryUsage().rss };
+  const s: Sample = { t: Date.now() - start, sent, returned: counter().returned, rss };
+  samples.push(s);
+  emit({ type: "sample", ...s });
+};
+const sampler = setInterval(sample, SAMPLE_MS);
+sample();
+
+async function sendOne(): Promise<void> {
+  const id = crypto.randomUUID();
+  for (;;) {
+    try {
+      await client.send("fault_early", { workMs: 0 }, { id });
+      return;
+    } catch {
+      refused++;
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the producer's backoff before sending again
+    }
+  }
+}
+
+try {
+  while (sent < TASKS) {
+    const due = Math.min(TASKS, Math.floor(((Date.now() - start) / 1000) * RATE) + 1);
+    while (sent < due && inFlight < MAX_IN_FLIGHT) {
+      sent++;
+      inFlight++;
+      void sendOne().finally(() => inFlight--);
+    }
+    if (sent % 10_000 < 20 && sent > 0) progress(`${sent} sent, ${counter().returned} done, ${((Date.now() - start) / 1000).toFixed(0)} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // pacing
+  }
+  const sentAt = Date.now() - start;
+  const deadline = Date.now() + 5 * 60_000;
+  while ((inFlight > 0 || counter().returned < TASKS) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+  const drainedMs = Date.now() - start - sentAt;
+  clearInterval(sampler);
+  sample();
+
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const names = Object.keys(samples[0].rss);
+  const warm = samples.filter((s) => s.t >= WARMUP_MS && s.t < WARMUP_MS + WINDOW_MS);
+  const last = samples.filter((s) => s.t > sentAt - WINDOW_MS && s.t <= sentAt);
+  const perProcess = Object.fromEntries(names.map((name) => {
+    const of = (xs: Sample[]) => xs.map((s) => s.rss[name]).filter((v): v is number => v !== undefined);
+    const w = median(of(warm));
+    const e = median(of(last));
+    const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+    return [name, { startMB: mb(of(samples)[0]), warmMB: mb(w), endMB: mb(e), maxMB: mb(Math.max(...of(samples))), growthPct: Math.round(((e - w) / w) * 1000) / 10 }];
+  }));
+  const judged = names.filter((n) => n !== "redis-server" && n !== "driver");
+  const counts = counter();
+  emit({
+    type: "soak", commit, tasks: TASKS, sent, bodiesStarted: counts.started, bodiesReturned: counts.returned, refusedSends: refused,
+    sendSeconds: Math.round(sentAt / 100) / 10, tasksPerSec: Math.round((TASKS / sentAt) * 1000 * 10) / 10, drainSeconds: Math.round(drainedMs / 100) / 10,
+    warmupSec: WARMUP_MS / 1000, windowSec: WINDOW_MS / 1000, samples: samples.length, perProcess,
+    judged, maxGrowthPct: Math.max(...judged.map((n) => perProcess[n].growthPct)),
+    ok: counts.returned === TASKS && counts.started === TASKS && judged.every((n) => perProcess[n].growthPct < 10),
+    loadavgStart: loadStart, loadavgEnd: loadavg(),
+  });
+} finally {
+  clearInterval(sampler);
+  await stack.close();
+}
