@@ -43,6 +43,7 @@ export interface CreateEagerClientOptions {
 export interface EagerClient extends Sender {
   send<O = unknown>(target: string | AnyTask, input?: unknown, options?: SendOptions): Promise<AsyncResult<O>>;
   result<O = unknown>(id: string): AsyncResult<O>;
+  revoke(id: string, options?: { messageId?: string }): Promise<void>;
   readonly backend: Backend;
 }
 
@@ -90,6 +91,7 @@ export function createEagerClient(o: CreateEagerClientOptions): EagerClient {
       return result as AsyncResult<O>;
     },
     result: (id) => client.result(id),
+    revoke: (id, options) => client.revoke(id, options),
   };
   if (o.setAsCurrent ?? true) setCurrentSender(eagerClient);
   return eagerClient;

@@ -139,6 +139,8 @@ export function describeTask(task: AnyTask) {
       timeLimit: o.timeLimitMs === undefined ? null : o.timeLimitMs / 1000,
       softTimeLimit: o.softTimeLimitMs === undefined ? null : o.softTimeLimitMs / 1000,
       rateLimit: o.rateLimit ?? null, cache: task.cache ? true : false,
+      expires: o.expiresMs === undefined ? null : o.expiresMs / 1000, deliveryRetries: o.deliveryRetries,
+      storeErrorsEvenIfIgnored: o.storeErrorsEvenIfIgnored,
     },
     input,
   };
