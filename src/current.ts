@@ -22,6 +22,8 @@ export interface CurrentTask {
   disableSyncSubtasks: boolean;
   /** The worker's sender: `task.delay()` inside the task sends through it. */
   sender?: TaskSender | undefined;
+  /** What the task sent (Celery's `children`), as result ids; the sender adds to it. */
+  children?: Set<unknown> | undefined;
 }
 
 /** The subset of `AsyncLocalStorage` used here. */

@@ -5,6 +5,7 @@
  */
 import type { ExceptionInfo, TaskMeta } from "./backend.ts";
 import { EXCEPTION_STATES, PENDING, type State, SUCCESS } from "../states.ts";
+import { fromCeleryTuple } from "../canvas/freeze.ts";
 
 /** A stored error, readable. */
 export interface ErrorView {
@@ -30,6 +31,10 @@ export interface ResultView {
   input?: unknown;
   /** The queue it was sent to. */
   queue?: string;
+  /** The task that sent this one (a chain's previous step, or the task that called `ctx.send`). */
+  parentId?: string;
+  /** What this task sent (Celery's `children`): task ids, and group ids for groups. */
+  children?: string[];
 }
 
 // Errors Python Celery knows by these names in `celery.exceptions`, so it re-raises its own classes.
@@ -60,6 +65,12 @@ export function toResultView(id: string, meta: TaskMeta | null): ResultView {
   const view: ResultView = { id, state: meta.status, retries: meta.retries ?? 0, dateDone: meta.date_done };
   if (meta.name) view.name = meta.name;
   if (meta.input !== undefined) view.input = meta.input;
+  if (meta.parent_id) view.parentId = meta.parent_id;
+  const children = (meta.children ?? []).map((c) => {
+    const ids = fromCeleryTuple(c);
+    return ids && ("id" in ids ? ids.id : ids.groupId);
+  }).filter((id): id is string => !!id);
+  if (children.length) view.children = children;
   if (meta.queue) view.queue = meta.queue;
   if (meta.status === SUCCESS) {
     view.result = meta.result;

@@ -73,3 +73,17 @@ export function stepInput(sig: Signature, previous?: { value: unknown }): unknow
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/** Celery's `as_tuple()` of a result: `[[id, parent], null]`, or for a group `[[gid, parent], [members…]]`. */
+export function celeryTuple(ids: ResultIds): unknown {
+  return "id" in ids ? [[ids.id, null], null] : [[ids.groupId, null], ids.members.map(celeryTuple)];
+}
+
+/** Read {@link celeryTuple} back. */
+export function fromCeleryTuple(tuple: unknown): ResultIds | undefined {
+  if (!Array.isArray(tuple) || !Array.isArray(tuple[0]) || typeof tuple[0][0] !== "string") return undefined;
+  const id = tuple[0][0] as string;
+  if (!Array.isArray(tuple[1])) return { id };
+  const members = (tuple[1] as unknown[]).map(fromCeleryTuple);
+  return members.every((m) => m) ? { groupId: id, members: members as ResultIds[] } : undefined;
+}

@@ -20,7 +20,7 @@ import { type Canvas, isCanvas } from "../canvas/signature.ts";
 import type { ResultIds } from "../canvas/freeze.ts";
 import { type CanvasResult, GroupResult, toResult } from "../result/group-result.ts";
 import { sendCanvas } from "../publish/send-canvas.ts";
-import { fromCeleryTuple } from "../publish/publish-canvas.ts";
+import { fromCeleryTuple } from "../canvas/freeze.ts";
 
 /** Direct mode: a broker and a backend. */
 export interface DirectClientOptions {

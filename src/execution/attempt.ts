@@ -17,7 +17,8 @@ import type { AnyTask } from "../task/task.ts";
 import type { Lock, LockOptions, RetryOptions, SendFromTask, TaskContext, TaskRequest } from "../task/context.ts";
 import type { SendOptions } from "../task/send-options.ts";
 import { type Canvas, isCanvas } from "../canvas/signature.ts";
-import { attachCallbacks, finalSignatures, freeze, resultIds } from "../canvas/freeze.ts";
+import { attachCallbacks, celeryTuple, finalSignatures, freeze, type ResultIds, resultIds } from "../canvas/freeze.ts";
+import { idsOf } from "../result/group-result.ts";
 import { publishCanvas } from "../publish/publish-canvas.ts";
 import { checkCanvas } from "../publish/send-canvas.ts";
 import type { Logger } from "../util/logger.ts";
@@ -165,11 +166,30 @@ export class Attempt<I = unknown> implements TaskContext<I> {
     throw this.retried;
   }
 
-  readonly send: SendFromTask = ((target: unknown, input?: unknown, options?: SendOptions) => {
+  /** What this attempt sent (Celery's `children`): a task id, or a sent canvas's result ids. */
+  readonly children = new Set<unknown>();
+
+  readonly send: SendFromTask = (async (target: unknown, input?: unknown, options?: SendOptions) => {
     const lineage = { parentId: this.env.id, rootId: this.env.rootId ?? this.env.id };
-    if (isCanvas(target)) return this.rt.sender.send(target as never, { ...lineage, ...(input as SendOptions) });
-    return this.rt.sender.send(target as string, input, { ...lineage, ...options });
+    const sent = isCanvas(target)
+      ? await this.rt.sender.send(target as never, { ...lineage, ...(input as SendOptions) })
+      : await this.rt.sender.send(target as string, input, { ...lineage, ...options });
+    // Also recorded here where no AsyncLocalStorage tracks the task (the sender then cannot).
+    this.children.add(idsOf(sent as never));
+    return sent;
   }) as SendFromTask;
+
+  /** The children as Celery stores them (`as_tuple()` of each result), each once. */
+  childTuples(): unknown[] {
+    const seen = new Set<string>();
+    const out: unknown[] = [];
+    for (const c of this.children) {
+      const ids: ResultIds = typeof c === "string" ? { id: c } : (c as ResultIds);
+      const key = "id" in ids ? ids.id : ids.groupId;
+      if (!seen.has(key)) (seen.add(key), out.push(celeryTuple(ids)));
+    }
+    return out;
+  }
 
   async replace(canvas: Canvas): Promise<never> {
     const env = this.env;

@@ -177,7 +177,7 @@ async function runAttempt(rt: WorkerRuntime, attempt: Attempt, token: string, cl
     let result: unknown;
     try {
       const limited = runInTask(
-        { id: env.id, rootId: env.rootId ?? env.id, name: task.name, disableSyncSubtasks: o.disableSyncSubtasks, sender: rt.sender },
+        { id: env.id, rootId: env.rootId ?? env.id, name: task.name, disableSyncSubtasks: o.disableSyncSubtasks, sender: rt.sender, children: attempt.children },
         () => withTimeLimits(async () => await task.handler(attempt.input, attempt), { softMs: o.softTimeLimitMs, hardMs: o.timeLimitMs }, attempt.controller, rt.timers),
       );
       result = await Promise.race([limited, attempt.abandoned]);
@@ -211,7 +211,7 @@ async function onSuccess(rt: WorkerRuntime, attempt: Attempt, result: unknown): 
   const now = rt.now();
   if (attempt.closed) return abandonedOutcome(attempt, attempt.closed);
   if (task.cache) await rt.backend.setCached(`${task.name}:${task.cache.key(attempt.input as never)}`, result ?? null, toMs(task.cache.ttl));
-  const meta = baseMeta(env, SUCCESS, result, now);
+  const meta = baseMeta(env, SUCCESS, result, now, { children: attempt.childTuples() });
   if (attempt.storesResult) {
     // A chord header member's result is read by the chord (and GroupResult polls): no PUBLISH for it.
     const written = await attempt.write(meta, SUCCESS, { final: true, quiet: !!env.chord });
@@ -285,7 +285,7 @@ function fail(rt: WorkerRuntime, attempt: Attempt, error: unknown): Promise<Outc
 async function storeFailure(rt: WorkerRuntime, attempt: Attempt, error: unknown): Promise<Outcome> {
   const { task, env } = attempt;
   const now = rt.now();
-  const meta = errorMeta(env, FAILURE, error, now);
+  const meta = errorMeta(env, FAILURE, error, now, { children: attempt.childTuples() });
   // At the hard time limit the body may still run: the FAILURE closes the claim in the same step.
   const close = hasName(error, "TimeLimitExceeded");
   if (attempt.storesErrors || close) {

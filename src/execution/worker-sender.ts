@@ -12,6 +12,7 @@ import { AsyncResult } from "../result/async-result.ts";
 import { toResult } from "../result/group-result.ts";
 import { isCanvas } from "../canvas/signature.ts";
 import { sendCanvas } from "../publish/send-canvas.ts";
+import { currentTask } from "../current.ts";
 import type { Registry } from "../task/registry.ts";
 import type { SendOptions } from "../task/send-options.ts";
 import type { Sender } from "../task/sender.ts";
@@ -23,13 +24,16 @@ export function createWorkerSender(
   const source = backendResultSource(o.backend, o.broker, o.resultExpiresMs, o.now);
   return {
     async send(target: unknown, input?: unknown, options?: SendOptions) {
+      const running = currentTask();
       if (isCanvas(target)) {
         const ids = await sendCanvas({ publisher: o.publisher, backend: o.backend, resultExpiresMs: o.resultExpiresMs, registry: o.registry }, target, input as SendOptions);
+        running?.children?.add(ids);
         return toResult(ids, source, o.now) as AsyncResult<unknown>;
       }
       const name = typeof target === "string" ? target : (target as { name: string }).name;
       o.registry.get(name); // NotRegistered, naming the tasks this worker serves
       const sent = await o.publisher.send(name, input, options);
+      running?.children?.add(sent.id);
       return new AsyncResult(sent.id, source, { messageId: sent.messageId, now: o.now, runsUntilMs: sent.runsUntilMs, sentAt: o.now() });
     },
   };

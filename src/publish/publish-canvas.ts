@@ -6,7 +6,7 @@
  * @module
  */
 import type { Backend } from "../backend/backend.ts";
-import { type ResultIds, resultIds, stepInput } from "../canvas/freeze.ts";
+import { celeryTuple, resultIds, stepInput } from "../canvas/freeze.ts";
 import type { Canvas, ChordMember, Signature, SignatureOptions } from "../canvas/signature.ts";
 import type { SendOptions } from "../task/send-options.ts";
 import type { CanvasPlace, Publisher } from "./publisher.ts";
@@ -70,18 +70,4 @@ function toSendOptions(o: SignatureOptions = {}): SendOptions {
 
 async function saveGroup(p: CanvasPublishing, groupId: string, members: Canvas[]): Promise<void> {
   await p.backend?.saveGroup(groupId, celeryTuple({ groupId, members: members.map(resultIds) }), p.resultExpiresMs);
-}
-
-/** Celery's `as_tuple()` of a result: `[[id, parent], null]`, or for a group `[[gid, parent], [members…]]`. */
-export function celeryTuple(ids: ResultIds): unknown {
-  return "id" in ids ? [[ids.id, null], null] : [[ids.groupId, null], ids.members.map(celeryTuple)];
-}
-
-/** Read {@link celeryTuple} back. */
-export function fromCeleryTuple(tuple: unknown): ResultIds | undefined {
-  if (!Array.isArray(tuple) || !Array.isArray(tuple[0]) || typeof tuple[0][0] !== "string") return undefined;
-  const id = tuple[0][0] as string;
-  if (!Array.isArray(tuple[1])) return { id };
-  const members = (tuple[1] as unknown[]).map(fromCeleryTuple);
-  return members.every((m) => m) ? { groupId: id, members: members as ResultIds[] } : undefined;
 }

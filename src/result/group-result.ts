@@ -91,3 +91,8 @@ export function toResult(ids: ResultIds, source: ResultSource, now?: () => numbe
 
 /** What sending canvas `C` answers. */
 export type CanvasResult<C> = C extends Group<any, infer O> ? GroupResult<O> : AsyncResult<OutOf<C>>;
+
+/** The ids behind a result handle (the inverse of {@link toResult}). */
+export function idsOf(result: MemberResult): ResultIds {
+  return result instanceof GroupResult ? { groupId: result.id, members: result.results.map(idsOf) } : { id: result.id };
+}

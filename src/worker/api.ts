@@ -19,7 +19,7 @@ import { type BrokerError, hasName, type SendOptionError } from "../errors.ts";
 import type { SendOptions } from "../task/send-options.ts";
 import { type Canvas, canvasProblem } from "../canvas/signature.ts";
 import { sendCanvas } from "../publish/send-canvas.ts";
-import { fromCeleryTuple } from "../publish/publish-canvas.ts";
+import { fromCeleryTuple } from "../canvas/freeze.ts";
 
 
 export interface ApiOptions {

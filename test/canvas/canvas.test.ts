@@ -203,6 +203,10 @@ describe("callbacks and bad input", () => {
     await h.drain();
     const out = (await r.get({ timeoutMs: 1000 })) as { a: string; b: string; c: unknown };
     for (const id of [out.a, out.b]) expect(await h.backend.getMeta(id)).toMatchObject({ parent_id: r.id, root_id: r.id });
+    // Celery's children in the parent's stored meta; the result view lists them, and each child names its parent.
+    expect((await h.backend.getMeta(r.id))?.children).toEqual(expect.arrayContaining([[[out.a, null], null], [[out.b, null], null]]));
+    expect((await r.view()).children).toEqual(expect.arrayContaining([out.a, out.b]));
+    expect((await h.client.result(out.a).view()).parentId).toBe(r.id);
     expect(typeof out.c).toBe("object"); // a GroupResult/AsyncResult serialized: the chain was sent
   });
 

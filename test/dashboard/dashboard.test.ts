@@ -5,6 +5,7 @@
  * children, revoke, send again, the send form's errors, DLQ replay, schedules, queues, figures.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chain, signature } from "../../src/canvas/index.ts";
 import { syncSchedules } from "../../src/schedule/sync.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { requireRedis } from "../backend/redis-env.ts";
@@ -151,6 +152,20 @@ describe("dashboard on the real stack", () => {
     expect(children.map((c) => c.name)).toEqual(["dash_echo", "dash_echo"]);
     expect((await api(`/tasks/${children[0].id}`)).body.parentId).toBe(parent.id);
     expect(await page(`/tasks/${children[0].id}`)).toContain(`href="/dashboard/tasks/${parent.id}"`);
+  });
+
+  it("shows a chain's previous step as the parent and the next as a child", async () => {
+    const step = (n: number) => signature("dash_echo", { text: `step ${n}`, n }, { immutable: true });
+    const last = await s.client.send(chain(step(0), step(1)));
+    await last.get({ timeoutMs: 10_000 });
+    const parentId = (await last.view()).parentId!;
+    expect(parentId).toBeTruthy();
+    const body = await waitFor(async () => {
+      const b = (await api(`/tasks/${parentId}`)).body;
+      return (b.children as unknown[]).length === 1 && b;
+    });
+    expect((body.children as { id: string }[])[0].id).toBe(last.id);
+    expect(await page(`/tasks/${last.id}`)).toContain(`href="/dashboard/tasks/${parentId}"`);
   });
 
   it("shows a schedule's cron, time zone, next run and overlap policy, in code and at the broker", async () => {

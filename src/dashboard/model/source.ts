@@ -4,6 +4,7 @@
  * per page. Nothing is written per task: watching costs nothing while nobody watches.
  * @module
  */
+import { toResultView } from "../../backend/result-view.ts";
 import type { TaskMeta } from "../../backend/backend.ts";
 import type { Broker, BrokerDlqEntry, BrokerLogEntry, BrokerPage, BrokerQueue, BrokerSchedule } from "../../broker/broker.ts";
 import { ConfigError } from "../../errors.ts";
@@ -120,12 +121,16 @@ export class DashboardSource {
     const children = traces.filter((t) => t.id !== id && t.envelope.parentId === id);
     const [meta, ...childMetas] = await this.metas([id, ...children.map((c) => c.id)]);
     if (!trace && !meta) return undefined;
+    // Children the stored meta names (Celery's `children`) that the log window no longer shows: one more MGET.
+    const logged = new Set(children.map((c) => c.id));
+    const stored = (toResultView(id, meta).children ?? []).filter((c) => !logged.has(c));
+    const storedMetas = stored.length ? await this.metas(stored) : [];
     const dlq = this.broker.listDlq ? (await this.broker.listDlq({ label: id })).items.filter((e) => readEnvelope(e.body)?.id === id) : [];
     return {
       ...this.#row(trace, id, meta),
       envelope: trace?.envelope,
       attempts: trace ? attemptsOf(trace, meta) : [],
-      children: children.map((c, i) => this.#row(c, c.id, childMetas[i])),
+      children: [...children.map((c, i) => this.#row(c, c.id, childMetas[i])), ...stored.map((c, i) => this.#row(undefined, c, storedMetas[i]))],
       dlq,
     };
   }
