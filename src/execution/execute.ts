@@ -160,7 +160,7 @@ async function waitForHolder(rt: WorkerRuntime, id: string, key: string, waitMs:
   }
   let interval = 20;
   while (rt.now() < deadline) {
-    await new Promise((r) => rt.timers.setTimeout(() => r(undefined), interval));
+    await new Promise((r) => rt.timers.setTimeout(() => r(undefined), Math.min(interval, Math.max(0, deadline - rt.now())))); // never past the budget
     interval = Math.min(interval * 2, 500);
     const meta = await rt.backend.getMeta(id);
     if (meta && (isReady(meta.status) || meta.status === RETRY)) return meta.status;

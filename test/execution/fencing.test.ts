@@ -14,6 +14,7 @@ import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.t
 import { createTestHarness } from "../../src/testing/index.ts";
 import { connectDirect, deleteByPrefix, randomPrefix, requireRedis, startBridge, upstashClient } from "../backend/redis-env.ts";
 import { VirtualClock } from "../support/virtual-clock.ts";
+import { waitFor } from "../support/wait.ts";
 
 const redisUp = await requireRedis();
 const prefix = randomPrefix("fencing");
@@ -209,5 +210,43 @@ describe.each(backends)("fenced attempts (%s backend)", (_name, available, makeB
     gate.resolve();
     expect((await delivery).status).toBe(200);
     expect(await result.state).toBe("REVOKED");
+  });
+});
+
+describe("bounded recovery", () => {
+  it("a duplicate delivery of a running task answers within half its delivery timeout (time limit 8 s → timeout 13 s → 429 after 6.5 s, not duplicateWait's 10 s)", async () => {
+    const clock = new VirtualClock();
+    const release = deferred();
+    let runs = 0;
+    const t = task({ name: "f_short_timeout", input: z.object({}), timeLimit: 8, acksLate: true }, async () => {
+      runs++;
+      await release.promise;
+    });
+    const h = createTestHarness({ tasks: [t], now: clock.now, timers: clock.timers });
+    await h.client.send(t, {});
+    const [m] = h.broker.take();
+    expect(m).toMatchObject({ timeoutSec: 13 });
+    const first = h.deliver(m);
+    await expect.poll(() => runs).toBe(1);
+    h.worker.runtime.inflight.clear(); // as if the duplicate reached another process: it polls the result
+    let answered: Response | undefined;
+    const duplicate = h.deliver(m, { retried: 1 }).then((r) => (answered = r));
+    await waitFor(() => clock.pendingTimers > 2, { what: "the duplicate to wait for the holder" }); // beside the holder's time limit and heartbeat
+    const start = clock.now();
+    /** Move the virtual clock in 50 ms steps, letting the waiting delivery's polls run between steps. */
+    const advance = async (ms: number) => {
+      for (let t = 0; t < ms; t += 50) {
+        clock.advance(50);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await advance(6_400);
+    expect(answered && [answered.status, clock.now() - start]).toBeUndefined();
+    await advance(200);
+    const res = await waitFor(() => answered, { timeoutMs: 5_000, what: "the duplicate's answer by 6.6 s on the worker's clock" });
+    await duplicate;
+    expect([res.status, Number(res.headers.get("Retry-After"))]).toEqual([429, 24]); // the lease left: 30 s − 6.5 s
+    release.resolve();
+    expect((await first).status).toBe(200);
   });
 });
