@@ -20,7 +20,7 @@
 
 // define
 export { task } from "./task/task.ts";
-export type { AnyTask, CacheOptions, ErrorMatcher, ResolvedTaskOptions, Task, TaskHandler, TaskHooks, TaskOptions, TasksByName } from "./task/task.ts";
+export type { AnyTask, CacheOptions, ErrorMatcher, ResolvedTaskOptions, Task, TaskDefaults, TaskHandler, TaskHooks, TaskOptions, TasksByName } from "./task/task.ts";
 export type { Lock, LockOptions, Register, RetryOptions, SendFromTask, TaskContext, TaskRequest } from "./task/context.ts";
 export type { StandardSchemaV1 } from "./task/standard-schema.ts";
 export { queue } from "./task/queue.ts";

@@ -1,6 +1,6 @@
 /**
  * The task manifest: the options that shape a task's messages at the broker (queue, rate limit,
- * delivery timeout, default expiry, delivery retries, ignoreResult), as plain JSON, so a client
+ * delivery timeout, default expiry, delivery retries), as plain JSON, so a client
  * that sends by name without importing the handlers publishes exactly what the task's own code
  * would. `celeriac manifest` writes it from the module that exports the tasks;
  * `createClient({ manifest })` reads it.
@@ -20,7 +20,6 @@ export interface TaskManifest {
 /** One task's entry: its resolved options (durations in ms). */
 export interface ManifestEntry {
   queue: string;
-  ignoreResult: boolean;
   deliveryRetries: number;
   expiresMs?: number;
   timeLimitMs?: number;
@@ -33,9 +32,9 @@ export interface ManifestEntry {
 export function taskManifest(tasks: Registry | Iterable<AnyTask> | Record<string, unknown>): TaskManifest {
   const out: TaskManifest = { v: 1, tasks: {} };
   for (const t of toRegistry(tasks)) {
-    const { queue, ignoreResult, expiresMs, deliveryRetries, timeLimitMs, rateLimit } = t.options;
+    const { queue, expiresMs, deliveryRetries, timeLimitMs, rateLimit } = t.options;
     out.tasks[t.name] = {
-      queue, ignoreResult, deliveryRetries,
+      queue, deliveryRetries,
       ...(expiresMs !== undefined ? { expiresMs } : {}),
       ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
       ...(rateLimit !== undefined ? { rateLimit } : {}),

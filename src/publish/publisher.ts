@@ -19,7 +19,7 @@ import { BrokerError } from "../errors.ts";
 /** What the publisher needs of a task: its options (a registered task, or a manifest entry). */
 export interface TaskShape {
   name: string;
-  options: Pick<AnyTask["options"], "queue" | "ignoreResult" | "expiresMs" | "deliveryRetries" | "timeLimitMs" | "rateLimit">;
+  options: Pick<AnyTask["options"], "queue" | "expiresMs" | "deliveryRetries" | "timeLimitMs" | "rateLimit">;
   rateLimitKey: AnyTask["rateLimitKey"];
 }
 
@@ -109,8 +109,8 @@ export class Publisher {
     if (options.linkError !== undefined && !place.linkError) place = { ...place, linkError: [options.linkError].flat().map((c) => freeze(c)) };
     const etaMs = etaOf(options, now);
     const expiresMs = options.expires !== undefined ? expiresOf(options.expires, now) : task?.options.expiresMs !== undefined ? now + task.options.expiresMs : undefined;
-    // Call > task: an option given at send wins; left out, the task's own (null: the worker's task decides).
-    const ignoreResult = options.ignoreResult ?? task?.options.ignoreResult ?? null;
+    // Call > task > worker defaults: left out (null), the worker decides from the task and its defaults.
+    const ignoreResult = options.ignoreResult ?? null;
     const envelope: Envelope = {
       v: ENVELOPE_VERSION,
       id,

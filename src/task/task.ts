@@ -138,6 +138,8 @@ export interface Task<I = unknown, O = unknown, In = I, N extends string = strin
   readonly rateLimitKey: ((input: I) => string) | undefined;
   /** The `queue()` given as the task's `queue`, for `celeriac queues sync`. */
   readonly declaredQueue: Queue | undefined;
+  /** The options as given to `task()` (a worker's `taskDefaults` fill what they leave out). */
+  readonly given: Readonly<Record<string, unknown>>;
   readonly handler: TaskHandler<I, O>;
   /** Send with default options through the current client (`createClient` sets it). */
   delay(input: In): Promise<AsyncResult<O>>;
@@ -201,6 +203,7 @@ export function task<const N extends string, S extends StandardSchemaV1, O, OS e
     cache,
     rateLimitKey,
     declaredQueue: isQueue(options.queue) ? options.queue : undefined,
+    given: options,
     handler,
     delay: (value: unknown) => currentSender().send(name, value),
     applyAsync: (value: unknown, sendOptions?: SendOptions) => currentSender().send(name, value, sendOptions),
@@ -209,6 +212,18 @@ export function task<const N extends string, S extends StandardSchemaV1, O, OS e
     si: (value: unknown, o?: SignatureCallOptions) => signature(name, value, { ...o, immutable: true }),
   };
   return definition as never;
+}
+
+/** Options a worker may default for the tasks that leave them out (Celery's `task_*` settings). */
+export type TaskDefaults = Pick<
+  TaskOptions<StandardSchemaV1>,
+  "ignoreResult" | "storeErrorsEvenIfIgnored" | "trackStarted" | "acksLate" | "maxRetries" | "defaultRetryDelay" | "retryBackoff" | "retryBackoffMax" | "retryJitter" | "deadLetter" | "disableSyncSubtasks"
+>;
+
+/** `task` with `defaults` for the options it left out (call > task > worker defaults > Celery's defaults). */
+export function withWorkerDefaults<T extends AnyTask>(task: T, defaults: TaskDefaults): T {
+  const given = Object.fromEntries(Object.entries(task.given).filter(([, v]) => v !== undefined));
+  return { ...task, options: resolveOptions({ ...defaults, ...given } as TaskOptions<StandardSchemaV1, StandardSchemaV1 | undefined>) };
 }
 
 function resolveOptions(o: TaskOptions<StandardSchemaV1, StandardSchemaV1 | undefined>): ResolvedTaskOptions {

@@ -13,8 +13,8 @@ import { consoleLogger, type Logger } from "../util/logger.ts";
 import type { WorkerRuntime } from "../execution/runtime.ts";
 import { realTimers, type Timers } from "../execution/time-limit.ts";
 import { createWorkerSender } from "../execution/worker-sender.ts";
-import { type Registry, toRegistry } from "../task/registry.ts";
-import type { AnyTask } from "../task/task.ts";
+import { Registry, toRegistry } from "../task/registry.ts";
+import { type AnyTask, type TaskDefaults, withWorkerDefaults } from "../task/task.ts";
 import type { Verifier } from "../verify/verifier.ts";
 import { createApi } from "./api.ts";
 import { deliverHandler } from "./deliver.ts";
@@ -62,6 +62,11 @@ export interface WorkerOptions {
    * Default 30 s.
    */
   lease?: Duration | undefined;
+  /**
+   * Defaults for the options a task leaves out (Celery's `task_ignore_result`, `task_acks_late`, …):
+   * a send's own option wins, then the task's, then these, then Celery's defaults.
+   */
+  taskDefaults?: TaskDefaults | undefined;
   /** Cron schedules (`schedule()`) this worker fires and guards. Default: those exported beside the tasks when `tasks` is a module namespace. */
   schedules?: Iterable<Schedule> | undefined;
   /** The operations dashboard, `dashboard()` from `celeriac/dashboard`. Default none (and none of its code in the bundle). */
@@ -99,7 +104,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const resultExpiresMs = toMs(options.resultExpires ?? 86_400);
   if (!(resultExpiresMs > 0)) throw new ConfigError("resultExpires must be greater than 0: results without a TTL leak forever.");
   const schedules = workerSchedules(options.schedules, options.tasks);
-  const registry = guardRegistry(toRegistry(options.tasks), schedules, () => rt);
+  const registry = guardRegistry(withDefaults(toRegistry(options.tasks), options.taskDefaults), schedules, () => rt);
   const now = options.now ?? Date.now;
   const publisher = new Publisher({ broker: options.broker, backend: options.backend, workerUrl: options.publicUrl, registry, now });
   const leaseMs = toMs(options.lease ?? 30);
@@ -134,4 +139,9 @@ export function createWorker(options: WorkerOptions): Worker {
     return c.json({ error: `Internal error: ${error.message}. The request can be retried.` }, 500);
   });
   return { app, fetch: app.fetch, runtime: rt, schedules: scheduleRunner };
+}
+
+/** The registry with `defaults` applied to each task (the same registry without defaults). */
+function withDefaults(registry: Registry, defaults: TaskDefaults | undefined): Registry {
+  return defaults ? new Registry([...registry].map((t) => withWorkerDefaults(t, defaults))) : registry;
 }

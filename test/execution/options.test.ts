@@ -41,6 +41,28 @@ describe("option precedence", () => {
   });
 });
 
+describe("worker defaults (createWorker({ taskDefaults }))", () => {
+  it("fill what a task leaves out; the task's own option and then the call's win over them", async () => {
+    const { createWorker, createClient } = await import("../../src/index.ts");
+    const { RecordingBroker, MemoryBackend } = await import("../../src/testing/index.ts");
+    const plain = task({ name: "wd_plain", input: z.object({}) }, () => "plain");
+    const keeps = task({ name: "wd_keeps", input: z.object({}), ignoreResult: false }, () => "keeps");
+    const backend = new MemoryBackend();
+    const broker = new RecordingBroker();
+    const worker = createWorker({
+      tasks: [plain, keeps], backend, broker, publicUrl: "http://w.test", taskDefaults: { ignoreResult: true, maxRetries: 7 },
+      verifier: { verify: async () => {} },
+    });
+    expect([worker.runtime.registry.get("wd_plain").options.maxRetries, plain.options.maxRetries]).toEqual([7, 3]);
+    const client = createClient({ broker, backend, workerUrl: "http://w.test", tasks: [plain, keeps], setAsCurrent: false });
+    const ignored = await client.send(plain, {});
+    const byTask = await client.send(keeps, {});
+    const byCall = await client.send(plain, {}, { ignoreResult: false });
+    for (const m of broker.take()) await worker.app.request(m.url, { method: "POST", body: m.body, headers: { "upstash-signature": "x" } });
+    expect(await Promise.all([ignored, byTask, byCall].map((r) => r.state))).toEqual(["PENDING", "SUCCESS", "SUCCESS"]);
+  });
+});
+
 describe("storeErrorsEvenIfIgnored", () => {
   it("an ignored task's failure stays PENDING without it, and is stored as FAILURE with it", async () => {
     const plain = task({ name: "opt_fail_plain", input: z.object({}), ignoreResult: true }, () => {

@@ -31,8 +31,8 @@ describe("task manifest", () => {
     expect(await manifestFromCli()).toEqual({
       v: 1,
       tasks: {
-        manifest_limited: { queue: "default", ignoreResult: false, deliveryRetries: 2, expiresMs: 3_600_000, timeLimitMs: 20_000, rateLimit: "5/s" },
-        manifest_build: { queue: "reports", ignoreResult: true, deliveryRetries: 3 },
+        manifest_limited: { queue: "default", deliveryRetries: 2, expiresMs: 3_600_000, timeLimitMs: 20_000, rateLimit: "5/s" },
+        manifest_build: { queue: "reports", deliveryRetries: 3 },
       },
     });
   });

@@ -1,7 +1,7 @@
 /**
  * `celeriac manifest [--functions functions/index.ts] [--out celeriac.manifest.json] [--check]`:
  * write the task manifest (each task's queue, rate limit, delivery timeout, default expiry,
- * delivery retries, ignoreResult) that `createClient({ manifest })` reads, so a client that sends
+ * delivery retries) that `createClient({ manifest })` reads, so a client that sends
  * by name without importing the tasks publishes as the tasks' own code would. `--check` exits 1
  * when the file differs from the code (for CI).
  * @module
