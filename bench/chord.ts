@@ -6,10 +6,10 @@
  * arrived in order; timed from send to the callback's result read back. Billed Redis commands are
  * Redis's own `INFO commandstats` delta over each system's window (bench/lib/redis-stats.ts).
  *
- * Also celeriac's cost per canvas step above a plain task, measured the same way (the worker's
+ * Both systems are up at once and the reps alternate which goes first. Also celeriac's cost per canvas step above a plain task, measured the same way (the worker's
  * work only, nothing read): `n` plain tasks vs a chord of `n`, and `k` plain tasks vs a chain of `k`.
  *
- *   node --import tsx bench/chord.ts [--n 1000] [--reps 3] [--redis redis://127.0.0.1:6379] [--db 13]
+ *   node --import tsx bench/chord.ts [--n 1000] [--reps 5] [--redis redis://127.0.0.1:6379] [--db 13]
  *
  * Prints one JSON line per measurement, then a side-by-side table.
  * @module
@@ -21,14 +21,14 @@ import { benchIncrement, benchSquare } from "./celeriac/tasks.ts";
 import { startCelery } from "./celery/system.ts";
 import { CELERIAC_CONCURRENCY, parseArgs } from "./lib/args.ts";
 import { runPool, waitUntil } from "./lib/pool.ts";
-import { claimDatabase, connectStats, openWindow, releaseDatabase, resetDatabase, type Window } from "./lib/redis-stats.ts";
+import { claimDatabase, connectStats, openWindow, releaseDatabase, type Window } from "./lib/redis-stats.ts";
 import { round } from "./lib/stats.ts";
 import type { System } from "./lib/system.ts";
 
 const argv = process.argv.slice(2);
 const args = parseArgs(argv);
 const n = argv.includes("--n") ? args.n : 1000;
-const reps = argv.includes("--reps") ? args.reps : 3;
+const reps = argv.includes("--reps") ? args.reps : 5;
 const CHAIN = 100;
 const print = (o: object) => console.log(JSON.stringify(o));
 
@@ -43,52 +43,57 @@ async function billed<T>(work: () => Promise<T>): Promise<{ value: T; window: Wi
 }
 
 const rows: Record<string, { seconds: number[]; billed: number[] }> = {};
-async function chordRuns(system: System): Promise<void> {
-  await system.chord!(n); // warm up at full size: scripts cached, connections open, code compiled
-  for (let rep = 0; rep < reps; rep++) {
-    const { value: seconds, window } = await billed(() => system.chord!(n));
-    (rows[system.name] ??= { seconds: [], billed: [] }).seconds.push(seconds);
-    rows[system.name]!.billed.push(window.total);
-    print({
-      type: "chord", system: system.name, header: n, rep, seconds: round(seconds, 3), billed: window.total, billedPerHeaderTask: round(window.total / n, 2),
-      billedByCommand: window.byCommand, otherClientsActive: window.otherClientsActive, newConnections: window.newConnections, setup: system.setup,
-    });
-  }
+async function chordRun(system: System, rep: number): Promise<void> {
+  const { value: seconds, window } = await billed(() => system.chord!(n));
+  (rows[system.name] ??= { seconds: [], billed: [] }).seconds.push(seconds);
+  rows[system.name]!.billed.push(window.total);
+  print({
+    type: "chord", system: system.name, header: n, rep, seconds: round(seconds, 3), billed: window.total, billedPerHeaderTask: round(window.total / n, 2),
+    billedByCommand: window.byCommand, otherClientsActive: window.otherClientsActive, newConnections: window.newConnections, setup: system.setup,
+  });
 }
 
+/** celeriac's cost per chord header task and per chain step above a plain task: the worker's work only (waited for by the broker's delivery count, nothing read). */
+async function canvasCost(celeriac: Awaited<ReturnType<typeof startCeleriac>>): Promise<void> {
+  const { stack } = celeriac;
+  const delivered = async (count: number, send: () => Promise<unknown>) => {
+    const base = await stack.delivered();
+    await send();
+    await waitUntil(async () => (await stack.delivered()) >= base + count, 300_000, `${count} deliveries`);
+  };
+  const plain = await billed(() => delivered(n, () => runPool(n, CELERIAC_CONCURRENCY, (i) => stack.client.send(benchSquare, i))));
+  const chordOnly = await billed(() => delivered(n + 1, () => stack.client.send({ kind: "chord", header: Array.from({ length: n }, (_, i) => benchSquare.si(i)), body: { task: "bench_collect" } })));
+  const plainSteps = await billed(() => delivered(CHAIN, () => runPool(CHAIN, CELERIAC_CONCURRENCY, (i) => stack.client.send(benchIncrement, i))));
+  const chainOnly = await billed(() => delivered(CHAIN, () => stack.client.send(chain(benchIncrement.si(0), ...Array.from({ length: CHAIN - 1 }, () => benchIncrement.s())))));
+  const perPlain = plain.window.total / n;
+  const perHeader = (chordOnly.window.total - perPlain) / n; // the body is one more plain task
+  print({
+    type: "canvas-cost", system: "celeriac", plainTask: round(perPlain, 3),
+    chordHeaderTask: round(perHeader, 3), chordHeaderAbovePlain: round(perHeader - perPlain, 3),
+    chainStep: round(chainOnly.window.total / CHAIN, 3), chainStepAbovePlain: round((chainOnly.window.total - plainSteps.window.total) / CHAIN, 3),
+    chordByCommand: chordOnly.window.byCommand, plainByCommand: plain.window.byCommand, chainByCommand: chainOnly.window.byCommand,
+  });
+}
+
+// Both systems run side by side on the same Redis database (their keys do not overlap); reps
+// alternate which goes first, so a change in the machine's load falls on both.
 try {
   const celeriac = await startCeleriac({
     topology: args.topology, redisUrl: args.redisUrl, prefix: args.prefix, concurrency: args.concurrency ?? CELERIAC_CONCURRENCY, brokerConcurrency: args.brokerConcurrency,
   });
-  try {
-    await chordRuns(celeriac);
-    // Cost above a plain task: the worker's work only (waited for by the broker's delivery count, nothing read).
-    const { stack } = celeriac;
-    const delivered = async (count: number, send: () => Promise<unknown>) => {
-      const base = await stack.delivered();
-      await send();
-      await waitUntil(async () => (await stack.delivered()) >= base + count, 300_000, `${count} deliveries`);
-    };
-    const plain = await billed(() => delivered(n, () => runPool(n, CELERIAC_CONCURRENCY, (i) => stack.client.send(benchSquare, i))));
-    const chordOnly = await billed(() => delivered(n + 1, () => stack.client.send({ kind: "chord", header: Array.from({ length: n }, (_, i) => benchSquare.si(i)), body: { task: "bench_collect" } })));
-    const plainSteps = await billed(() => delivered(CHAIN, () => runPool(CHAIN, CELERIAC_CONCURRENCY, (i) => stack.client.send(benchIncrement, i))));
-    const chainOnly = await billed(() => delivered(CHAIN, () => stack.client.send(chain(benchIncrement.si(0), ...Array.from({ length: CHAIN - 1 }, () => benchIncrement.s())))));
-    print({
-      type: "canvas-cost", system: "celeriac", plainTask: round(plain.window.total / n, 3),
-      chordHeaderTask: round((chordOnly.window.total - plain.window.total / n) / n, 3), // the body is one more plain task
-      chordHeaderAbovePlain: round((chordOnly.window.total - plain.window.total / n) / n - plain.window.total / n, 3),
-      chainStep: round(chainOnly.window.total / CHAIN, 3), chainStepAbovePlain: round((chainOnly.window.total - plainSteps.window.total) / CHAIN, 3),
-      chordByCommand: chordOnly.window.byCommand, plainByCommand: plain.window.byCommand, chainByCommand: chainOnly.window.byCommand,
-    });
-  } finally {
+  const celery = await startCelery({ redisUrl: args.redisUrl, concurrency: 2 }).catch(async (error) => {
     await celeriac.close();
-  }
-  await resetDatabase(stats);
-  const celery = await startCelery({ redisUrl: args.redisUrl, concurrency: 2 });
+    throw error;
+  });
   try {
-    await chordRuns(celery);
+    for (const system of [celeriac, celery]) await system.chord!(n); // warm up at full size: scripts cached, connections open, code compiled
+    for (let rep = 0; rep < reps; rep++) {
+      for (const system of rep % 2 === 0 ? [celeriac, celery] : [celery, celeriac]) await chordRun(system, rep);
+    }
+    await canvasCost(celeriac);
   } finally {
     await celery.close();
+    await celeriac.close();
   }
 } finally {
   await releaseDatabase(stats);
@@ -98,8 +103,10 @@ try {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const c = rows.celeriac!;
 const p = rows.celery!;
+const paired = c.seconds.map((sec, i) => p.seconds[i]! / sec);
 print({
   type: "chord-ratio", header: n, reps, cpus: cpus().length,
+  speedupPerRep: paired.map((r) => round(r, 2)), speedupMedianOfReps: round(median(paired), 2),
   celeriacSeconds: round(median(c.seconds), 3), celerySeconds: round(median(p.seconds), 3), speedup: round(median(p.seconds) / median(c.seconds), 2), speedupTarget: 5,
   celeriacBilled: median(c.billed), celeryBilled: median(p.billed), commandRatio: round(median(c.billed) / median(p.billed), 3), commandRatioTarget: 0.25,
 });

@@ -221,6 +221,14 @@ export interface Backend {
    * duplicates, and exactly one caller learns that the chord is complete (or that it failed).
    */
   joinChord(input: ChordJoinInput): Promise<ChordJoin>;
+  /**
+   * A chord header member's SUCCESS (`meta`), fenced as `storeAttemptMeta`, and counted in chord
+   * `chordId` in the same step when it was written (a SUCCESS already stored is kept, not
+   * counted): `count` is the chord's count after it, present only when stored.
+   */
+  storeChordMember(meta: TaskMeta, ttlMs: number, fence: Fence, chordId: string): Promise<{ write: FencedWrite; count?: number }>;
+  /** How many members chord `chordId` has counted (2^40 or more once a member failed; 0 when unknown). */
+  chordCount(chordId: string): Promise<number>;
   /** Save a group's result ids (Celery's `GroupResult.save()`: `{"result": as_tuple}` at the group key). */
   saveGroup(groupId: string, result: unknown, ttlMs: number): Promise<void>;
   /** A saved group's `result` (its ids as Celery's tuple), or null. */

@@ -240,6 +240,21 @@ export class MemoryBackend implements Backend {
     return answer;
   }
 
+  async storeChordMember(meta: TaskMeta, ttlMs: number, fence: Fence, chordId: string): Promise<{ write: FencedWrite; count?: number }> {
+    const write = await this.storeAttemptMeta(meta, ttlMs, fence, { quiet: true });
+    if (write !== "stored") return { write };
+    const now = this.#clock();
+    const key = this.keys.chord(chordId);
+    const state = this.#readJson<{ n: number; slots: Record<string, string>; failed?: string }>(key, now) ?? { n: 0, slots: {} };
+    state.n++;
+    this.#write(key, JSON.stringify(state), requireTtl(ttlMs, "storeChordMember ttlMs"), now);
+    return { write, count: state.n };
+  }
+
+  async chordCount(chordId: string): Promise<number> {
+    return this.#readJson<{ n: number }>(this.keys.chord(chordId), this.#clock())?.n ?? 0;
+  }
+
   async saveGroup(groupId: string, result: unknown, ttlMs: number): Promise<void> {
     this.#write(this.keys.group(groupId), JSON.stringify({ result }), requireTtl(ttlMs, "saveGroup ttlMs"), this.#clock());
   }

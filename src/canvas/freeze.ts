@@ -18,7 +18,30 @@ export function freeze(node: Canvas, newId: () => string = () => crypto.randomUU
   }
   if (node.kind === "chain") return { ...node, steps: node.steps.map((s) => freeze(s, newId)) };
   if (node.kind === "group") return { ...node, id: node.id ?? newId(), tasks: node.tasks.map((t) => freeze(t, newId)) };
-  return { ...node, id: node.id ?? newId(), header: node.header.map((t) => freeze(t, newId)), body: freeze(node.body, newId) };
+  const id = node.id ?? newId();
+  // A group in a header is flattened (as Celery does); each member's final call gets an id derived
+  // from the chord's, so the member completing the chord finds every result by id (one MGET).
+  const header = node.header.flatMap((h) => ("kind" in h && h.kind === "group" ? h.tasks : [h])).map((member, i) => {
+    const given = finalSignatures(member);
+    const frozen = freeze(member, newId);
+    const finals = finalSignatures(frozen);
+    if (given.length === 1 && !given[0]!.options?.id) finals[0]!.options!.id = memberId(id, i);
+    return frozen;
+  });
+  return { ...node, id, header, body: freeze(node.body, newId) };
+}
+
+/** The id of header member `index`'s final call in chord `chordId` (unless the caller gave one). */
+export function memberId(chordId: string, index: number): string {
+  return `${chordId}.${index}`;
+}
+
+/** True when every header member's final call has its derived id (the chord joins by result keys). */
+export function derivedMembers(chordId: string, header: Canvas[]): boolean {
+  return header.every((h, i) => {
+    const finals = finalSignatures(h);
+    return finals.length === 1 && finals[0]!.options?.id === memberId(chordId, i);
+  });
 }
 
 /** The ids of a frozen node's result: a chain's is its last step's, a chord's its body's. */

@@ -93,6 +93,12 @@ export interface ChordMember {
   outer?: ChordMember | undefined;
   /** The body's group id, if the chord sat in a group. */
   groupId?: string | null | undefined;
+  /**
+   * Every member's final call has the id `<chord id>.<index>`: members store their result and are
+   * counted in one script, and the last reads all results by id. Otherwise each member's result
+   * goes into its slot of the chord's HASH (`joinChord`).
+   */
+  derived?: boolean | undefined;
 }
 
 /** What an error callback (`linkError`) receives as its input, unless it is immutable. */

@@ -8,11 +8,11 @@
  */
 import type { TaskMeta } from "../backend/backend.ts";
 import { type ErrorView, toExceptionInfo } from "../backend/result-view.ts";
-import { signaturesOf } from "../canvas/freeze.ts";
+import { memberId, signaturesOf } from "../canvas/freeze.ts";
 import type { Canvas, ChordMember, FailedTask, Signature } from "../canvas/signature.ts";
 import { ChordError, NotRegistered } from "../errors.ts";
 import { type CanvasTail, publishCanvas } from "../publish/publish-canvas.ts";
-import { FAILURE } from "../states.ts";
+import { FAILURE, SUCCESS } from "../states.ts";
 import type { Envelope } from "../task/envelope.ts";
 import type { WorkerRuntime } from "./runtime.ts";
 
@@ -22,19 +22,38 @@ export function hasCanvas(env: Envelope): boolean {
 }
 
 /** `env` succeeded with `result` (stored): publish what follows it. */
-export async function afterSuccess(rt: WorkerRuntime, env: Envelope, result: unknown, meta?: TaskMeta): Promise<void> {
+/**
+ * `env` succeeded with `result` (stored): publish what follows it. `counted` is its chord's count
+ * when its SUCCESS write counted it (a derived chord member); without it (a duplicate delivery
+ * finding SUCCESS stored) the count is read.
+ */
+export async function afterSuccess(rt: WorkerRuntime, env: Envelope, result: unknown, meta?: TaskMeta, counted?: number): Promise<void> {
   if (!hasCanvas(env)) return;
   const lineage: CanvasTail = { parentId: env.id, rootId: env.rootId ?? env.id, dedup: true };
   await storeReplaced(rt, env, meta);
   const [next, ...rest] = env.chain ?? [];
   if (next) await advance(rt, next, { value: result }, { ...lineage, chain: rest, chord: env.chord ?? undefined, groupId: env.groupId });
   else if (env.chord) {
-    const joined = await rt.backend.joinChord({
-      chordId: env.chord.id, index: env.chord.index, size: env.chord.size, value: JSON.stringify({ v: result ?? null }), failed: false, ttlMs: rt.resultExpiresMs,
-    });
-    if (joined.status === "complete") await advance(rt, env.chord.body, { value: joined.results }, { ...lineage, chord: env.chord.outer, groupId: env.chord.groupId });
+    const results = await joined(rt, env.chord, result, counted);
+    if (results) await advance(rt, env.chord.body, { value: results }, { ...lineage, chord: env.chord.outer, groupId: env.chord.groupId });
   }
   await Promise.all((env.link ?? []).map((l) => advance(rt, l, { value: result }, lineage)));
+}
+
+/** The header's results in order when this member completed the chord (or found it complete), else undefined. */
+async function joined(rt: WorkerRuntime, chord: ChordMember, result: unknown, counted: number | undefined): Promise<unknown[] | undefined> {
+  if (!chord.derived) {
+    const join = await rt.backend.joinChord({
+      chordId: chord.id, index: chord.index, size: chord.size, value: JSON.stringify({ v: result ?? null }), failed: false, ttlMs: rt.resultExpiresMs,
+    });
+    return join.status === "complete" ? join.results : undefined;
+  }
+  if ((counted ?? (await rt.backend.chordCount(chord.id))) !== chord.size) return undefined;
+  const ids = Array.from({ length: chord.size }, (_, i) => memberId(chord.id, i));
+  const metas = rt.backend.getMetas ? await rt.backend.getMetas(ids) : await Promise.all(ids.map((id) => rt.backend.getMeta(id)));
+  const missing = metas.findIndex((m) => m?.status !== SUCCESS);
+  if (missing !== -1) throw new Error(`Chord ${chord.id} is complete but member ${ids[missing]} has no stored SUCCESS; delivering again.`);
+  return metas.map((m) => m!.result);
 }
 
 /** `env` failed for good with `error` (stored): call its error callbacks and fail its chord. */

@@ -117,10 +117,17 @@ export class Attempt<I = unknown> implements TaskContext<I> {
    * `WorkerLostError`); with `final` (the outcome's own write) it is returned instead, and the
    * in-process fence is not consulted (the hard time limit closes the attempt before its FAILURE).
    */
-  async write(meta: TaskMeta | null, what: string, options: { close?: boolean; final?: boolean; quiet?: boolean } = {}): Promise<FencedWrite> {
+  async write(meta: TaskMeta | null, what: string, options: { close?: boolean; final?: boolean; quiet?: boolean; chordId?: string } = {}): Promise<FencedWrite> {
     if (!options.final && (this.#closed || this.#ended)) throw this.#refused(what, this.#closed ?? new Error("The attempt has ended"));
     if (!this.fence) return meta && !(await this.rt.backend.storeMeta(meta, this.rt.resultExpiresMs)) ? "kept" : "stored";
-    const result = await this.rt.backend.storeAttemptMeta(meta, this.rt.resultExpiresMs, this.fence, { close: options.close, quiet: options.quiet });
+    let result: FencedWrite;
+    if (options.chordId && meta) {
+      const member = await this.rt.backend.storeChordMember(meta, this.rt.resultExpiresMs, this.fence, options.chordId);
+      result = member.write;
+      this.chordCount = member.count;
+    } else {
+      result = await this.rt.backend.storeAttemptMeta(meta, this.rt.resultExpiresMs, this.fence, { close: options.close, quiet: options.quiet });
+    }
     if (result === "kept") this.log.warn(`${what} not stored: a ready state is already stored (Celery's precedence)`);
     if (result !== "fenced" && result !== "revoked") return result;
     const reason = result === "revoked"
@@ -165,6 +172,9 @@ export class Attempt<I = unknown> implements TaskContext<I> {
     this.retried = new Retry(`Retry in ${when}s${options.exc instanceof Error ? `: ${options.exc.name}: ${options.exc.message}` : ""}`, { when, exc: options.exc });
     throw this.retried;
   }
+
+  /** A chord member's count in its chord after its SUCCESS was stored (`write` with `chordId`). */
+  chordCount: number | undefined;
 
   /** What this attempt sent (Celery's `children`): a task id, or a sent canvas's result ids. */
   readonly children = new Set<unknown>();

@@ -212,12 +212,14 @@ async function onSuccess(rt: WorkerRuntime, attempt: Attempt, result: unknown): 
   if (attempt.closed) return abandonedOutcome(attempt, attempt.closed);
   if (task.cache) await rt.backend.setCached(`${task.name}:${task.cache.key(attempt.input as never)}`, result ?? null, toMs(task.cache.ttl));
   const meta = baseMeta(env, SUCCESS, result, now, { children: attempt.childTuples() });
-  if (attempt.storesResult) {
-    // A chord header member's result is read by the chord (and GroupResult polls): no PUBLISH for it.
-    const written = await attempt.write(meta, SUCCESS, { final: true, quiet: !!env.chord });
+  // A chord member whose id the chord derived stores its result (always: the chord reads it) and is
+  // counted in the same script; other chord members store theirs without PUBLISH (nobody waits on one).
+  const member = env.chord?.derived && !env.chain?.length ? env.chord : undefined;
+  if (attempt.storesResult || member) {
+    const written = await attempt.write(meta, SUCCESS, { final: true, quiet: !!env.chord, chordId: member?.id });
     if (written === "fenced" || written === "revoked") return abandonedOutcome(attempt, attempt.closed!);
   }
-  await afterSuccess(rt, env, result, meta);
+  await afterSuccess(rt, env, result, meta, attempt.chordCount);
   attempt.log.info(`succeeded in ${now - Date.parse(env.sentAt ?? new Date(now).toISOString())} ms since sent`);
   await hook(attempt, "onSuccess", () => task.hooks.onSuccess?.(result, attempt));
   await hook(attempt, "afterReturn", () => task.hooks.afterReturn?.(SUCCESS, result, attempt));

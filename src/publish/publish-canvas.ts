@@ -6,7 +6,7 @@
  * @module
  */
 import type { Backend } from "../backend/backend.ts";
-import { celeryTuple, resultIds, stepInput } from "../canvas/freeze.ts";
+import { celeryTuple, derivedMembers, resultIds, stepInput } from "../canvas/freeze.ts";
 import type { Canvas, ChordMember, Signature, SignatureOptions } from "../canvas/signature.ts";
 import type { SendOptions } from "../task/send-options.ts";
 import type { CanvasPlace, Publisher } from "./publisher.ts";
@@ -50,7 +50,8 @@ export async function publishCanvas(p: CanvasPublishing, node: Canvas, previous:
   if (!header.length) return await publishCanvas(p, body, { value: [] }, { ...tail, chain: [] });
   const id = node.id!;
   await saveGroup(p, id, header);
-  const member = (index: number): ChordMember => ({ id, index, size: header.length, body, ...(tail.chord ? { outer: tail.chord } : {}), ...(tail.groupId ? { groupId: tail.groupId } : {}) });
+  const derived = derivedMembers(id, header);
+  const member = (index: number): ChordMember => ({ id, index, size: header.length, body, ...(derived ? { derived } : {}), ...(tail.chord ? { outer: tail.chord } : {}), ...(tail.groupId ? { groupId: tail.groupId } : {}) });
   await Promise.all(header.map((h, i) => publishCanvas(p, h, previous, { ...tail, chain: [], chord: member(i), groupId: id })));
 }
 

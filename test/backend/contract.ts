@@ -499,6 +499,23 @@ export function backendContract(name: string, makeHarness: () => Promise<Backend
         expect((answers[first] as { results: unknown[] }).results).toEqual(Array.from({ length: 20 }, (_, n) => ({ n })));
       });
 
+      it("storeChordMember counts a member once, when its SUCCESS is first stored; chordCount reads the count", async () => {
+        const chordId = newId();
+        const claimed = async (index: number) => {
+          const c = claimIn(`${chordId}.${index}`);
+          expect(await b.claim(c)).toEqual({ status: "claimed" });
+          return { id: c.id, retries: 0, token: c.token };
+        };
+        const first = await claimed(0);
+        expect(await b.storeChordMember(meta(first.id, SUCCESS, 0), HOUR, first, chordId)).toEqual({ write: "stored", count: 1 });
+        expect(await b.storeChordMember(meta(first.id, SUCCESS, 0), HOUR, first, chordId)).toEqual({ write: "kept" });
+        expect(await b.storeChordMember(meta(first.id, SUCCESS, 0), HOUR, { ...first, token: "other" }, chordId)).toEqual({ write: "fenced" });
+        const second = await claimed(1);
+        expect(await b.storeChordMember(meta(second.id, SUCCESS, 1), HOUR, second, chordId)).toEqual({ write: "stored", count: 2 });
+        expect(await b.chordCount(chordId)).toBe(2);
+        expect(await b.chordCount(newId())).toBe(0);
+      });
+
       it("saveGroup and getGroup round-trip a group's ids", async () => {
         const id = newId();
         expect(await b.getGroup(id)).toBeNull();

@@ -21,6 +21,7 @@ import { renewLeaseScript } from "../../src/backend/redis/scripts/renew-lease.ts
 import { markLostScript } from "../../src/backend/redis/scripts/mark-lost.ts";
 import { acquireAttemptLockScript } from "../../src/backend/redis/scripts/acquire-attempt-lock.ts";
 import { chordJoinScript } from "../../src/backend/redis/scripts/chord-join.ts";
+import { storeChordMemberScript } from "../../src/backend/redis/scripts/store-chord-member.ts";
 import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
 import { REVOKED, STARTED, SUCCESS } from "../../src/states.ts";
 import { meta } from "./contract.ts";
@@ -35,7 +36,7 @@ if (!REDIS_SERVER_BIN && IN_CI) throw new Error("CI is set but redis-server is n
 
 type Counts = Record<string, number>;
 
-const SCRIPTS = [claimScript, storeMetaScript, storeAttemptMetaScript, renewLeaseScript, markLostScript, acquireAttemptLockScript, revokeScript, releaseClaimScript, releaseLockScript, chordJoinScript];
+const SCRIPTS = [claimScript, storeMetaScript, storeAttemptMetaScript, renewLeaseScript, markLostScript, acquireAttemptLockScript, revokeScript, releaseClaimScript, releaseLockScript, chordJoinScript, storeChordMemberScript];
 
 /** Commands Redis executed per name (calls, failed ones included), from INFO commandstats. */
 async function commandStats(client: NodeRedis): Promise<Counts> {
@@ -139,6 +140,10 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
     const closing = { id: closer.id, retries: 0, token: closer.token };
     const chordId = crypto.randomUUID();
     const failedId = crypto.randomUUID();
+    const memberChord = crypto.randomUUID();
+    const member = claimIn(`${memberChord}.0`);
+    await backend.claim(member);
+    const memberFence = { id: member.id, retries: 0, token: member.token };
     const join = (chord: string, index: number) => ({ chordId: chord, index, size: 3, value: JSON.stringify({ v: index }), failed: false, ttlMs: 60_000 });
     const steps: [string, () => Promise<unknown>, Counts][] = [
       ["claim (claimed)", () => backend.claim(holder), { evalsha: 1, mget: 1, set: 1 }],
@@ -180,6 +185,9 @@ describe.skipIf(!REDIS_SERVER_BIN)("RedisBackend command accounting (INFO comman
       ["joinChord (first failure)", () => backend.joinChord({ ...join(failedId, 0), failed: true }), { evalsha: 1, hsetnx: 1, hincrby: 1, pexpire: 1 }],
       ["joinChord (later failure)", () => backend.joinChord({ ...join(failedId, 1), failed: true }), { evalsha: 1, hsetnx: 1 }],
       ["saveGroup", () => backend.saveGroup(chordId, [[chordId, null], []], 60_000), { set: 1 }],
+      ["storeChordMember (first)", () => backend.storeChordMember(meta(member.id, SUCCESS, 1), 60_000, memberFence, memberChord), { evalsha: 1, mget: 1, set: 1, hincrby: 1, pexpire: 1 }],
+      ["storeChordMember (a SUCCESS already stored: kept, not counted)", () => backend.storeChordMember(meta(member.id, SUCCESS, 2), 60_000, memberFence, memberChord), { evalsha: 1, mget: 1, set: 2 }],
+      ["chordCount", () => backend.chordCount(memberChord), { hget: 1 }],
       ["getGroup", () => backend.getGroup(chordId), { get: 1 }],
     ];
     for (const [name, run, expected] of steps) {

@@ -33,9 +33,10 @@ const WRITES: Record<number, FencedWrite> = {
 const RENEWALS: Record<number, LeaseRenewal> = { [RENEW_CODE.renewed]: "renewed", [RENEW_CODE.lost]: "lost", [RENEW_CODE.revoked]: "revoked" };
 const LOCKS = { [LOCK_CODE.acquired]: "acquired", [LOCK_CODE.busy]: "busy", [LOCK_CODE.fenced]: "fenced", [LOCK_CODE.revoked]: "revoked" } as const;
 import { chordJoinScript } from "./scripts/chord-join.ts";
+import { storeChordMemberScript } from "./scripts/store-chord-member.ts";
 
 /** The `@upstash/redis` methods `RedisBackend` calls; any client with these works. */
-export type BackendRedis = Pick<Redis, "evalsha" | "eval" | "get" | "set" | "del" | "exists"> & Partial<Pick<Redis, "subscribe" | "mget">>;
+export type BackendRedis = Pick<Redis, "evalsha" | "eval" | "get" | "set" | "del" | "exists" | "hget"> & Partial<Pick<Redis, "subscribe" | "mget">>;
 
 /** Options of {@link RedisBackend}. */
 export interface RedisBackendOptions {
@@ -328,6 +329,24 @@ export class RedisBackend implements Backend {
       default:
         throw new BackendError(`Redis chord-join script answered unknown code ${JSON.stringify(code)}.`);
     }
+  }
+
+  async storeChordMember(meta: TaskMeta, ttlMs: number, fence: Fence, chordId: string): Promise<{ write: FencedWrite; count?: number }> {
+    const ttl = requireTtl(ttlMs, "storeChordMember ttlMs");
+    const [code, count] = await this.#script(
+      "storeChordMember",
+      storeChordMemberScript,
+      [this.keys.result(fence.id), this.keys.claim(fence.id, fence.retries), this.keys.revoked(fence.id), this.keys.chord(chordId)],
+      [JSON.stringify(meta), meta.status, String(ttl), "0", fence.token, "0", String(ttl)],
+    );
+    const write = WRITES[code as number];
+    if (!write) throw new BackendError(`Redis store-chord-member script answered unknown code ${JSON.stringify(code)}.`);
+    return write === "stored" ? { write, count: Number(count) } : { write };
+  }
+
+  async chordCount(chordId: string): Promise<number> {
+    const reply = await this.#command("chordCount", () => this.#redis.hget(this.keys.chord(chordId), "n"));
+    return Number(reply ?? 0) || 0;
   }
 
   async saveGroup(groupId: string, result: unknown, ttlMs: number): Promise<void> {

@@ -96,6 +96,7 @@ export function createRestRedis(options: RestRedisOptions): BackendRedis {
     eval: script("eval"),
     get: (key: string) => send(["get", key]),
     mget: (keys: string[]) => send(["mget", ...keys]),
+    hget: (key: string, field: string) => send(["hget", key, field]),
     set: (key: string, value: unknown, opts?: { nx?: boolean; xx?: boolean; get?: boolean; ex?: number; px?: number }) => {
       const command: Arg[] = ["set", key, typeof value === "string" || typeof value === "number" ? value : JSON.stringify(value)];
       if (opts?.nx) command.push("nx");
