@@ -207,7 +207,7 @@ export function task<const N extends string, S extends StandardSchemaV1, O, OS e
     handler,
     delay: (value: unknown) => currentSender().send(name, value),
     applyAsync: (value: unknown, sendOptions?: SendOptions) => currentSender().send(name, value, sendOptions),
-    apply: (value: unknown, sendOptions?: SendOptions & { backend?: Backend }) => eagerMode().apply(definition, value, sendOptions),
+    apply: async (value: unknown, sendOptions?: SendOptions & { backend?: Backend }) => await eagerMode().apply(definition, value, sendOptions),
     s: (partial?: unknown, o?: SignatureCallOptions) => signature(name, partial, o),
     si: (value: unknown, o?: SignatureCallOptions) => signature(name, value, { ...o, immutable: true }),
   };
