@@ -31,6 +31,8 @@
  * | getCached | 1 | GET |
  * | setCached | 1 | SET PX |
  * | joinChord | 3 | a chord header member: EVALSHA + HSETNX + HINCRBY; +1 for the first (PEXPIRE), +1 for the last (HGETALL); a duplicate EVALSHA + HSETNX + HGET (+ HGETALL once complete); a failure 4 the first time, 2 after |
+ * | storeChordMember | 4 | a chord header member's SUCCESS: EVALSHA + MGET claim, tombstone + SET PX GET + HINCRBY (no PUBLISH); +1 for the first (PEXPIRE); 3 when a SUCCESS was already stored (+ SET restore, not counted) |
+ * | chordCount | 1 | HGET (a duplicate of a finished member) |
  * | saveGroup | 1 | SET PX of a sent group's ids (one per group or chord, not per task) |
  * | getGroup | 1 | GET |
  *
