@@ -37,7 +37,7 @@ describe("a worker killed (SIGKILL) in the middle of 40 running tasks, default s
   /** Send 10 tasks of each group, kill the worker once all have started, and time each task's settling. */
   async function killMidway(deliveryRetries: number | undefined) {
     const groups = KILL_GROUPS.filter((g) => g.deliveryRetries === deliveryRetries);
-    const replacement = stack.workers[0].loadReplacement(); // loaded ahead, so it takes the port at once
+    const next = await stack.workers[0].loadReplacement(); // loaded before the tasks start, so the kill comes at once and the new worker takes the port
     const client = stack.client();
     const sent: Sent[] = [];
     for (const group of groups) {
@@ -46,7 +46,6 @@ describe("a worker killed (SIGKILL) in the middle of 40 running tasks, default s
     }
     const ids = sent.map((s) => s.id);
     await waitFor(() => ids.every((id) => stack.runs().started.has(id)), { timeoutMs: 30_000, what: "every task to start", intervalMs: 50 });
-    const next = await replacement;
     const killedAt = Date.now();
     await stack.workers[0].killAndReplace(next);
     const returnedBeforeKill = ids.filter((id) => stack.runs().returned.has(id));
