@@ -76,11 +76,11 @@ function runLogCounter(file: string) {
 const commit = execSync("git rev-parse --short HEAD").toString().trim();
 const loadStart = loadavg();
 progress(`starting the stack (commit ${commit}, load ${loadStart.map((l) => l.toFixed(2)).join(" ")})`);
-const stack = await startFaultStack({ resultExpiresSec: Number(values["result-expires-sec"]) });
+const stack = await startFaultStack({ resultExpiresSec: Number(values["result-expires-sec"]), memorySampleMs: Math.min(SAMPLE_MS, 5_000) });
 const counter = runLogCounter(join(stack.dir, "runs-0.log"));
 const client = stack.client();
 
-interface Sample { t: number; sent: number; returned: number; rss: Record<string, number | undefined> }
+interface Sample { t: number; sent: number; returned: number; rss: Record<string, number | undefined>; heapUsed: Record<string, number | undefined> }
 const samples: Sample[] = [];
 let sent = 0;
 let inFlight = 0;
@@ -88,7 +88,8 @@ let refused = 0;
 const start = Date.now();
 const sample = () => {
   const rss = { ...stack.rss(), driver: process.memoryUsage().rss };
-  const s: Sample = { t: Date.now() - start, sent, returned: counter().returned, rss };
+  const heapUsed = { ...stack.heapUsed(), driver: process.memoryUsage().heapUsed };
+  const s: Sample = { t: Date.now() - start, sent, returned: counter().returned, rss, heapUsed };
   samples.push(s);
   emit({ type: "sample", ...s });
 };
@@ -128,14 +129,21 @@ try {
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const names = Object.keys(samples[0].rss);
-  const warm = samples.filter((s) => s.t >= WARMUP_MS && s.t < WARMUP_MS + WINDOW_MS);
+  const during = (from: number) => samples.filter((s) => s.t >= from && s.t < from + WINDOW_MS);
+  const warm = during(WARMUP_MS);
+  const middle = during(sentAt / 2);
   const last = samples.filter((s) => s.t > sentAt - WINDOW_MS && s.t <= sentAt);
+  const mb = (b: number | undefined) => (b === undefined ? undefined : Math.round((b / 1048576) * 10) / 10);
+  const pct = (to: number | undefined, from: number | undefined) => (to === undefined || from === undefined ? undefined : Math.round(((to - from) / from) * 1000) / 10);
   const perProcess = Object.fromEntries(names.map((name) => {
-    const of = (xs: Sample[]) => xs.map((s) => s.rss[name]).filter((v): v is number => v !== undefined);
-    const w = median(of(warm));
-    const e = median(of(last));
-    const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
-    return [name, { startMB: mb(of(samples)[0]), warmMB: mb(w), endMB: mb(e), maxMB: mb(Math.max(...of(samples))), growthPct: Math.round(((e - w) / w) * 1000) / 10 }];
+    const rss = (xs: Sample[]) => median(xs.map((s) => s.rss[name]).filter((v): v is number => v !== undefined));
+    const heap = (xs: Sample[]) => median(xs.map((s) => s.heapUsed[name]).filter((v): v is number => v !== undefined));
+    const all = samples.map((s) => s.rss[name]).filter((v): v is number => v !== undefined);
+    return [name, {
+      startMB: mb(all[0]), warmMB: mb(rss(warm)), middleMB: mb(rss(middle)), endMB: mb(rss(last)), maxMB: mb(Math.max(...all)),
+      growthPct: pct(rss(last), rss(warm))!, secondHalfGrowthPct: pct(rss(last), rss(middle)),
+      heapWarmMB: mb(heap(warm)), heapEndMB: mb(heap(last)), heapGrowthPct: pct(heap(last), heap(warm)),
+    }];
   }));
   const judged = names.filter((n) => n !== "redis-server" && n !== "driver");
   const counts = counter();

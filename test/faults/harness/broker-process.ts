@@ -5,10 +5,11 @@
  *
  * Env: FAULT_PORT, FAULT_REDIS_URL, FAULT_BROKER_PREFIX, QSTASH_TOKEN, QSTASH_CURRENT_SIGNING_KEY,
  * QSTASH_NEXT_SIGNING_KEY, optional FAULT_RETRY_DELAY_SCALE (multiplies QStash's retry delays; default 1).
- * Prints `ready` once listening; errors of its own go to stderr.
+ * With FAULT_MEMORY_SAMPLE_MS, reports its memory (memory-report.ts). Prints `ready` once listening; errors of its own go to stderr.
  * @module
  */
 import { startBrokerServer } from "../../../src/adapters/node.ts";
+import "./memory-report.ts";
 
 function need(name: string): string {
   const value = process.env[name];

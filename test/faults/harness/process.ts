@@ -27,6 +27,8 @@ export interface Proc {
   rssBytes(): number | undefined;
   /** True until it exits. */
   alive(): boolean;
+  /** The latest `mem {…}` line it printed (`process.memoryUsage()`, see memory-report.ts). */
+  memory(): NodeJS.MemoryUsage | undefined;
 }
 
 /** Spawn `command args` with `env` added to this process's environment. */
@@ -34,10 +36,17 @@ export function startProc(name: string, command: string, args: string[], env: Re
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   let stdoutText = "";
+  let memory: NodeJS.MemoryUsage | undefined;
   const waiters = new Set<() => void>();
   child.stdout!.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-    stdoutText += chunk.toString();
+    let text = chunk.toString();
+    const mem = text.match(/^mem \{.*\}$/gm);
+    if (mem) {
+      memory = JSON.parse(mem[mem.length - 1].slice(4)) as NodeJS.MemoryUsage;
+      text = text.replace(/^mem \{.*\}\n?/gm, "");
+    }
+    out += text;
+    stdoutText += text;
     for (const w of [...waiters]) w();
   });
   child.stderr!.on("data", (chunk: Buffer) => void (out += chunk.toString()));
@@ -88,5 +97,6 @@ export function startProc(name: string, command: string, args: string[], env: Re
       }
     },
     alive: () => !exited,
+    memory: () => memory,
   };
 }

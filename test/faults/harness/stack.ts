@@ -53,6 +53,8 @@ export interface FaultStackOptions {
   workers?: number;
   /** Per worker: its clock minus the real one, ms. */
   clockOffsetsMs?: number[];
+  /** Brokers and workers print their `process.memoryUsage()` this often (ms). Default never. */
+  memorySampleMs?: number;
   /** The workers' result TTL, seconds (`CELERIAC_RESULT_EXPIRES`). Default 1 day. */
   resultExpiresSec?: number;
   /** Multiplies the brokers' retry delays (QStash's e^2.5 s, e^5 s…). Default 1. */
@@ -90,6 +92,8 @@ export interface FaultStack {
   workerLog(): string;
   /** Every process's resident memory, bytes, by part name. */
   rss(): Record<string, number | undefined>;
+  /** The JavaScript heap in use, bytes, of each broker and worker (with `memorySampleMs`). */
+  heapUsed(): Record<string, number | undefined>;
   close(): Promise<void>;
 }
 
@@ -175,6 +179,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
             FAULT_PORT: String(port), FAULT_REDIS_URL: redisUrl, FAULT_BROKER_PREFIX: brokerPrefix,
             QSTASH_TOKEN: TOKEN, QSTASH_CURRENT_SIGNING_KEY: SIGNING.current, QSTASH_NEXT_SIGNING_KEY: SIGNING.next,
             FAULT_RETRY_DELAY_SCALE: String(options.retryDelayScale ?? 1),
+            FAULT_MEMORY_SAMPLE_MS: String(options.memorySampleMs ?? 0),
           });
           await this.proc.waitForLine(/^ready$/);
           this.lastStartMs = Date.now() - t0;
@@ -202,6 +207,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
         QSTASH_CURRENT_SIGNING_KEY: SIGNING.current, QSTASH_NEXT_SIGNING_KEY: SIGNING.next,
         CELERIAC_URL: url, CELERIAC_API_TOKEN: `api-${crypto.randomUUID()}`, FAULT_PORT: String(port), FAULT_RUN_LOG: runLog, FAULT_WORKER_LOG: workerLog,
         FAULT_CLOCK_OFFSET_MS: String(options.clockOffsetsMs?.[i] ?? 0),
+        FAULT_MEMORY_SAMPLE_MS: String(options.memorySampleMs ?? 0),
         ...(options.lease === "worker default" ? {} : { FAULT_LEASE_SEC: String(options.lease ?? 6) }),
         ...(options.resultExpiresSec ? { CELERIAC_RESULT_EXPIRES: String(options.resultExpiresSec) } : {}),
       };
@@ -291,6 +297,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       },
       rss() {
         return Object.fromEntries([redis, bridge, ...brokers, ...workers].map((p) => [p.proc.name, p.proc.rssBytes()]));
+      },
+      heapUsed() {
+        return Object.fromEntries([...brokers, ...workers].map((p) => [p.proc.name, p.proc.memory()?.heapUsed]));
       },
       async close() {
         await direct.close().catch(() => {});

@@ -8,6 +8,7 @@
  * run log, see fault-tasks.ts), FAULT_WORKER_LOG (the worker's log lines) and
  * FAULT_CLOCK_OFFSET_MS (the worker's clock minus the real one; default 0), FAULT_LEASE_SEC (the
  * worker's `lease`; default the worker's own).
+ * With FAULT_MEMORY_SAMPLE_MS, reports its memory (memory-report.ts).
  * Prints `loaded` once its modules are loaded, waits for `listen` on stdin (so a replacement can
  * load while the process it replaces still holds the port), then prints `ready` once listening.
  * @module
@@ -18,6 +19,7 @@ import { serve } from "@hono/node-server";
 import { createWorker, fromEnv, type Logger } from "../../../src/index.ts";
 import { createNodeVerifier, NODE_PARTS } from "../../../src/adapters/node.ts";
 import { faultTasks } from "./fault-tasks.ts";
+import "./memory-report.ts";
 
 function need(name: string): string {
   const value = process.env[name];
