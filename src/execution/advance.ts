@@ -86,7 +86,8 @@ async function failCalls(rt: WorkerRuntime, calls: Signature[], error: Error, li
       parent_id: lineage.parentId ?? null, root_id: lineage.rootId ?? null,
     }, rt.resultExpiresMs);
     const failed: FailedTask = { id, task: sig.task, error: { type: error.name, message: error.message } };
-    await Promise.all((sig.linkError ?? []).map((e) => advance(rt, e, { value: failed }, { ...lineage, parentId: id })));
+    // Only the lineage: an error callback does not inherit the failed call's place (the rest of its chain, its chord).
+    await Promise.all((sig.linkError ?? []).map((e) => advance(rt, e, { value: failed }, { parentId: id, rootId: lineage.rootId, dedup: true })));
   }));
 }
 

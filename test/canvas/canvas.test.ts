@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { task } from "../../src/index.ts";
+import { createClient, task } from "../../src/index.ts";
 import { chain, chord, ChordError, group, GroupResult, signature } from "../../src/canvas/index.ts";
 import { setContextStorage } from "../../src/current.ts";
 import { createTestHarness } from "../../src/testing/index.ts";
@@ -180,6 +180,18 @@ describe("callbacks and bad input", () => {
     const h = harness();
     await expect(h.client.send(chain(double.si(1), signature("cv_nope")))).rejects.toMatchObject({ name: "NotRegistered" });
     expect(h.broker.messages).toHaveLength(0);
+  });
+
+  it("a client that does not know the tasks publishes the canvas; the step naming an unknown task fails NotRegistered, sends its linkError, and the rest never runs", async () => {
+    const h = harness();
+    const blind = createClient({ broker: h.broker, backend: h.backend, workerUrl: h.publicUrl, setAsCurrent: false });
+    const last = await blind.send(chain(double.si(1), signature("cv_nope"), double.s()), { linkError: errback.s() });
+    await h.drain();
+    expect(ran).toEqual(["double 1"]);
+    const nope = h.published.find((m) => m.task === "cv_errback")!.input as { id: string; task: string; error: { type: string } };
+    expect(nope).toMatchObject({ task: "cv_nope", error: { type: "NotRegistered" } });
+    expect(await h.backend.getMeta(nope.id)).toMatchObject({ status: "FAILURE", name: "cv_nope" });
+    expect(await last.state).toBe("PENDING");
   });
 
   it("a canvas whose message would pass the broker's 1 MiB is refused with a clear error, nothing published (413 over HTTP)", async () => {
