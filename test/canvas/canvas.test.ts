@@ -185,7 +185,7 @@ describe("callbacks and bad input", () => {
   it("a client that does not know the tasks publishes the canvas; the step naming an unknown task fails NotRegistered, sends its linkError, and the rest never runs", async () => {
     const h = harness();
     const blind = createClient({ broker: h.broker, backend: h.backend, workerUrl: h.publicUrl, setAsCurrent: false });
-    const last = await blind.send(chain(double.si(1), signature("cv_nope"), double.s()), { linkError: errback.s() });
+    const last = await blind.send(chain(double.si(1), signature("cv_nope"), double.si(3)), { linkError: errback.s() });
     await h.drain();
     expect(ran).toEqual(["double 1"]);
     const nope = h.published.find((m) => m.task === "cv_errback")!.input as { id: string; task: string; error: { type: string } };
