@@ -21,17 +21,20 @@ import type { CanvasResult } from "../result/group-result.ts";
 // deno-lint-ignore no-empty-interface
 export interface Register {}
 
-type Registered = Register extends { tasks: infer M } ? TasksByName<M> : Record<never, never>;
-type RegisteredName = keyof Registered & string;
-type RegisteredInput<N extends RegisteredName> = Registered[N] extends Task<any, any, infer In, any> ? In : never;
-type RegisteredOutput<N extends RegisteredName> = Registered[N] extends Task<any, infer O, any, any> ? O : never;
+/** The declared tasks by name; without a declaration, any name with any input. */
+type Registered = Register extends { tasks: infer M } ? TasksByName<M> : Record<string, Task<unknown, unknown, unknown, string>>;
+type RegisteredInput<N extends keyof Registered> = Registered[N] extends Task<any, any, infer In, any> ? In : never;
+type RegisteredOutput<N extends keyof Registered> = Registered[N] extends Task<any, infer O, any, any> ? O : never;
 
-/** `ctx.send`: by a registered name (typed when {@link Register} is declared), or by task. */
-export type SendFromTask = ([RegisteredName] extends [never]
-  ? <O = unknown>(name: string, input?: unknown, options?: SendOptions) => Promise<AsyncResult<O>>
-  : <N extends RegisteredName>(name: N, input: RegisteredInput<N>, options?: SendOptions) => Promise<AsyncResult<RegisteredOutput<N>>>) &
-  (<I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions) => Promise<AsyncResult<O>>) &
-  (<C extends Canvas>(canvas: C, options?: SendOptions) => Promise<CanvasResult<C>>);
+/**
+ * `ctx.send`: by name (typed when {@link Register} is declared), by task, or a canvas. An
+ * interface, so a task's own type may refer to the registry it belongs to.
+ */
+export interface SendFromTask {
+  <N extends keyof Registered & string>(name: N, input: RegisteredInput<N>, options?: SendOptions): Promise<AsyncResult<RegisteredOutput<N>>>;
+  <I, O, In>(task: Task<I, O, In, any>, input: In, options?: SendOptions): Promise<AsyncResult<O>>;
+  <C extends Canvas>(canvas: C, options?: SendOptions): Promise<CanvasResult<C>>;
+}
 
 /** Celery's `self.request`. */
 export interface TaskRequest {
