@@ -21,7 +21,7 @@ import { benchIncrement, benchSquare } from "./celeriac/tasks.ts";
 import { startCelery } from "./celery/system.ts";
 import { CELERIAC_CONCURRENCY, parseArgs } from "./lib/args.ts";
 import { runPool, waitUntil } from "./lib/pool.ts";
-import { claimDatabase, connectStats, openWindow, releaseDatabase, type Window } from "./lib/redis-stats.ts";
+import { claimDatabase, commandStats, connectStats, openWindow, releaseDatabase, total, type Window } from "./lib/redis-stats.ts";
 import { round } from "./lib/stats.ts";
 import type { System } from "./lib/system.ts";
 
@@ -43,7 +43,24 @@ async function billed<T>(work: () => Promise<T>): Promise<{ value: T; window: Wi
 }
 
 const rows: Record<string, { seconds: number[]; billed: number[] }> = {};
+/**
+ * Wait until Redis is quiet (at most 2 commands in 300 ms, or 15 s passed): work a system does
+ * after its callback answered (Celery's acks and unsubscribes, a worker's last writes) must not
+ * land in the next system's window or slow it down.
+ */
+async function quiet(): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  let last = total(await commandStats(stats));
+  while (performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = total(await commandStats(stats));
+    if (now - last <= 2) return;
+    last = now;
+  }
+}
+
 async function chordRun(system: System, rep: number): Promise<void> {
+  await quiet();
   const { value: seconds, window } = await billed(() => system.chord!(n));
   (rows[system.name] ??= { seconds: [], billed: [] }).seconds.push(seconds);
   rows[system.name]!.billed.push(window.total);
