@@ -36,10 +36,12 @@ const stats = await connectStats(args.redisUrl);
 await claimDatabase(stats, args.db);
 
 /** Run `work` inside a commandstats window. */
-async function billed<T>(work: () => Promise<T>): Promise<{ value: T; window: Window }> {
+async function billed<T>(work: () => Promise<T>): Promise<{ value: T; window: Window; seconds: number }> {
   const window = await openWindow(stats, args.db);
+  const t0 = performance.now();
   const value = await work();
-  return { value, window: await window.end() };
+  const seconds = (performance.now() - t0) / 1000;
+  return { value, window: await window.end(), seconds };
 }
 
 const rows: Record<string, { seconds: number[]; billed: number[] }> = {};
@@ -86,6 +88,7 @@ async function canvasCost(celeriac: Awaited<ReturnType<typeof startCeleriac>>): 
   const perHeader = (chordOnly.window.total - perPlain) / n; // the body is one more plain task
   print({
     type: "canvas-cost", system: "celeriac", plainTask: round(perPlain, 3),
+    seconds: { plainTasks: round(plain.seconds, 3), chord: round(chordOnly.seconds, 3), plainSteps: round(plainSteps.seconds, 3), chain: round(chainOnly.seconds, 3) },
     chordHeaderTask: round(perHeader, 3), chordHeaderAbovePlain: round(perHeader - perPlain, 3),
     chainStep: round(chainOnly.window.total / CHAIN, 3), chainStepAbovePlain: round((chainOnly.window.total - plainSteps.window.total) / CHAIN, 3),
     chordByCommand: chordOnly.window.byCommand, plainByCommand: plain.window.byCommand, chainByCommand: chainOnly.window.byCommand,
