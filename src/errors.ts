@@ -276,9 +276,12 @@ export class SignatureError extends CeleriacError {
 
 /** The request body is not a valid task envelope. */
 export class EnvelopeError extends CeleriacError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** True when a newer worker could read it (an unknown envelope version); false when no worker ever will. */
+  readonly readableLater: boolean;
+  constructor(message: string, options?: { cause?: unknown; readableLater?: boolean }) {
     super(message, options);
     this.name = "EnvelopeError";
+    this.readableLater = options?.readableLater ?? false;
   }
 }
 

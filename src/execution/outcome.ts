@@ -12,5 +12,8 @@ export type Outcome =
   | { kind: "redeliver"; id?: string; reason: string; retryAfterSec?: number; busy?: boolean }
   /** Final failure: 489 + `Upstash-NonRetryable-Error` so the broker keeps it in its DLQ (or 200 when the task opts out). */
   | { kind: "final"; id: string; state: string; error: ErrorView; deadLetter: boolean }
-  /** The request itself is wrong (no run): 400, 401, 404, 413, 422. */
-  | { kind: "refuse"; status: 400 | 401 | 404 | 413 | 422; error: string; id?: string };
+  /**
+   * The request itself is wrong (no run): 400, 401, 404, 413, 422; 489 (+ `Upstash-NonRetryable-Error`)
+   * for a signed delivery that can never succeed (not a task envelope, the wrong task's route).
+   */
+  | { kind: "refuse"; status: 400 | 401 | 404 | 413 | 422 | 489; error: string; id?: string };

@@ -5,7 +5,8 @@
  */
 import * as z from "zod/mini";
 import { EnvelopeError } from "../errors.ts";
-import type { Canvas, ChordMember } from "../canvas/signature.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../util/json-depth.ts";
+import { type Canvas, type ChordMember, canvasProblem } from "../canvas/signature.ts";
 
 /** The envelope version this code writes and reads. */
 export const ENVELOPE_VERSION = 1;
@@ -97,7 +98,11 @@ export function parseEnvelope(body: string): Envelope {
   if (v !== ENVELOPE_VERSION) {
     throw new EnvelopeError(
       `Unknown envelope version ${JSON.stringify(v)}: this worker reads v${ENVELOPE_VERSION}. Upgrade the worker, or send with a matching client.`,
+      { readableLater: true },
     );
+  }
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH + 1)) {
+    throw new EnvelopeError(`Task envelope nests more than ${MAX_JSON_DEPTH} levels deep (in its input or options); send flatter data.`);
   }
   const parsed = z.safeParse(schema, raw);
   if (!parsed.success) {
@@ -105,6 +110,8 @@ export function parseEnvelope(body: string): Envelope {
     throw new EnvelopeError(`Invalid task envelope: ${detail}.`);
   }
   const e = parsed.data;
+  const canvas = canvasFieldsProblem(e);
+  if (canvas) throw new EnvelopeError(`Invalid task envelope: ${canvas}.`);
   return {
     ...(e as Omit<typeof e, "chord" | "chain" | "link" | "linkError">),
     ...(e.chord ? { chord: e.chord as ChordMember } : {}),
@@ -124,6 +131,29 @@ export function parseEnvelope(body: string): Envelope {
     idempotencyKey: e.idempotencyKey ?? null,
     sentAt: e.sentAt ?? null,
   };
+}
+
+/** What is wrong with the canvas fields (`chain`, `link`, `linkError`, `chord`), which run after the task: checked before it runs. */
+function canvasFieldsProblem(e: { chain?: unknown; link?: unknown; linkError?: unknown; chord?: unknown }): string | undefined {
+  for (const key of ["chain", "link", "linkError"] as const) {
+    const items = e[key];
+    if (!Array.isArray(items)) continue;
+    for (let i = 0; i < items.length; i++) {
+      const problem = canvasProblem(items[i], `${key}[${i}]`);
+      if (problem) return problem;
+    }
+  }
+  return e.chord === undefined || e.chord === null ? undefined : chordProblem(e.chord, "chord");
+}
+
+function chordProblem(chord: unknown, path: string): string | undefined {
+  if (typeof chord !== "object" || chord === null || Array.isArray(chord)) return `${path} is not an object`;
+  const c = chord as Record<string, unknown>;
+  if (typeof c.id !== "string" || !c.id) return `${path}.id must be a non-empty string`;
+  if (!Number.isSafeInteger(c.size) || (c.size as number) < 1) return `${path}.size must be a whole number ≥ 1`;
+  if (!Number.isSafeInteger(c.index) || (c.index as number) < 0 || (c.index as number) >= (c.size as number)) return `${path}.index must be a whole number from 0 to size - 1`;
+  if (c.groupId !== undefined && c.groupId !== null && typeof c.groupId !== "string") return `${path}.groupId must be a string or null`;
+  return canvasProblem(c.body, `${path}.body`) ?? (c.outer === undefined || c.outer === null ? undefined : chordProblem(c.outer, `${path}.outer`));
 }
 
 /** Serialize an envelope (the exact bytes the broker delivers and signs). */

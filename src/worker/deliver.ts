@@ -11,7 +11,7 @@ import { execute } from "../execution/execute.ts";
 import type { Outcome } from "../execution/outcome.ts";
 import type { WorkerRuntime } from "../execution/runtime.ts";
 import type { Verifier } from "../verify/verifier.ts";
-import { toResponse } from "./to-response.ts";
+import { NON_RETRYABLE_STATUS, toResponse } from "./to-response.ts";
 import { needsShape, reshape } from "./reshape.ts";
 import { readVerifiedBody } from "./verified-body.ts";
 
@@ -37,10 +37,11 @@ async function deliver(o: DeliverOptions, name: string, req: Request): Promise<O
     env = parseEnvelope(body);
   } catch (error) {
     if (!(error instanceof EnvelopeError)) throw error;
-    return { kind: "refuse", status: 400, error: error.message };
+    // Signed, so the broker sent it: redelivering the same bytes cannot succeed unless a newer worker reads them.
+    return { kind: "refuse", status: error.readableLater ? 400 : NON_RETRYABLE_STATUS, error: error.message };
   }
   if (env.task !== name) {
-    return { kind: "refuse", status: 400, id: env.id, error: `Envelope names task "${env.task}" but was delivered to /tasks/${name}; publish to /tasks/${env.task}.` };
+    return { kind: "refuse", status: NON_RETRYABLE_STATUS, id: env.id, error: `Envelope names task "${env.task}" but was delivered to /tasks/${name}; publish to /tasks/${env.task}.` };
   }
   const task = o.rt.registry.find(name);
   if (!task) {

@@ -39,7 +39,7 @@ async function onFailureCallback(o: DeliverOptions, name: string, req: Request):
     payload = JSON.parse(body) as FailurePayload;
     envelopeText = new TextDecoder().decode(Uint8Array.from(atob(String(payload.sourceBody ?? "")), (ch) => ch.charCodeAt(0)));
   } catch {
-    return { kind: "refuse", status: 400, error: "A failure callback needs QStash's JSON payload with the message's body in `sourceBody` (base64)." };
+    return { kind: "refuse", status: NON_RETRYABLE_STATUS, error: "A failure callback needs QStash's JSON payload with the message's body in `sourceBody` (base64)." };
   }
   if (payload.status === NON_RETRYABLE_STATUS) return { kind: "ack", id: "", state: IGNORED, note: "failed for good by the worker itself" };
   let env;

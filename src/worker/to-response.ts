@@ -1,7 +1,8 @@
 /**
  * The one function that turns an outcome into the broker's HTTP answer:
  * 200 done · 503 redeliver · 429 + Retry-After while another delivery holds the lease ·
- * 489 + `Upstash-NonRetryable-Error` for final failures (the broker's DLQ) · 4xx for bad requests.
+ * 489 + `Upstash-NonRetryable-Error` for final failures (the broker's DLQ) and for deliveries that can
+ * never succeed · other 4xx for bad requests.
  * @module
  */
 import { CELERIAC_OUTCOME, RETRY_AFTER, UPSTASH_NON_RETRYABLE_ERROR } from "../headers.ts";
@@ -24,6 +25,7 @@ export function toResponse(outcome: Outcome): Response {
       headers[UPSTASH_NON_RETRYABLE_ERROR] = "true";
       return new Response(JSON.stringify({ id: outcome.id, state: outcome.state, error: outcome.error }), { status: NON_RETRYABLE_STATUS, headers });
     case "refuse":
+      if (outcome.status === NON_RETRYABLE_STATUS) headers[UPSTASH_NON_RETRYABLE_ERROR] = "true";
       return new Response(JSON.stringify({ ...(outcome.id ? { id: outcome.id } : {}), error: outcome.error }), { status: outcome.status, headers });
   }
 }

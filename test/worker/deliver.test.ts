@@ -145,21 +145,23 @@ describe("bad deliveries get a clear error, never a crash", () => {
   const url = "http://worker.test/tasks/t_add";
   const envelope = { v: 1, id: "id-1", task: "t_add", input: { a: 1, b: 2 }, retries: 0 };
 
-  it("malformed JSON gets 400 saying the body is not JSON", async () => {
+  it("malformed JSON (signed, so redelivering cannot help) gets 489 non-retryable saying the body is not JSON", async () => {
     const res = await harness().deliver({ url, body: "{not json" });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(489);
+    expect(res.headers.get("upstash-nonretryable-error")).toBe("true");
     expect((await res.json()).error).toMatch(/not valid JSON/);
   });
 
-  it("an unknown envelope version gets 400 naming the version", async () => {
+  it("an unknown envelope version gets 400 (retryable: a newer worker reads it) naming the version", async () => {
     const res = await harness().deliver({ url, body: JSON.stringify({ ...envelope, v: 99 }) });
     expect(res.status).toBe(400);
     expect((await res.json()).error).toMatch(/Unknown envelope version 99/);
   });
 
-  it("an envelope missing its id gets 400 naming the field", async () => {
+  it("an envelope missing its id gets 489 non-retryable naming the field", async () => {
     const res = await harness().deliver({ url, body: JSON.stringify({ v: 1, task: "t_add", input: {} }) });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(489);
+    expect(res.headers.get("upstash-nonretryable-error")).toBe("true");
     expect((await res.json()).error).toMatch(/id/);
   });
 

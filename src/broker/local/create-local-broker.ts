@@ -56,6 +56,11 @@ export interface LocalBrokerOptions {
   dedupWindowMs?: number | undefined;
   /** Multiplies every retry delay (e.g. 0.001 in tests). Default 1. */
   retryDelayScale?: number | undefined;
+  /**
+   * Largest message body accepted over HTTP, bytes; a larger publish, enqueue or schedule gets 413
+   * (a batch request may carry up to 10 such bodies' worth). Default 1 MiB (QStash's free plan).
+   */
+  maxBodyBytes?: number | undefined;
   /** Unexpected internal errors (never thrown at callers). Default `console.error`. */
   onError?: ((err: unknown) => void) | undefined;
 }
@@ -111,6 +116,7 @@ export function createLocalBroker(options: LocalBrokerOptions = {}): LocalBroker
     timeoutMs: options.timeoutMs ?? 900_000,
     dedupWindowMs: options.dedupWindowMs ?? 600_000,
     retryDelayScale: options.retryDelayScale ?? 1,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     onError: options.onError ?? ((err) => console.error("[celeriac broker]", err)),
   });
   const runner = new BrokerScheduleFirer(engine);

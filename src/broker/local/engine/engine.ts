@@ -37,6 +37,8 @@ export interface EngineOptions {
   timeoutMs: number;
   dedupWindowMs: number;
   retryDelayScale: number;
+  /** Largest message body accepted, bytes (a batch request may be `BATCH_BODY_FACTOR` times larger). */
+  maxBodyBytes: number;
   onError: (err: unknown) => void;
 }
 

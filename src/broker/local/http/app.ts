@@ -5,12 +5,21 @@
  */
 
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { hasName } from "../../../errors.ts";
 import type { BrokerEngine } from "../engine/engine.ts";
 import type { RouteContext } from "./context.ts";
 
 /** A route module. */
 export type Routes = (ctx: RouteContext) => void;
+
+/** A batch request may be this many times `maxBodyBytes` (each message in it at most `maxBodyBytes`). */
+export const BATCH_BODY_FACTOR = 10;
+
+/** The 413 message for a body over `maxBytes`. */
+export function bodyTooLarge(what: string, maxBytes: number, size?: number): string {
+  return `${what}${size === undefined ? "" : ` of ${size} bytes`} is larger than the broker's ${maxBytes}-byte limit: send large data by reference (a URL or a storage key), or start the broker with a larger maxBodyBytes.`;
+}
 
 /** Build the app; `token` is the bearer every request must carry. */
 export function createBrokerApp(engine: BrokerEngine, token: string, routes: readonly Routes[], ready: Promise<void>): Hono {
@@ -24,6 +33,10 @@ export function createBrokerApp(engine: BrokerEngine, token: string, routes: rea
     }
     await next();
   });
+  const max = engine.options.maxBodyBytes;
+  const limit = (maxSize: number, what: string) => bodyLimit({ maxSize, onError: (c) => c.json({ error: bodyTooLarge(what, maxSize) }, 413) });
+  for (const path of ["/v2/publish/*", "/v2/enqueue/*", "/v2/schedules/*"]) app.use(path, limit(max, "the message body"));
+  app.use("/v2/batch", limit(max * BATCH_BODY_FACTOR, "the batch request"));
   for (const r of routes) r({ app, engine });
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {

@@ -11,6 +11,7 @@ import { HeaderMap, headerValue } from "../../../util/header-map.ts";
 import { parsePublishConfig } from "../message/publish-config.ts";
 import { publishTo } from "../engine/publish.ts";
 import type { RouteContext } from "./context.ts";
+import { bodyTooLarge } from "./app.ts";
 
 interface BatchItem {
   destination?: unknown;
@@ -52,6 +53,9 @@ export function batchRoutes({ app, engine }: RouteContext): void {
         }
         const config = parsePublishConfig(itemHeaders(raw.headers));
         const body = typeof raw.body === "string" ? encoder.encode(raw.body) : new Uint8Array(0);
+        if (body.byteLength > engine.options.maxBodyBytes) {
+          throw new BrokerError(bodyTooLarge("the message body", engine.options.maxBodyBytes, body.byteLength), { status: 413 });
+        }
         let queueName: string | undefined;
         if (raw.queue !== undefined && raw.queue !== null && raw.queue !== "") {
           if (typeof raw.queue !== "string" || !isValidName(raw.queue)) throw new BrokerError(`invalid queue name "${String(raw.queue)}"`, { status: 400 });
