@@ -4,11 +4,11 @@
  * Cloudflare evaluates crons in UTC and knows no time zones. So each schedule gets one UTC
  * *trigger* line that fires at least at every instant the schedule can tick, and the Worker's
  * `scheduled` handler (`ScheduleRunner.onCron`) keeps only the schedules whose tick, computed by
- * croner in their own zone, is exactly the event's time:
+ * in their own zone (`util/cron.ts`), is exactly the event's time:
  * - `tz: "UTC"`: the schedule's own pattern (weekday numbers written as `SUN`…`SAT`, because
  *   Cloudflare numbers weekdays 1–7 from Sunday while standard cron uses 0–6).
  * - another zone: the UTC minutes and hours that the zone's local minutes and hours map to under
- *   every UTC offset the zone uses in the next two years, plus the instants croner moves
+ *   every UTC offset the zone uses in the next two years, plus the instants a fixed-time run is moved to
  *   gap-time runs to on DST days; day, month and weekday are `*`. E.g. `30 2 * * *` in
  *   Europe/Berlin → `0,30 0,1 * * *`: four invocations a day, one of which publishes.
  * @module
@@ -42,12 +42,12 @@ function utcLine(cron: string): string {
   const [minute, hour, dom, month, dow] = cron.split(" ");
   const domSet = dom !== "*" && dom !== "?";
   const dowSet = dow !== "*" && dow !== "?";
-  // Standard cron ORs day-of-month and weekday when both are set; widen both and let croner decide.
+  // Standard cron ORs day-of-month and weekday when both are set; widen both and let the clock decide.
   if (domSet && dowSet) return `${minute} ${hour} * ${month} *`;
   return `${minute} ${hour} ${dom} ${month} ${dowSet ? weekdayNames(dow) : dow}`;
 }
 
-/** `1-5` → `MON-FRI`; anything with steps or `#`/`L` widens to `*` (croner filters). */
+/** `1-5` → `MON-FRI`; anything with steps widens to `*` (the clock filters). */
 function weekdayNames(field: string): string {
   if (/[/#L]/i.test(field)) return "*";
   return field.replace(/\d+/g, (n) => WEEKDAYS[Number(n)] ?? n).toUpperCase();
@@ -66,7 +66,7 @@ function zonedLine(s: Schedule, from: number): string {
   for (let at = from + SAMPLE_MS; at <= from + HORIZON_MS; at += SAMPLE_MS) {
     const offset = offsetOf(at);
     if (offset !== previous) {
-      // In the sample window holding a transition, take croner's own instants (a run moved out of a DST gap).
+      // In the sample window holding a transition, take the clock's own instants (a run moved out of a DST gap).
       const local = new CronClock(`${minute} ${hour} * * *`, s.tz);
       for (const t of local.between(at - SAMPLE_MS, at, 400)) utc.add(Math.floor((t % DAY_MS) / 60_000));
       offsets.add(offset);

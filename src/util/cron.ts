@@ -1,13 +1,15 @@
 /**
- * Cron evaluation on `croner`, for schedules and the local broker (5-field patterns, IANA time
- * zones, DST). One rule everywhere: a schedule's ticks are exactly the instants croner enumerates
- * for its pattern in its zone. In a spring-forward gap a fixed-time job ("30 2 * * *") runs at the first valid time
- * after the gap; when a time repeats (fall back) it runs once; interval jobs ("0 * * * *") skip
- * the missing hour and run in both repeated ones. Every engine asks this module, so brokers whose
- * cron reads DST differently cannot make a schedule run twice or at another instant.
+ * Cron evaluation for schedules and the local broker (5-field patterns, IANA time zones, DST),
+ * on our own pattern walker (`cron-pattern.ts`, which says why not croner) and `Intl` for zones.
+ * One rule everywhere, croner's: a schedule's ticks are its matching wall-clock minutes in its
+ * zone, each at the instant it happens. A wall time that happens twice (fall back) runs twice,
+ * except for a fixed-time job (one minute and one hour, e.g. "30 2 * * *"), which runs at the first
+ * one; a wall time that does not exist (spring forward) is skipped, except for a fixed-time job,
+ * which runs when the gap ends. Every engine asks this module, so brokers whose cron reads DST
+ * differently cannot make a schedule run twice or at another instant.
  * @module
  */
-import { Cron } from "croner";
+import { type CronFields, nextWallMinute, parseCronFields } from "./cron-pattern.ts";
 import { ConfigError } from "../errors.ts";
 
 /** The `@…` shorthands accepted in `cron`, and the 5-field pattern each stands for. */
@@ -46,22 +48,98 @@ export function checkTimeZone(tz: string, where = "tz"): void {
   }
 }
 
+const HOUR = 3_600_000;
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** Wall-clock time of `at` in `tz`, as epoch ms of the same fields read as UTC (whole seconds). */
+function wallOf(at: number, tz: string): number {
+  let format = formats.get(tz);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+    formats.set(tz, format);
+  }
+  const p: Record<string, number> = {};
+  for (const part of format.formatToParts(at)) p[part.type] = Number(part.value);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+}
+
 /** A compiled pattern in a zone. Build with {@link compileCron}. */
 export class CronClock {
-  readonly #cron: Cron;
+  readonly #fields: CronFields;
+  readonly #utc: boolean;
 
   constructor(readonly pattern: string, readonly tz: string) {
-    this.#cron = new Cron(pattern, { timezone: tz, mode: "5-part", paused: true });
+    this.#fields = parseCronFields(pattern);
+    this.#utc = tz === "UTC" || tz === "Etc/UTC";
+  }
+
+  #wall(at: number): number {
+    return this.#utc ? Math.floor(at / 1000) * 1000 : wallOf(at, this.tz);
+  }
+
+  #offset(at: number): number {
+    const whole = Math.floor(at / 1000) * 1000;
+    return this.#wall(whole) - whole;
+  }
+
+  /** The instants wall time `w` stands for, ascending, as ticks (see the module comment). */
+  #instants(w: number): number[] {
+    if (this.#utc) return [w];
+    const offsets = new Set([this.#offset(w - 15 * HOUR), this.#offset(w), this.#offset(w + 15 * HOUR)]);
+    const found = [...offsets].map((o) => w - o).filter((t) => this.#wall(t) === w).sort((a, b) => a - b);
+    const at = [...new Set(found)];
+    if (at.length > 1) return this.#fields.fixed ? [at[0]] : at;
+    if (at.length === 1 || !this.#fields.fixed) return at;
+    // In a gap: the instant the zone's offset changes, between the two readings of w.
+    const guesses = [...offsets].map((o) => w - o);
+    let lo = Math.min(...guesses);
+    let hi = Math.max(...guesses);
+    const before = this.#offset(lo);
+    while (hi - lo > 1000) {
+      const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+      if (this.#offset(mid) === before) lo = mid;
+      else hi = mid;
+    }
+    return Math.floor(this.#wall(hi) / 86_400_000) === Math.floor(w / 86_400_000) ? [hi] : [];
   }
 
   /** The first tick strictly after `after` (epoch ms), or undefined. */
   next(after: number): number | undefined {
-    return this.#cron.nextRun(new Date(after))?.getTime();
+    // Starting inside the first reading of a repeated hour, earlier wall times still come again.
+    let w: number | undefined = this.#wall(after) - (!this.#utc && this.#offset(after + 3 * HOUR) < this.#offset(after) ? 3 * HOUR : 0);
+    let best: number | undefined;
+    let stop = Infinity;
+    while ((w = nextWallMinute(this.#fields, w)) !== undefined && w <= stop) {
+      const ticks = this.#instants(w).filter((t) => t > after);
+      if (!ticks.length) continue;
+      if (best === undefined || ticks[0] < best) best = ticks[0];
+      // A later reading of a repeated wall time: walls after it may still come first.
+      if (ticks[0] === this.#instants(w)[0]) break;
+      stop = Math.min(stop, w + 3 * HOUR);
+    }
+    return best;
   }
 
   /** The last tick at or before `at` (epoch ms), or undefined. */
   previous(at: number): number | undefined {
-    return this.#cron.previousRuns(1, new Date(at + 1))[0]?.getTime();
+    let span = 2 * HOUR;
+    let lo = at - span;
+    for (;;) {
+      const n = this.next(lo);
+      if (n !== undefined && n <= at) break;
+      if (span > 30 * 366 * 24 * HOUR) return undefined;
+      span *= 2;
+      lo = at - span;
+    }
+    // Ticks are at least a minute apart, so once (lo, hi] is shorter than that it holds the last one.
+    let hi = at;
+    while (hi - lo > 30_000) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const n = this.next(mid);
+      if (n !== undefined && n <= at) lo = mid;
+      else hi = mid;
+    }
+    return this.next(lo);
   }
 
   /** True when `at` (epoch ms, whole minute) is a tick. */
@@ -91,7 +169,7 @@ export class CronClock {
   }
 }
 
-/** Compile `pattern` (already normalized) in `tz`; throws `ConfigError` with croner's reason. */
+/** Compile `pattern` (already normalized) in `tz`; throws `ConfigError` saying what is wrong. */
 export function compileCron(pattern: string, tz: string, where = "cron"): CronClock {
   checkTimeZone(tz, where);
   try {

@@ -1,6 +1,6 @@
 /**
  * QStash's `Upstash-Cron` syntax: standard 5 fields evaluated in UTC, with an optional
- * `CRON_TZ=<IANA zone> ` prefix, evaluated by the one cron module (`util/cron.ts`, on `croner`:
+ * `CRON_TZ=<IANA zone> ` prefix, evaluated by the one cron module (`util/cron.ts`, croner's rules:
  * Vixie semantics, day-of-month OR day-of-week when both are restricted).
  * @module
  */
