@@ -6,7 +6,7 @@
  */
 import { type Duration, toMs } from "../duration.ts";
 import { SendOptionError } from "../errors.ts";
-import type { Canvas } from "../canvas/signature.ts";
+import { type Canvas, canvasProblem } from "../canvas/signature.ts";
 
 export interface SendOptions {
   /** Use this task id instead of a random UUID (1–200 characters). */
@@ -88,7 +88,7 @@ const RULES: Record<string, Rule> = {
 };
 
 function isCallbacks(v: unknown): boolean {
-  return [v].flat().every((c) => typeof c === "object" && c !== null && ("task" in c || "kind" in c));
+  return [v].flat().every((c) => canvasProblem(c) === undefined);
 }
 
 /** Check calling options; returns them typed, or throws `SendOptionError` naming the first bad one and the forms it accepts. */

@@ -16,7 +16,7 @@ import { bearerToken, timingSafeEqual } from "./auth.ts";
 import { readBody } from "./read-body.ts";
 import { PENDING } from "../states.ts";
 import { type BrokerError, hasName, type SendOptionError } from "../errors.ts";
-import type { SendOptions } from "../task/send-options.ts";
+import { checkSendOptions, type SendOptions } from "../task/send-options.ts";
 import { type Canvas, canvasProblem } from "../canvas/signature.ts";
 import { sendCanvas } from "../publish/send-canvas.ts";
 import { fromCeleryTuple } from "../canvas/freeze.ts";
@@ -25,6 +25,12 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from "../util/json-depth.ts";
 /** The 400 answer for a body nested deeper than {@link MAX_JSON_DEPTH}, or undefined. */
 function tooDeep(raw: unknown): string | undefined {
   return nestsDeeperThan(raw, MAX_JSON_DEPTH + 1) ? `The body nests more than ${MAX_JSON_DEPTH} levels deep; nothing was sent. Send flatter data.` : undefined;
+}
+
+/** The 400 answer for `options` that is not an object (absent and null are fine), or undefined. */
+function badOptions(options: unknown): string | undefined {
+  if (options === undefined || options === null || (typeof options === "object" && !Array.isArray(options))) return undefined;
+  return `"options" must be an object such as {"countdown": 10, "queue": "default"}, not ${Array.isArray(options) ? "an array" : typeof options}; nothing was sent.`;
 }
 
 
@@ -63,7 +69,7 @@ export function createApi(o: ApiOptions): Hono {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
       return c.json({ error: `Invalid publish request: the body must be a JSON object. Send {"input": ..., "options": {...}}.` }, 400);
     }
-    const deep = tooDeep(raw);
+    const deep = tooDeep(raw) ?? badOptions((raw as { options?: unknown }).options);
     if (deep) return c.json({ error: deep }, 400);
     // The options are checked by the publisher (`checkSendOptions`) before anything is published.
     const body = raw as { input?: unknown; options?: SendOptions };
@@ -91,12 +97,14 @@ export function createApi(o: ApiOptions): Hono {
     } catch (e) {
       return c.json({ error: `Body is not valid JSON (${(e as Error).message}). Send {"canvas": ..., "options": {...}}.` }, 400);
     }
-    const deep = tooDeep(body);
+    const deep = tooDeep(body) ?? badOptions(body?.options);
     if (deep) return c.json({ error: deep }, 400);
     const problem = canvasProblem(body?.canvas);
     if (problem) return c.json({ error: `Invalid canvas: ${problem}. Send {"canvas": {"task": ...} | {"kind": "chain", "steps": [...]} | {"kind": "group", "tasks": [...]} | {"kind": "chord", "header": [...], "body": ...}}.` }, 400);
     try {
-      const result = await sendCanvas({ publisher: rt.publisher, backend: rt.backend, resultExpiresMs: rt.resultExpiresMs, registry: rt.registry }, body.canvas as Canvas, body.options as SendOptions);
+      // The options are checked here: the canvas's links are attached before any publisher sees them.
+      const options = checkSendOptions(body.options, rt.now());
+      const result = await sendCanvas({ publisher: rt.publisher, backend: rt.backend, resultExpiresMs: rt.resultExpiresMs, registry: rt.registry }, body.canvas as Canvas, options);
       return c.json({ result }, 202);
     } catch (error) {
       if (hasName(error, "NotRegistered")) return c.json({ error: (error as Error).message }, 400);

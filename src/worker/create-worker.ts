@@ -3,6 +3,7 @@
  * results API, and a health check. Runtime adapters only turn their environment into these options.
  * @module
  */
+import { discardBody } from "../util/discard-body.ts";
 import { Hono } from "hono/tiny";
 import type { Backend } from "../backend/backend.ts";
 import type { Broker } from "../broker/broker.ts";
@@ -128,6 +129,11 @@ export function createWorker(options: WorkerOptions): Worker {
   };
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const app = new Hono();
+  // A request answered before its body was read (a wrong API token) has the rest dropped, so the client gets the answer.
+  app.use("*", async (c, next) => {
+    await next();
+    await discardBody(c.req.raw, maxBodyBytes * 16);
+  });
   app.post("/tasks/:name", deliverHandler({ rt, verifier: options.verifier, maxBodyBytes }));
   app.post("/tasks/:name/failed", failureCallbackHandler({ rt, verifier: options.verifier, maxBodyBytes }));
   app.route("/api", createApi({ rt, broker: options.broker, apiToken: options.apiToken, maxBodyBytes }));

@@ -6,12 +6,16 @@
 
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { discardBody } from "../../../util/discard-body.ts";
 import { hasName } from "../../../errors.ts";
 import type { BrokerEngine } from "../engine/engine.ts";
 import type { RouteContext } from "./context.ts";
 
 /** A route module. */
 export type Routes = (ctx: RouteContext) => void;
+
+/** Up to this many times `maxBodyBytes` of an unread body is read and dropped before answering; past it the connection closes. */
+const DISCARD_FACTOR = 16;
 
 /** A batch request may be this many times `maxBodyBytes` (each message in it at most `maxBodyBytes`). */
 export const BATCH_BODY_FACTOR = 10;
@@ -24,6 +28,13 @@ export function bodyTooLarge(what: string, maxBytes: number, size?: number): str
 /** Build the app; `token` is the bearer every request must carry. */
 export function createBrokerApp(engine: BrokerEngine, token: string, routes: readonly Routes[], ready: Promise<void>): Hono {
   const app = new Hono();
+  const max = engine.options.maxBodyBytes;
+  // A request answered before its body was read (401, a bad header, 413) has the rest read and
+  // dropped, so that a client still sending gets the answer instead of a closed connection.
+  app.use("*", async (c, next) => {
+    await next();
+    await discardBody(c.req.raw, max * DISCARD_FACTOR);
+  });
   app.use("/v2/*", async (c, next) => {
     await ready;
     const auth = c.req.header("authorization");
@@ -33,7 +44,6 @@ export function createBrokerApp(engine: BrokerEngine, token: string, routes: rea
     }
     await next();
   });
-  const max = engine.options.maxBodyBytes;
   const limit = (maxSize: number, what: string) => bodyLimit({ maxSize, onError: (c) => c.json({ error: bodyTooLarge(what, maxSize) }, 413) });
   for (const path of ["/v2/publish/*", "/v2/enqueue/*", "/v2/schedules/*"]) app.use(path, limit(max, "the message body"));
   app.use("/v2/batch", limit(max * BATCH_BODY_FACTOR, "the batch request"));
