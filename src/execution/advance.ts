@@ -66,6 +66,13 @@ export async function afterFailure(rt: WorkerRuntime, env: Envelope, error: Erro
   if (env.chord) await failChord(rt, env.chord, failed, lineage);
 }
 
+/** `env` was revoked (or expired) without a result: a chord it belongs to fails, naming it (it could never complete). */
+export async function afterRevoked(rt: WorkerRuntime, env: Envelope, reason: string): Promise<void> {
+  if (!env.chord) return;
+  const lineage: CanvasTail = { parentId: env.id, rootId: env.rootId ?? env.id, dedup: true };
+  await failChord(rt, env.chord, { id: env.id, task: env.task, error: { type: "TaskRevokedError", message: reason } }, lineage);
+}
+
 /** A header member failed: the first report fails the body (and an outer chord) with a ChordError. */
 async function failChord(rt: WorkerRuntime, chord: ChordMember, failed: FailedTask, lineage: CanvasTail): Promise<void> {
   const joined = await rt.backend.joinChord({ chordId: chord.id, index: chord.index, size: chord.size, value: JSON.stringify(failed), failed: true, ttlMs: rt.resultExpiresMs });

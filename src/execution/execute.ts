@@ -18,7 +18,7 @@ import { baseMeta, errorMeta, storesOf, withTaskDefaults } from "./meta.ts";
 import type { Outcome } from "./outcome.ts";
 import type { WorkerRuntime } from "./runtime.ts";
 import { withTimeLimits } from "./time-limit.ts";
-import { afterFailure, afterSuccess } from "./advance.ts";
+import { afterFailure, afterRevoked, afterSuccess } from "./advance.ts";
 import { toMs } from "../duration.ts";
 import { deliveryTimeoutSec } from "../publish/delivery-timeout.ts";
 
@@ -49,6 +49,7 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, sent: Envelope, 
   if (env.expires && Date.parse(env.expires) <= now) {
     rt.logger.info(`${task.name}[${env.id}]: expired at ${env.expires}, revoked without running`);
     await rt.backend.storeMeta(errorMeta(env, REVOKED, new TaskRevokedError("expired"), now), rt.resultExpiresMs);
+    await afterRevoked(rt, env, "expired");
     return { kind: "ack", id: env.id, state: REVOKED, note: "expired" };
   }
 
@@ -93,6 +94,7 @@ async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, sent: Envelope, 
   rt.unfinished.forget(key);
   switch (claim.status) {
     case "revoked":
+      await afterRevoked(rt, env, claim.reason);
       return { kind: "ack", id: env.id, state: REVOKED, note: claim.reason };
     case "succeeded":
       // Advance again: the delivery that stored SUCCESS may have died before publishing what follows (deduplicated if not).
@@ -198,10 +200,13 @@ async function runAttempt(rt: WorkerRuntime, attempt: Attempt, token: string, cl
   }
 }
 
-/** The attempt was abandoned by someone else (revoked, or lost its claim): nothing more to write. */
-function abandonedOutcome(attempt: Attempt, reason: Error): Outcome {
+/** The attempt was abandoned by someone else (revoked, or lost its claim): nothing more to write (a revoked chord member fails its chord). */
+async function abandonedOutcome(attempt: Attempt, reason: Error): Promise<Outcome> {
   const id = attempt.env.id;
-  if (hasName(reason, "TaskRevokedError")) return { kind: "ack", id, state: REVOKED, note: "revoked while running" };
+  if (hasName(reason, "TaskRevokedError")) {
+    await afterRevoked(attempt.rt, attempt.env, "revoked while running");
+    return { kind: "ack", id, state: REVOKED, note: "revoked while running" };
+  }
   attempt.log.warn(`abandoned: ${reason.message}`);
   return { kind: "ack", id, state: FAILURE, note: `abandoned: ${reason.message}` };
 }
@@ -238,7 +243,10 @@ async function onError(rt: WorkerRuntime, attempt: Attempt, error: unknown, toke
     attempt.log.info("ignored");
     return { kind: "ack", id: env.id, state: IGNORED };
   }
-  if (hasName(error, "TaskRevokedError")) return { kind: "ack", id: env.id, state: REVOKED, note: "revoked while running" };
+  if (hasName(error, "TaskRevokedError")) {
+    await afterRevoked(rt, env, "revoked while running");
+    return { kind: "ack", id: env.id, state: REVOKED, note: "revoked while running" };
+  }
   if (error instanceof Reject || hasName(error, "Reject")) {
     if ((error as Reject).requeue) return await redeliver(rt, attempt, token, `Rejected with requeue: ${(error as Error).message}`);
     return await fail(rt, attempt, error);

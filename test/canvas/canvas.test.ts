@@ -135,6 +135,18 @@ describe("chord", () => {
     ]));
     expect(ChordError.name).toBe("ChordError");
   });
+
+  it("a revoked header task fails the chord with a ChordError naming it, instead of leaving the body waiting forever", async () => {
+    const h = harness();
+    const r = await h.client.send(chord([double.si(1), double.si(2)], sum.s()));
+    const header = h.published.filter((m) => m.task === "cv_double");
+    await h.client.revoke(header[1]!.id);
+    await h.drain();
+    const failure = await r.get({ timeoutMs: 1000 }).catch((e: Error) => e);
+    expect(failure).toMatchObject({ name: "ChordError" });
+    expect((failure as Error).message).toContain(`${header[1]!.id} (cv_double) raised TaskRevokedError`);
+    expect(ran).toEqual(["double 1"]);
+  });
 });
 
 describe("composition", () => {
