@@ -140,7 +140,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const scheduleRunner = mountSchedules(app, rt, schedules, { broker: options.broker, verifier: options.verifier, publicUrl: options.publicUrl, maxBodyBytes });
   options.dashboard?.mount(app, { rt, broker: options.broker, apiToken: options.apiToken, publicUrl: options.publicUrl, schedules: scheduleRunner });
   app.get("/healthz", (c) => c.json({ ok: true, backend: options.backend.kind, tasks: registry.names().length }));
-  app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}: deliveries go to POST /tasks/<name>, the API is under /api.` }, 404));
+  app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}: deliveries go to POST /tasks/<name>, the API is under /api.`, code: "NoRoute" }, 404));
   app.onError((error, c) => {
     rt.logger.error(`Unhandled error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);
     return c.json({ error: `Internal error: ${error.message}. The request can be retried.` }, 500);

@@ -88,7 +88,12 @@ export class WorkerClient {
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new UsageError(`${values.url === undefined ? "CELERIAC_URL" : "--url"} must be an http:// or https:// URL, not "${url}"`);
     const path = (values["dashboard-path"] ?? env.CELERIAC_DASHBOARD_PATH ?? "/dashboard").replace(/\/+$/, "");
     if (!path.startsWith("/")) throw new UsageError(`--dashboard-path must start with "/", such as /dashboard, not "${path}"`);
-    return new WorkerClient(parsed.toString().replace(/\/+$/, ""), values.token ?? env.CELERIAC_API_TOKEN ?? undefined, path, fetchFn);
+    const token = values.token ?? env.CELERIAC_API_TOKEN ?? undefined;
+    // A token goes in an Authorization header: spaces and control characters cannot travel there.
+    if (token !== undefined && !/^[\x21-\x7e]*$/.test(token)) {
+      throw new UsageError(`${values.token === undefined ? "CELERIAC_API_TOKEN" : "--token"} must be the worker's API token alone (printable characters, no spaces), as celeriac dev prints it`);
+    }
+    return new WorkerClient(parsed.toString().replace(/\/+$/, ""), token, path, fetchFn);
   }
 
   /** Calls the worker's core API (`/api<path>`); resolves the JSON body of a 2xx answer, throws a one-line error otherwise. */
@@ -125,7 +130,8 @@ export class WorkerClient {
     if (res.status === 401) {
       throw new WorkerApiError(`the worker refused the API token (401${said ? `: ${said}` : ""}). ${this.token ? "Set" : "No token was given: set"} CELERIAC_API_TOKEN or pass --token with the worker's token`, { status: 401, body: json });
     }
-    if (res.status === 404 && said === undefined) {
+    // 404 without an error of the API's own, or the worker's "no such route" (code NoRoute).
+    if (res.status === 404 && (said === undefined || (json as { code?: unknown }).code === "NoRoute")) {
       throw new WorkerApiError(kind === "dashboard"
         ? `the worker at ${this.url} serves no dashboard API at ${this.dashboardPath}/api: this command reads the broker through dashboard() (celeriac/dashboard); enable it on the worker, or pass --dashboard-path`
         : `${this.url} answered 404 for ${path}: is it a celeriac worker? Check CELERIAC_URL or --url`, { status: 404, body: json });

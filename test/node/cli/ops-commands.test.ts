@@ -123,6 +123,8 @@ describe("celeriac call and result", () => {
     expectOneLineError(await celeriac(["inspect", "registered", "--token", "wrong"]), 1,
       /^celeriac inspect: the worker refused the API token \(401: Wrong API token: use the worker's CELERIAC_API_TOKEN\)\. Set CELERIAC_API_TOKEN or pass --token with the worker's token\.$/);
     expectOneLineError(await celeriac(["result", "x"], { CELERIAC_API_TOKEN: undefined }), 1, /^celeriac result: the worker refused the API token \(401: Missing bearer token.*No token was given: set CELERIAC_API_TOKEN/);
+    expectOneLineError(await celeriac(["result", "x"], { CELERIAC_API_TOKEN: "to abc123" }), 2,
+      /^celeriac result: CELERIAC_API_TOKEN must be the worker's API token alone \(printable characters, no spaces\), as celeriac dev prints it\. Run "celeriac result --help"/);
     expectOneLineError(await celeriac(["result", "x"], { CELERIAC_URL: undefined }), 2, /^celeriac result: no worker to talk to: set CELERIAC_URL .* or pass --url\. Run "celeriac result --help"/);
     expectOneLineError(await celeriac(["dlq", "list", "--dashboard-path", "/elsewhere"]), 1,
       /^celeriac dlq: the worker at http:\S+ serves no dashboard API at \/elsewhere\/api: .*dashboard\(\).*--dashboard-path\.$/);
