@@ -7,9 +7,9 @@
  * @module
  */
 import type { ResultView } from "../../backend/result-view.ts";
-import { UsageError, WorkerApiError } from "../../errors.ts";
+import { UsageError } from "../../errors.ts";
 import { type CliCommand, parseCommandLine } from "./command-line.ts";
-import { CONNECTION_OPTIONS, CONNECTION_USAGE, onePositional, type OpsIo, processOpsIo, table, WorkerClient } from "./worker-client.ts";
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, isNoRoute, onePositional, type OpsIo, processOpsIo, table, WorkerClient } from "./worker-client.ts";
 
 /** `celeriac revoke`. */
 export const revokeCommand: CliCommand = {
@@ -48,7 +48,7 @@ export async function runRevoke(argv: string[], io: OpsIo): Promise<number> {
   try {
     view = await client.dashboard("POST", `/tasks/${encodeURIComponent(id)}/revoke`);
   } catch (error) {
-    if (!(error instanceof WorkerApiError) || error.status !== 404 || (error.body as { error?: unknown } | undefined)?.error !== undefined) throw error;
+    if (!isNoRoute(error)) throw error;
     view = await client.api("POST", `/results/${encodeURIComponent(id)}/revoke`);
     viaDashboard = false;
   }

@@ -6,7 +6,7 @@
  */
 import { UsageError } from "../../errors.ts";
 import { type CliCommand, closest, parseCommandLine } from "./command-line.ts";
-import { CONNECTION_OPTIONS, CONNECTION_USAGE, type OpsIo, processOpsIo, stamp, table, WorkerClient } from "./worker-client.ts";
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, isNoRoute, type OpsIo, processOpsIo, stamp, table, WorkerClient } from "./worker-client.ts";
 
 const ACTIONS = ["list", "retry", "delete"];
 
@@ -62,7 +62,7 @@ export async function runDlq(argv: string[], io: OpsIo): Promise<number> {
         io.out(action === "delete" ? `${dlqId}  deleted\n` : `${dlqId}  replayed${taskId ? ` as task ${taskId}'s next attempt` : ` as message ${(done as { messageId?: string }).messageId}`}\n`);
       }
     } catch (error) {
-      if ((error as { status?: number }).status !== 404 || !(error as { body?: { error?: unknown } }).body?.error) throw error;
+      if ((error as { status?: number }).status !== 404 || isNoRoute(error)) throw error;
       missing++;
       results.push({ dlqId, error: (error as Error).message });
       if (!values.json) io.err(`celeriac dlq: ${(error as Error).message}.\n`);

@@ -67,6 +67,16 @@ export function onePositional(positionals: readonly string[], what: string, hint
 /** Per-request deadline: a worker that does not answer within it is reported, not waited on forever. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * Whether `error` is a 404 for a route the worker does not serve (its JSON 404 with code NoRoute, or
+ * a 404 with no error of the API's own), as opposed to a 404 about a thing (no such DLQ entry).
+ */
+export function isNoRoute(error: unknown): boolean {
+  if (!(error instanceof WorkerApiError) || error.status !== 404) return false;
+  const body = error.body as { error?: unknown; code?: unknown } | undefined;
+  return body?.error === undefined || body.code === "NoRoute";
+}
+
 /** A worker's HTTP API, as the CLI calls it. */
 export class WorkerClient {
   readonly #fetch: typeof fetch;
