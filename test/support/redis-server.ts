@@ -14,8 +14,20 @@ import { freePort } from "./ports.ts";
 /** What to run when redis-server is missing (the CI script installs it). */
 export const INSTALL_HINT = ".ci/install-redis-server.sh";
 
-/** The redis-server executable on PATH (or the usual Debian places), undefined when missing. */
+/**
+ * The redis-server executable: `CELERIAC_REDIS_SERVER` when set (a path; undefined if it is not an
+ * executable), else the first on PATH or in the usual Debian places; undefined when missing.
+ */
 export function findRedisServer(): string | undefined {
+  const given = process.env.CELERIAC_REDIS_SERVER;
+  if (given) {
+    try {
+      accessSync(given, constants.X_OK);
+      return given;
+    } catch {
+      return undefined;
+    }
+  }
   const dirs = [...(process.env.PATH ?? "").split(delimiter).filter(Boolean), "/usr/bin", "/usr/local/bin", "/usr/sbin"];
   for (const dir of dirs) {
     const candidate = join(dir, "redis-server");
@@ -63,7 +75,10 @@ function pong(port: number): Promise<boolean> {
  */
 export async function startRedisServer(options: { timeoutMs?: number } = {}): Promise<StartedRedisServer> {
   const bin = findRedisServer();
-  if (!bin) throw new Error(`redis-server is not installed; the tests need it: run ${INSTALL_HINT} (or apt-get install redis-server).`);
+  if (!bin) {
+    const where = process.env.CELERIAC_REDIS_SERVER ? `not executable at CELERIAC_REDIS_SERVER=${process.env.CELERIAC_REDIS_SERVER}` : "not installed";
+    throw new Error(`redis-server is ${where}; the tests need it: run ${INSTALL_HINT} (or apt-get install redis-server).`);
+  }
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
