@@ -33,6 +33,20 @@ export interface Burst {
   stop(): Promise<void>;
 }
 
+/**
+ * While a burst runs, the official QStash client's own line for each refused publish
+ * (`[Upstash QStash] POST … failed after 1 attempt`, on console.error) is dropped: the burst counts
+ * them in `refusedSends`, and a broker down for seconds would print a thousand of them.
+ */
+function quietRefusedPublishes(): () => void {
+  const original = console.error;
+  console.error = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && args[0].startsWith("[Upstash QStash] POST")) return;
+    original(...args);
+  };
+  return () => void (console.error = original);
+}
+
 /** Start sending; resolves at once (await `done`). Ids are chosen here, so a retried send keeps its id. */
 export function startBurst(stack: FaultStack, o: BurstOptions): Burst {
   const taskOf = o.task ?? ((i) => (i % 2 ? "fault_late" : "fault_early"));
@@ -54,6 +68,7 @@ export function startBurst(stack: FaultStack, o: BurstOptions): Burst {
       }
     }
   };
+  const restoreConsole = quietRefusedPublishes();
   burst.done = (async () => {
     const start = Date.now();
     const pending: Promise<void>[] = [];
@@ -65,7 +80,7 @@ export function startBurst(stack: FaultStack, o: BurstOptions): Burst {
     }
     sent.length = i;
     await Promise.all(pending);
-  })();
+  })().finally(restoreConsole);
   return burst;
 }
 
