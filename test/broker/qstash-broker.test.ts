@@ -3,6 +3,7 @@ import { BrokerError } from "../../src/errors.ts";
 import type { Broker } from "../../src/broker/broker.ts";
 import { QStashBroker } from "../../src/broker/qstash.ts";
 import { QStashFetchBroker } from "../../src/broker/qstash-fetch.ts";
+import { freePort } from "../support/ports.ts";
 import { useBrokerAndReceiver, type TestBroker, type TestReceiver } from "./local/helpers.ts";
 
 let b: TestBroker;
@@ -168,7 +169,7 @@ for (const [name, Impl] of [["QStashBroker", QStashBroker], ["QStashFetchBroker"
   });
 
   it("reports an unreachable broker as a BrokerError without a status", async () => {
-    const down = new Impl({ token: "t", baseUrl: "http://127.0.0.1:1", networkRetries: 0 });
+    const down = new Impl({ token: "t", baseUrl: `http://127.0.0.1:${await freePort()}`, networkRetries: 0 }); // a fresh port nothing listens on
     const err = (await down.publish({ url: `${r.url}/x`, body: "{}" }).catch((e: unknown) => e)) as BrokerError;
     expect(err).toBeInstanceOf(BrokerError);
     expect(err.status).toBeUndefined();

@@ -42,7 +42,8 @@ const servers: Record<string, (limits: ServerLimits) => Promise<Started>> = {
       backend: new MemoryBackend(),
       logger: silentLogger,
       serverLimits,
-      env: { CELERIAC_URL: "http://127.0.0.1:9", CELERIAC_API_TOKEN: "t", QSTASH_TOKEN: "t", QSTASH_URL: "http://127.0.0.1:9", QSTASH_CURRENT_SIGNING_KEY: TEST_SIGNING_KEYS.current, QSTASH_NEXT_SIGNING_KEY: TEST_SIGNING_KEYS.next },
+      // Never contacted: this worker publishes nothing here.
+      env: { CELERIAC_URL: "http://worker.invalid", CELERIAC_API_TOKEN: "t", QSTASH_TOKEN: "t", QSTASH_URL: "http://broker.invalid", QSTASH_CURRENT_SIGNING_KEY: TEST_SIGNING_KEYS.current, QSTASH_NEXT_SIGNING_KEY: TEST_SIGNING_KEYS.next },
     });
     return { url: `http://127.0.0.1:${s.port}`, path: "/healthz", okStatus: 200, close: () => s.close() };
   },
