@@ -8,6 +8,7 @@ import { EnvelopeError } from "../errors.ts";
 import { UPSTASH_MESSAGE_ID, UPSTASH_RETRIED } from "../headers.ts";
 import { parseEnvelope } from "../task/envelope.ts";
 import { execute } from "../execution/execute.ts";
+import { settleLostMessage } from "../execution/lost-message.ts";
 import type { Outcome } from "../execution/outcome.ts";
 import type { WorkerRuntime } from "../execution/runtime.ts";
 import type { Verifier } from "../verify/verifier.ts";
@@ -41,6 +42,10 @@ async function deliver(o: DeliverOptions, name: string, req: Request): Promise<O
     return { kind: "refuse", status: error.readableLater ? 400 : NON_RETRYABLE_STATUS, error: error.message };
   }
   if (env.task !== name) {
+    // It can never succeed here: settle the task as the broker's failure callback would once it gave up
+    // (FAILURE, not PENDING for good; nothing when its attempt is running or done elsewhere), then 489.
+    const settled = await settleLostMessage(o.rt, o.rt.registry.find(env.task), env, `delivered to /tasks/${name}, not its task's route`);
+    if (settled.kind === "redeliver") return settled;
     return { kind: "refuse", status: NON_RETRYABLE_STATUS, id: env.id, error: `Envelope names task "${env.task}" but was delivered to /tasks/${name}; publish to /tasks/${env.task}.` };
   }
   const task = o.rt.registry.find(name);

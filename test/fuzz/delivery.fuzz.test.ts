@@ -131,6 +131,9 @@ describe("the worker's delivery route under fuzzing", { timeout: 300_000 }, () =
     const wrongRoute = await h.deliver({ url: `${h.publicUrl}/tasks/fz_add`, body: JSON.stringify({ v: 1, id: "wrong-route", task: "fz_any", input: 1 }) });
     expect(wrongRoute.status).toBe(489);
     expect((await wrongRoute.json()).error).toMatch(/Envelope names task "fz_any" but was delivered to \/tasks\/fz_add/);
+    // Not left PENDING for good: settled as the broker's failure callback would have, and never run.
+    expect(await h.backend.getMeta("wrong-route")).toMatchObject({ status: "FAILURE", result: { exc_type: "DeliveryFailedError" } });
+    expect(runs.get("wrong-route")).toBeUndefined();
     const forged = await h.deliver({ url: `${h.publicUrl}/tasks/fz_any`, body: "{not json" }, { signature: await h.sign(`${h.publicUrl}/tasks/fz_any`, "{not json", TEST_SIGNING_KEYS.next.replace("next", "nope")) });
     expect(forged.status).toBe(401);
   });
