@@ -11,7 +11,7 @@ import type { Context } from "hono";
 import type { Outcome } from "../execution/outcome.ts";
 import type { Verifier } from "../verify/verifier.ts";
 import { readVerifiedBody } from "./verified-body.ts";
-import { toResponse } from "./to-response.ts";
+import { NON_RETRYABLE_STATUS, toResponse } from "./to-response.ts";
 import { type ScheduleRunner, triggerBody } from "../schedule/runner.ts";
 
 export interface TriggerRouteOptions {
@@ -29,7 +29,8 @@ async function trigger(o: TriggerRouteOptions, name: string, req: Request): Prom
   const body = await readVerifiedBody(req, { ...o, url: o.runner.triggerUrl(name), consequence: "Nothing was scheduled." });
   if (typeof body !== "string") return body;
   if (body !== triggerBody(name)) {
-    return { kind: "refuse", status: 400, error: `Not a trigger for schedule "${name}": expected the body ${triggerBody(name)}. Run \`celeriac schedules sync\`.` };
+    // Signed, so the broker sends these bytes on every retry: it can never succeed (489, non-retryable).
+    return { kind: "refuse", status: NON_RETRYABLE_STATUS, error: `Not a trigger for schedule "${name}": expected the body ${triggerBody(name)}. Run \`celeriac schedules sync\`.` };
   }
   if (!o.runner.get(name)) {
     return {

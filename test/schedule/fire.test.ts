@@ -105,6 +105,10 @@ describe("POST /schedules/:name (broker schedules)", () => {
     const res = await h.deliver({ url: gone, body: triggerBody("old_one") });
     expect(res.status).toBe(404);
     expect((await res.json()).error).toMatch(/not defined in this worker.*celeriac schedules sync/);
+    // A signed trigger whose body is not this schedule's can never succeed: 489, not retried.
+    const wrong = await h.deliver({ url, body: triggerBody("old_one") });
+    expect([wrong.status, wrong.headers.get("upstash-nonretryable-error")]).toEqual([489, "true"]);
+    expect((await wrong.json()).error).toMatch(/^Not a trigger for schedule "report_every_10m"/);
     expect(h.broker.take()).toHaveLength(0);
   });
 });
