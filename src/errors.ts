@@ -161,6 +161,14 @@ export class ChordError extends CeleriacError {
   }
 }
 
+/** A canvas that cannot run as given: a step's partial input cannot take the previous result. */
+export class CanvasError extends CeleriacError {
+  constructor(message: string) {
+    super(message);
+    this.name = "CanvasError";
+  }
+}
+
 /** `ctx.lock()` could not acquire the lock within its blocking timeout. */
 export class LockNotAcquiredError extends CeleriacError {
   readonly key: string;

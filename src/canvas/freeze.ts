@@ -5,6 +5,7 @@
  * attaches them, and `stepInput` computes a step's input from the previous result.
  * @module
  */
+import { CanvasError } from "../errors.ts";
 import { type Canvas, compact, type Signature } from "./signature.ts";
 
 /** The ids a sent canvas answers with: one task's, or a group's with its members'. */
@@ -88,7 +89,7 @@ export function stepInput(sig: Signature, previous?: { value: unknown }): unknow
   if (Array.isArray(given)) return [result, ...given];
   if (isPlainObject(given) && isPlainObject(result)) return { ...result, ...given };
   if (isPlainObject(given) && result == null) return given;
-  throw new TypeError(
+  throw new CanvasError(
     `Step "${sig.task}" has a partial input, and the previous step returned ${JSON.stringify(result)?.slice(0, 80)}, which cannot be merged into it: return an object, or make the step immutable (task.si()).`,
   );
 }

@@ -107,7 +107,7 @@ export function createApi(o: ApiOptions): Hono {
       const result = await sendCanvas({ publisher: rt.publisher, backend: rt.backend, resultExpiresMs: rt.resultExpiresMs, registry: rt.registry }, body.canvas as Canvas, options);
       return c.json({ result }, 202);
     } catch (error) {
-      if (hasName(error, "NotRegistered")) return c.json({ error: (error as Error).message }, 400);
+      if (hasName(error, "NotRegistered") || hasName(error, "CanvasError")) return c.json({ error: (error as Error).message }, 400);
       if (hasName(error, "SendOptionError")) return c.json({ error: (error as Error).message, option: (error as SendOptionError).option }, 400);
       if ((error as BrokerError).status === 413) return c.json({ error: (error as Error).message }, 413);
       throw error;

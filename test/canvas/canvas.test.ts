@@ -221,6 +221,17 @@ describe("callbacks and bad input", () => {
     expect(((await res.json()) as { error: string }).error).toContain("over the broker's limit");
   });
 
+  it("a chord with no header whose callback's partial input cannot take [] is refused at send (400 over HTTP), nothing published", async () => {
+    const h = createTestHarness({ tasks, apiToken: "t" });
+    const res = await h.worker.app.request("/api/canvas", {
+      method: "POST", headers: { authorization: "Bearer t", "content-type": "application/json" },
+      body: JSON.stringify({ canvas: { kind: "chord", header: [], body: { kind: "chain", steps: [{ task: "cv_sum", input: "" }] } }, options: {} }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^Step "cv_sum" has a partial input, and the previous step returned \[\]/);
+    expect(h.broker.messages).toHaveLength(0);
+  });
+
   it("ctx.send and delay() inside a task set the child's parent; a canvas sent from a task is refused NotRegistered when it names no served task", async () => {
     const h = harness();
     const r = await h.client.send(parent, {});
