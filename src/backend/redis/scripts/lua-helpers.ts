@@ -4,6 +4,7 @@
  * @module
  */
 import { READY_STATES, SUCCESS } from "../../../states.ts";
+import { CLOSED_MARK } from "../../../keys.ts";
 
 /** `statusOf(text)`: the top-level `status` of a stored meta JSON, or nil when unreadable. */
 export const LUA_STATUS_OF = `
@@ -52,6 +53,26 @@ local function holderOf(claim)
   if not claim then return 0, false end
   local deadline, holder = string.match(claim, '^(%d+) (.*)$')
   return tonumber(deadline) or 0, holder or ''
+end`;
+
+/**
+ * `fence(claimKey, revokedKey, claimant, close)`: an attempt's write goes through only while
+ * `claimant` holds the claim and the task is not revoked. Reads both keys in one MGET; with close
+ * '1' it also marks the claim closed (the attempt's last write). Returns the billed calls so far and
+ * a refusal code (3 not the holder, 4 revoked) or nil. Needs LUA_HOLDER_OF before it.
+ */
+export const LUA_FENCE = `
+local function fence(claimKey, revokedKey, claimant, close)
+  local found = redis.call('MGET', claimKey, revokedKey)
+  local deadline, holder = holderOf(found[1])
+  if holder ~= claimant then return 1, 3 end
+  local calls = 1
+  if close == '1' then
+    redis.call('SET', claimKey, string.format('%d %s%s', deadline, ${luaString(CLOSED_MARK)}, holder), 'KEEPTTL')
+    calls = 2
+  end
+  if found[2] then return calls, 4 end
+  return calls, nil
 end`;
 
 /** A Lua string literal for `s` (used to inline constants such as state names). */

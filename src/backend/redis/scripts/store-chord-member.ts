@@ -20,8 +20,7 @@
  * @module
  */
 import { LuaScript } from "./script.ts";
-import { LUA_HOLDER_OF, LUA_READY, LUA_STATUS_OF, LUA_WRITE_META, luaString } from "./lua-helpers.ts";
-import { CLOSED_MARK } from "../../../keys.ts";
+import { LUA_FENCE, LUA_HOLDER_OF, LUA_READY, LUA_STATUS_OF, LUA_WRITE_META } from "./lua-helpers.ts";
 
 export const storeChordMemberScript = new LuaScript(
   "store-chord-member",
@@ -29,15 +28,9 @@ export const storeChordMemberScript = new LuaScript(
 ${LUA_READY}
 ${LUA_WRITE_META}
 ${LUA_HOLDER_OF}
-local found = redis.call('MGET', KEYS[2], KEYS[3])
-local deadline, holder = holderOf(found[1])
-if holder ~= ARGV[5] then return {1, 3} end
-local calls = 1
-if ARGV[6] == '1' then
-  redis.call('SET', KEYS[2], string.format('%d %s%s', deadline, ${luaString(CLOSED_MARK)}, holder), 'KEEPTTL')
-  calls = 2
-end
-if found[2] then return {calls, 4} end
+${LUA_FENCE}
+local calls, refused = fence(KEYS[2], KEYS[3], ARGV[5], ARGV[6])
+if refused then return {calls, refused} end
 local c, stored = writeMeta(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 calls = calls + c
 if stored ~= 1 then return {calls, 2} end
