@@ -1,6 +1,6 @@
 /**
  * The URL of the suite's private redis-server, which the global setup (test/support/global-redis.ts)
- * starts on a free port. There is no fallback to 127.0.0.1:6379: a test run without the setup
+ * starts on a free port. There is no fallback to a default Redis: a test run without the setup
  * fails here instead of writing into someone else's Redis.
  */
 const url = process.env.CELERIAC_TEST_REDIS_URL;

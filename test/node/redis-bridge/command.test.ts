@@ -54,7 +54,7 @@ describe("celeriac redis-bridge arguments", () => {
   it("explains a bad port, Redis URL or unknown flag in one line", async () => {
     await expect(runRedisBridge(["--port", "http"], { env: {} })).rejects.toThrow(/^--port must be a whole number from 0 to 65535/);
     await expect(runRedisBridge(["--nope"], { env: {} })).rejects.toThrow(/^unknown option --nope$/);
-    await expect(runRedisBridge(["--redis", "http://127.0.0.1:6379", "--port", "0"], { env: {} })).rejects.toThrow(
+    await expect(runRedisBridge(["--redis", "http://127.0.0.1:1", "--port", "0"], { env: {} })).rejects.toThrow(
       /^--redis must be a redis:\/\/ or rediss:\/\/ URL/,
     );
   });
