@@ -5,22 +5,15 @@
  * REST bridge); the broker runs here with an injected clock, so its redelivery delays are
  * advanced, not waited for. The attempt's lease (`lease: 2`) runs in real time.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisBackend } from "../../src/backend/redis/index.ts";
-import { createLocalBroker, type LocalBroker } from "../../src/broker/local/index.ts";
-import { QStashBroker } from "../../src/qstash.ts";
-import { type Client, createClient } from "../../src/index.ts";
-import { nodeBrokerOptions } from "../../src/adapters/node.ts";
-import type { StartedRedisRestBridge } from "../../src/node/redis-bridge/index.ts";
-import { connectDirect, deleteByPrefix, randomPrefix, requireRedis, startBridge, upstashClient } from "../backend/redis-env.ts";
+import type { LocalBroker } from "../../src/broker/local/index.ts";
+import type { Client } from "../../src/index.ts";
 import { brokerEvents, dlqFor, officialClient } from "../support/broker-view.ts";
 import { readyView } from "../support/clocked-stack.ts";
-import { CRASH_TIME_LIMIT_SEC, crashTasks } from "../support/crash-tasks.ts";
-import { freePort, spawnWorkerProcess, type WorkerProcess } from "../support/spawn-worker.ts";
-import { closeServer, serveOn } from "../support/stack.ts";
+import { CRASH_TIME_LIMIT_SEC } from "../support/crash-tasks.ts";
+import { requireRedis } from "../backend/redis-env.ts";
+import { type CrashStack, startCrashStack } from "../support/crash-stack.ts";
+import { spawnWorkerProcess, type WorkerProcess } from "../support/spawn-worker.ts";
 
 /** The broker's default delay before its first redelivery: QStash's e^2.5 s. */
 const BROKER_FIRST_BACKOFF_MS = Math.round(Math.exp(2.5) * 1000);
@@ -28,38 +21,18 @@ const BROKER_FIRST_BACKOFF_MS = Math.round(Math.exp(2.5) * 1000);
 const redisUp = await requireRedis();
 
 describe.runIf(redisUp)("a worker process killed in the middle of a task (real Redis, the broker keeps running)", () => {
-  const node = nodeBrokerOptions();
-  const runFile = join(tmpdir(), `celeriac-crash-${crypto.randomUUID()}.log`);
-  const prefix = randomPrefix("crash");
-  const children: WorkerProcess[] = [];
+  let stack: CrashStack;
   let broker: LocalBroker;
-  let brokerServer: Awaited<ReturnType<typeof serveOn>>;
-  let bridge: StartedRedisRestBridge;
+  let brokerServer: CrashStack["brokerServer"];
   let client: Client;
   let env: Record<string, string>;
   let workerUrl: string;
+  let children: WorkerProcess[];
 
   beforeAll(async () => {
     const start = Date.now();
-    broker = createLocalBroker({ ...node, now: () => start, onError: () => {} });
-    brokerServer = await serveOn(broker.fetch);
-    bridge = await startBridge();
-    const port = await freePort();
-    workerUrl = `http://127.0.0.1:${port}`;
-    writeFileSync(runFile, "");
-    env = {
-      CRASH_BROKER_URL: brokerServer.url, CRASH_BROKER_TOKEN: broker.token,
-      CRASH_SIGNING_CURRENT: broker.keys.current, CRASH_SIGNING_NEXT: broker.keys.next,
-      CRASH_BRIDGE_URL: bridge.url, CRASH_BRIDGE_TOKEN: bridge.token, CRASH_PREFIX: prefix,
-      CRASH_PORT: String(port), CRASH_RUN_FILE: runFile, CRASH_LEASE_SEC: String(CRASH_TIME_LIMIT_SEC),
-    };
-    client = createClient({
-      broker: new QStashBroker({ token: broker.token, baseUrl: brokerServer.url }),
-      backend: new RedisBackend({ redis: upstashClient(bridge), prefix, resultExpiresMs: 3_600_000 }),
-      workerUrl,
-      tasks: crashTasks(runFile),
-      setAsCurrent: false,
-    });
+    stack = await startCrashStack({ name: "crash", leaseSec: CRASH_TIME_LIMIT_SEC, now: () => start });
+    ({ broker, brokerServer, client, env, workerUrl, children } = stack);
     loadSpare();
     const [first] = await Promise.all([spawnWorkerProcess(env), spare]);
     children.push(first);
@@ -69,20 +42,10 @@ describe.runIf(redisUp)("a worker process killed in the middle of a task (real R
 
   afterAll(async () => {
     await spare?.catch(() => undefined); // never leave a loading child behind
-    await Promise.all(children.map((c) => c.kill()));
-    await broker?.close();
-    node.deliver.close();
-    if (brokerServer) await closeServer(brokerServer.server);
-    if (bridge) {
-      const direct = await connectDirect();
-      await deleteByPrefix(direct, prefix);
-      await direct.close();
-      await bridge.close();
-    }
-    rmSync(runFile, { force: true });
+    await stack?.close();
   });
 
-  const starts = (name: string) => readFileSync(runFile, "utf8").split("\n").filter((l) => l.startsWith(`${name} `));
+  const starts = (name: string) => stack.runs(name);
   // One process serves the port; a spare is loaded ahead (loading takes seconds, the lease only 2 s).
   let serving: WorkerProcess | undefined;
   let spare: Promise<WorkerProcess> | undefined;
