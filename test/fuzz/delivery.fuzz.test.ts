@@ -5,15 +5,13 @@
  * refusal says why; a delivery that can never succeed is answered 489 non-retryable; no task body
  * runs twice for one task id, even when the same delivery comes again.
  */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import fc from "fast-check";
 import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { task } from "../../src/index.ts";
 import { createTestHarness, TEST_SIGNING_KEYS } from "../../src/testing/index.ts";
 import { deepJsonText, envelopeLikeText, expectAnswered, headerValue, hostileBody, hostileString, hostileValueText, HTTP_RUNS, NUM_RUNS } from "./hostile.ts";
+import { closeServer, serveOn } from "../support/stack.ts";
 
 const runs = new Map<string, number>();
 const count = (id: string) => runs.set(id, (runs.get(id) ?? 0) + 1);
@@ -91,18 +89,13 @@ describe("the worker's delivery route under fuzzing", { timeout: 300_000 }, () =
   });
 
   describe("over real HTTP", () => {
-    let server: Server;
+    let server: Awaited<ReturnType<typeof serveOn>>;
     let base: string;
     beforeAll(async () => {
-      server = await new Promise<Server>((resolve) => {
-        const s = serve({ fetch: h.worker.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s as Server)) as Server;
-      });
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await serveOn(h.worker.fetch);
+      base = server.url;
     });
-    afterAll(async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
+    afterAll(() => closeServer(server.server));
 
     it(`answers the same way through a socket (${HTTP_RUNS} cases)`, async () => {
       // The worker signs and checks its public URL, not the socket's: map the path onto the socket.

@@ -4,15 +4,13 @@
  * and truncated JSON) with good, wrong and missing tokens. Every answer is below 500; a refusal
  * says why; an accepted send (202) names the task id it published, and was published once.
  */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import fc from "fast-check";
 import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { task } from "../../src/index.ts";
 import { createTestHarness } from "../../src/testing/index.ts";
 import { deepJsonText, expectAnswered, headerValue, hostileBody, hostileString, hostileValue, hostileValueText, HTTP_RUNS, NUM_RUNS } from "./hostile.ts";
+import { closeServer, serveOn } from "../support/stack.ts";
 
 const anyInput = task({ name: "fz_any", input: z.unknown() }, () => "ok");
 const add = task({ name: "fz_add", input: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) => a + b);
@@ -69,18 +67,13 @@ describe("the publish API under fuzzing", { timeout: 300_000 }, () => {
   });
 
   describe("over real HTTP", () => {
-    let server: Server;
+    let server: Awaited<ReturnType<typeof serveOn>>;
     let base: string;
     beforeAll(async () => {
-      server = await new Promise<Server>((resolve) => {
-        const s = serve({ fetch: h.worker.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s as Server)) as Server;
-      });
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await serveOn(h.worker.fetch);
+      base = server.url;
     });
-    afterAll(async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
+    afterAll(() => closeServer(server.server));
 
     it(`answers the same way through a socket (${HTTP_RUNS} cases)`, async () => {
       await fc.assert(fc.asyncProperty(publishCase, (c) => publishOnce((path, init) => fetch(`${base}${path}`, init), c)), { numRuns: HTTP_RUNS });
