@@ -23,3 +23,12 @@ export function nestsDeeperThan(value: unknown, max: number = MAX_JSON_DEPTH): b
   }
   return false;
 }
+
+/**
+ * {@link nestsDeeperThan} for a value parsed from `text`, without the walk when `text` is too short
+ * to nest that deep: each level takes an opening and a closing bracket, so JSON of at most `2 * max`
+ * characters cannot nest more than `max` levels. Most task messages are that short.
+ */
+export function textNestsDeeperThan(text: string, value: unknown, max: number = MAX_JSON_DEPTH): boolean {
+  return text.length > 2 * max && nestsDeeperThan(value, max);
+}

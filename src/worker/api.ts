@@ -20,11 +20,11 @@ import { checkSendOptions, type SendOptions } from "../task/send-options.ts";
 import { type Canvas, canvasProblem } from "../canvas/signature.ts";
 import { sendCanvas } from "../publish/send-canvas.ts";
 import { fromCeleryTuple } from "../canvas/freeze.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../util/json-depth.ts";
+import { MAX_JSON_DEPTH, textNestsDeeperThan } from "../util/json-depth.ts";
 
 /** The 400 answer for a body nested deeper than {@link MAX_JSON_DEPTH}, or undefined. */
-function tooDeep(raw: unknown): string | undefined {
-  return nestsDeeperThan(raw, MAX_JSON_DEPTH + 1) ? `The body nests more than ${MAX_JSON_DEPTH} levels deep; nothing was sent. Send flatter data.` : undefined;
+function tooDeep(text: string, raw: unknown): string | undefined {
+  return textNestsDeeperThan(text, raw, MAX_JSON_DEPTH + 1) ? `The body nests more than ${MAX_JSON_DEPTH} levels deep; nothing was sent. Send flatter data.` : undefined;
 }
 
 /** The 400 answer for `options` that is not an object (absent and null are fine), or undefined. */
@@ -69,7 +69,7 @@ export function createApi(o: ApiOptions): Hono {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
       return c.json({ error: `Invalid publish request: the body must be a JSON object. Send {"input": ..., "options": {...}}.` }, 400);
     }
-    const deep = tooDeep(raw) ?? badOptions((raw as { options?: unknown }).options);
+    const deep = tooDeep(text, raw) ?? badOptions((raw as { options?: unknown }).options);
     if (deep) return c.json({ error: deep }, 400);
     // The options are checked by the publisher (`checkSendOptions`) before anything is published.
     const body = raw as { input?: unknown; options?: SendOptions };
@@ -97,7 +97,7 @@ export function createApi(o: ApiOptions): Hono {
     } catch (e) {
       return c.json({ error: `Body is not valid JSON (${(e as Error).message}). Send {"canvas": ..., "options": {...}}.` }, 400);
     }
-    const deep = tooDeep(body) ?? badOptions(body?.options);
+    const deep = tooDeep(text, body) ?? badOptions(body?.options);
     if (deep) return c.json({ error: deep }, 400);
     const problem = canvasProblem(body?.canvas);
     if (problem) return c.json({ error: `Invalid canvas: ${problem}. Send {"canvas": {"task": ...} | {"kind": "chain", "steps": [...]} | {"kind": "group", "tasks": [...]} | {"kind": "chord", "header": [...], "body": ...}}.` }, 400);
