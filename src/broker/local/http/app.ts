@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { discardBody } from "../../../util/discard-body.ts";
 import { hasName } from "../../../errors.ts";
@@ -44,7 +44,18 @@ export function createBrokerApp(engine: BrokerEngine, token: string, routes: rea
     }
     await next();
   });
-  const limit = (maxSize: number, what: string) => bodyLimit({ maxSize, onError: (c) => c.json({ error: bodyTooLarge(what, maxSize) }, 413) });
+  const limit = (maxSize: number, what: string): MiddlewareHandler => {
+    const tooLarge = (c: Context) => c.json({ error: bodyTooLarge(what, maxSize) }, 413);
+    const counting = bodyLimit({ maxSize, onError: tooLarge });
+    // A declared length is judged from the header alone, as bodyLimit would, but without touching
+    // `body`: on @hono/node-server that builds a full Request (stream, abort signal) per publish.
+    return async (c, next) => {
+      const declared = c.req.header("content-length");
+      if (declared === undefined || c.req.header("transfer-encoding") !== undefined || !/^\d+$/.test(declared)) return counting(c, next);
+      if (Number(declared) > maxSize) return tooLarge(c);
+      await next();
+    };
+  };
   for (const path of ["/v2/publish/*", "/v2/enqueue/*", "/v2/schedules/*"]) app.use(path, limit(max, "the message body"));
   app.use("/v2/batch", limit(max * BATCH_BODY_FACTOR, "the batch request"));
   for (const r of routes) r({ app, engine });
