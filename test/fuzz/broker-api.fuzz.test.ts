@@ -84,6 +84,11 @@ describe("the local broker's HTTP API under fuzzing", { timeout: 300_000 }, () =
           error: "the message body is larger than the broker's 1048576-byte limit: send large data by reference (a URL or a storage key), or start the broker with a larger maxBodyBytes.",
         });
       }
+      // Streamed without a Content-Length (chunked): the limit counts the bytes as they arrive.
+      const chunks = [big.slice(0, 600_000), big.slice(600_000)];
+      const stream = new ReadableStream<Uint8Array>({ pull: (c) => void (chunks.length ? c.enqueue(new TextEncoder().encode(chunks.shift()!)) : c.close()) });
+      const streamed = await fetch(`${server.url}/v2/publish/http://dest.test/x`, { method: "POST", headers: auth, body: stream, duplex: "half" } as RequestInit);
+      expect(streamed.status).toBe(413);
       const batch = await fetch(`${server.url}/v2/batch`, { method: "POST", headers: auth, body: JSON.stringify([{ destination: "http://dest.test/x", body: big }, { destination: "http://dest.test/x", body: "small" }]) });
       const items = (await batch.json()) as { error?: string; messageId?: string }[];
       expect(items[0].error).toBe(
