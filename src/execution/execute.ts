@@ -41,8 +41,11 @@ export async function execute(rt: WorkerRuntime, task: AnyTask, env: Envelope, d
 async function executeOrThrow(rt: WorkerRuntime, task: AnyTask, sent: Envelope, delivery: Delivery): Promise<Outcome> {
   const key = `${sent.id}:${sent.retries}`;
   // A redelivery of an attempt whose body already ran here but whose outcome could not be stored.
-  const finished = await rt.unfinished.finish(key);
-  if (finished) return finished;
+  const finishing = rt.unfinished.finish(key);
+  if (finishing) {
+    const finished = await finishing;
+    if (finished) return finished;
+  }
   const now = rt.now();
   const env = withTaskDefaults(sent, task);
   const stores = storesOf(env, task);

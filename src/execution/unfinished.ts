@@ -42,11 +42,15 @@ export class UnfinishedAttempts {
     this.#set(key, { finish });
   }
 
-  /** Finish `key` if its body already ran here (undefined otherwise); throws while the backend is still out. */
-  async finish(key: string): Promise<Outcome | undefined> {
+  /** Finish `key` if its body already ran here (undefined otherwise); rejects while the backend is still out. */
+  finish(key: string): Promise<Outcome | undefined> | undefined {
     const entry = this.#byKey.get(key);
-    if (!entry?.finish) return undefined;
-    entry.finishing ??= entry.finish().finally(() => delete entry.finishing);
+    // Synchronous when there is nothing to finish (every delivery asks): no promise, no extra turn.
+    return entry?.finish ? this.#finish(key, entry, entry.finish) : undefined;
+  }
+
+  async #finish(key: string, entry: Unfinished, finish: () => Promise<Outcome>): Promise<Outcome> {
+    entry.finishing ??= finish().finally(() => delete entry.finishing);
     const outcome = await entry.finishing;
     if (this.#byKey.get(key) === entry) this.#byKey.delete(key);
     return outcome;

@@ -29,7 +29,7 @@ export type InferOutput<S> = S extends StandardSchemaV1<unknown, infer O> ? O : 
 /** The accepted (input) type of a schema. */
 export type InferInput<S> = S extends StandardSchemaV1<infer I, unknown> ? I : never;
 
-/** Validate `value`; resolves the parsed value or the issues. */
-export async function validate<O>(schema: StandardSchemaV1<unknown, O>, value: unknown): Promise<StandardResult<O>> {
-  return await schema["~standard"].validate(value);
+/** Validate `value`: the parsed value or the issues, as the schema gives them (synchronously when it can). */
+export function validate<O>(schema: StandardSchemaV1<unknown, O>, value: unknown): StandardResult<O> | Promise<StandardResult<O>> {
+  return schema["~standard"].validate(value);
 }
