@@ -38,6 +38,10 @@ const syncCrypto: JwtCryptoFactory = (keys) => {
       return signature.length === MAC_BYTES && timingSafeEqual(createHmac("sha256", secrets[key]).update(data, "utf8").digest(), signature);
     },
     sha256Base64url,
+    base64url: {
+      text: (part) => Buffer.from(part, "base64url").toString("utf8"),
+      bytes: (part) => Buffer.from(part, "base64url") as Uint8Array<ArrayBuffer>,
+    },
   };
 };
 

@@ -48,6 +48,13 @@ export interface JwtCrypto {
   verifyHmac(key: 0 | 1, data: string, signature: Uint8Array<ArrayBuffer>): boolean | Promise<boolean>;
   /** The unpadded base64url SHA-256 of `body`'s UTF-8 bytes. */
   sha256Base64url(body: string): string | Promise<string>;
+  /**
+   * A platform's own base64url decoding, used for tokens in QStash's form only (three unpadded
+   * base64url parts of decodable lengths, {@link PLAIN_PART}): `text` decodes to UTF-8 text,
+   * `bytes` to bytes. Any other token, or one whose header or payload is not JSON, is read by
+   * Hono's reader alone, so both readers accept and refuse the same tokens.
+   */
+  base64url?: { text(part: string): string; bytes(part: string): Uint8Array<ArrayBuffer> } | undefined;
 }
 
 /** A compact JWS taken apart, its header checked. */
@@ -67,6 +74,10 @@ type Claims = Record<string, unknown>;
 
 const PADDING = /=+$/;
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+/** A token part as QStash writes it: unpadded base64url. */
+const PLAIN_PART = /^[A-Za-z0-9_-]+$/;
+/** An unpadded base64url part that decodes (a length of 4n + 1 does not). */
+const plain = (part: string | undefined): part is string => part !== undefined && part.length % 4 !== 1 && PLAIN_PART.test(part);
 
 /**
  * The token read by Hono's `decode`, with the header checked by its `isTokenHeader`; a
@@ -97,6 +108,27 @@ function readToken(token: string): JwtParts {
     /* an impossible length: no signature */
   }
   return { data: token.slice(0, dot), signature, payload };
+}
+
+/**
+ * {@link readToken} with the platform's base64url for a token in QStash's form: the same parts
+ * and header check, undefined when the token is in any other form or a part is not JSON.
+ */
+function readPlainToken(token: string, base64url: NonNullable<JwtCrypto["base64url"]>): JwtParts | undefined {
+  const first = token.indexOf(".");
+  const dot = token.lastIndexOf(".");
+  const [h, p, mac] = [token.slice(0, first), token.slice(first + 1, dot), token.slice(dot + 1)];
+  if (first === dot || !plain(h) || !plain(p) || !plain(mac)) return undefined;
+  let header: unknown;
+  let payload: unknown;
+  try {
+    header = JSON.parse(base64url.text(h));
+    payload = JSON.parse(base64url.text(p));
+  } catch {
+    return undefined;
+  }
+  if (!isTokenHeader(header) || header.alg !== "HS256") return undefined;
+  return { data: token.slice(0, dot), signature: base64url.bytes(mac), payload };
 }
 
 /** The claims of a signed payload, after the `iss`, `nbf` and `exp` checks (jose's order and words). */
@@ -132,7 +164,7 @@ export function createJwtVerifierWith(options: JwtVerifierOptions, makeCrypto: J
   };
 
   const check = async (token: string, input: VerifyInput): Promise<void> => {
-    const parts = readToken(token);
+    const parts = (keyed.base64url && readPlainToken(token, keyed.base64url)) || readToken(token);
     const nowSec = Math.floor(now() / 1000);
     let claims: Claims;
     try {
