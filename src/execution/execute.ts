@@ -18,7 +18,7 @@ import { baseMeta, errorMeta, storesOf, withTaskDefaults } from "./meta.ts";
 import type { Outcome } from "./outcome.ts";
 import type { WorkerRuntime } from "./runtime.ts";
 import { withTimeLimits } from "./time-limit.ts";
-import { afterFailure, afterRevoked, afterSuccess } from "./advance.ts";
+import { afterFailure, afterRevoked, afterSuccess, hasCanvas } from "./advance.ts";
 import { toMs } from "../duration.ts";
 import { deliveryTimeoutSec } from "../publish/delivery-timeout.ts";
 
@@ -219,11 +219,12 @@ async function onSuccess(rt: WorkerRuntime, attempt: Attempt, result: unknown): 
   const now = rt.now();
   if (attempt.closed) return abandonedOutcome(attempt, attempt.closed);
   if (task.cache) await rt.backend.setCached(`${task.name}:${task.cache.key(attempt.input as never)}`, result ?? null, toMs(task.cache.ttl));
-  const meta = baseMeta(env, SUCCESS, result, now, { children: attempt.childTuples() });
+  const member = env.chord?.derived && !env.chain?.length ? env.chord : undefined;
+  // Built only when something reads it (stored, or handed on to what follows).
+  const meta = attempt.storesResult || member || hasCanvas(env) ? baseMeta(env, SUCCESS, result, now, { children: attempt.childTuples() }) : undefined;
   // A chord member whose id the chord derived stores its result (always: the chord reads it) and is
   // counted in the same script; other chord members store theirs without PUBLISH (nobody waits on one).
-  const member = env.chord?.derived && !env.chain?.length ? env.chord : undefined;
-  if (attempt.storesResult || member) {
+  if (meta && (attempt.storesResult || member)) {
     const written = await attempt.write(meta, SUCCESS, { final: true, quiet: !!env.chord, chordId: member?.id });
     if (written === "fenced" || written === "revoked") return abandonedOutcome(attempt, attempt.closed!);
   }

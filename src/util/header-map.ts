@@ -10,6 +10,8 @@
 export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not hold: line breaks, NUL, characters above U+00FF. */
 const BAD_VALUE = /[\0\r\n]|[^\0-\xff]/;
+/** A value `Headers` keeps unchanged: visible ASCII at both ends, spaces and tabs allowed between. */
+const PLAIN_VALUE = /^[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?$/;
 /** The whitespace `Headers` strips from both ends of a value. */
 const EDGE_SPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 
@@ -19,6 +21,7 @@ const EDGE_SPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
  */
 export function headerValue(name: string, value: string): string {
   if (!HEADER_NAME.test(name)) throw new TypeError(`${JSON.stringify(name)} is not a valid header name`);
+  if (PLAIN_VALUE.test(value)) return value; // the usual value, kept as it is: no trimming to do
   const trimmed = value.replace(EDGE_SPACE, "");
   if (BAD_VALUE.test(trimmed)) throw new TypeError(`header ${name} holds a line break, NUL or a character above U+00FF`);
   return trimmed;
