@@ -7,15 +7,21 @@
  * last minute of sending against the minute after warm-up, under 10%.
  *
  *   node --import tsx bench/soak.ts [--tasks 100000] [--minutes 10] [--warmup-sec 60] [--sample-sec 5]
+ *     [--node-flags "broker=--trace-gc --heap-prof"]… [--keep-logs]
  *
- * Output: one JSON line per sample (`"type":"sample"`), then the summary (`"type":"soak"`), on
- * stdout and in bench/out/soak-<time>.jsonl; progress on stderr. Results live 60 s
+ * `--node-flags <part>=<flags>` (repeatable; part: broker, bridge, worker) starts that part's Node
+ * with extra flags (GC traces, heap profiles: `--heap-prof-dir` is where those land);
+ * `--keep-logs` writes every part's output to bench/out/soak-<time>-<part>.log.
+ *
+ * Output: one JSON line per sample (`"type":"sample"`), then the summary (`"type":"soak"`: per
+ * process its RSS windows, JS heap and CPU µs per task while sending, from /proc), on stdout and
+ * in bench/out/soak-<time>.jsonl; progress on stderr. Results live 60 s
  * (`CELERIAC_RESULT_EXPIRES`, `--result-expires-sec`) so Redis holds a steady window of them;
  * each body appends to the worker's run log, from which completions are counted.
  * @module
  */
 import { execSync } from "node:child_process";
-import { appendFileSync, closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,8 +34,16 @@ const { values } = parseArgs({
     "warmup-sec": { type: "string", default: "60" },
     "sample-sec": { type: "string", default: "5" },
     "result-expires-sec": { type: "string", default: "60" },
+    "node-flags": { type: "string", multiple: true, default: [] },
+    "keep-logs": { type: "boolean", default: false },
   },
 });
+const nodeFlags: Partial<Record<"bridge" | "broker" | "worker", string[]>> = {};
+for (const spec of values["node-flags"]) {
+  const m = /^(bridge|broker|worker)=(.+)$/.exec(spec);
+  if (!m) throw new Error(`--node-flags "${spec}": write <part>=<flags>, part one of bridge, broker, worker (e.g. "broker=--trace-gc")`);
+  (nodeFlags[m[1] as "bridge" | "broker" | "worker"] ??= []).push(...m[2].trim().split(/\s+/));
+}
 const TASKS = Number(values.tasks);
 const SEND_MS = Number(values.minutes) * 60_000;
 const WARMUP_MS = Number(values["warmup-sec"]) * 1000;
@@ -41,7 +55,8 @@ const MAX_IN_FLIGHT = 256;
 
 const outDir = new URL("./out/", import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
-const outFile = join(outDir, `soak-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`);
+const runName = `soak-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+const outFile = join(outDir, `${runName}.jsonl`);
 const emit = (record: Record<string, unknown>) => {
   const line = JSON.stringify(record);
   process.stdout.write(`${line}\n`);
@@ -73,11 +88,35 @@ function runLogCounter(file: string) {
   };
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
+const HZ = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
+/** CPU time (user + system) a process has used, ms; undefined once it has gone. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / HZ;
+  } catch {
+    return undefined;
+  }
+}
+
 const commit = execSync("git rev-parse --short HEAD").toString().trim();
 const loadStart = loadavg();
 progress(`starting the stack (commit ${commit}, load ${loadStart.map((l) => l.toFixed(2)).join(" ")})`);
-const stack = await startFaultStack({ resultExpiresSec: Number(values["result-expires-sec"]), memorySampleMs: Math.min(SAMPLE_MS, 5_000) });
+const stack = await startFaultStack({ resultExpiresSec: Number(values["result-expires-sec"]), memorySampleMs: Math.min(SAMPLE_MS, 5_000), nodeFlags });
+if (values["keep-logs"]) {
+  for (const part of [stack.redis, stack.bridge, ...stack.brokers, ...stack.workers]) {
+    const log = join(outDir, `${runName}-${part.proc.name}.log`);
+    const keep = (chunk: Buffer) => appendFileSync(log, chunk);
+    part.proc.child.stdout!.on("data", keep);
+    part.proc.child.stderr!.on("data", keep);
+  }
+}
 const counter = runLogCounter(join(stack.dir, "runs-0.log"));
+const parts = [stack.redis, stack.bridge, ...stack.brokers, ...stack.workers];
+const cpuNow = () => Object.fromEntries([...parts.map((p) => [p.proc.name, cpuMs(p.proc.child.pid)]), ["driver", cpuMs(process.pid)]]);
+const cpuAtStart = cpuNow();
 const client = stack.client();
 
 interface Sample { t: number; sent: number; returned: number; rss: Record<string, number | undefined>; heapUsed: Record<string, number | undefined> }
@@ -121,6 +160,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 20)); // pacing
   }
   const sentAt = Date.now() - start;
+  const cpuAtEnd = cpuNow();
   const deadline = Date.now() + 5 * 60_000;
   while ((inFlight > 0 || counter().returned < TASKS) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
   const drainedMs = Date.now() - start - sentAt;
@@ -143,6 +183,7 @@ try {
       startMB: mb(all[0]), warmMB: mb(rss(warm)), middleMB: mb(rss(middle)), endMB: mb(rss(last)), maxMB: mb(Math.max(...all)),
       growthPct: pct(rss(last), rss(warm))!, secondHalfGrowthPct: pct(rss(last), rss(middle)),
       heapWarmMB: mb(heap(warm)), heapEndMB: mb(heap(last)), heapGrowthPct: pct(heap(last), heap(warm)),
+      cpuUsPerTask: cpuAtEnd[name] === undefined || cpuAtStart[name] === undefined ? undefined : Math.round(((cpuAtEnd[name]! - cpuAtStart[name]!) * 1000) / sent),
     }];
   }));
   const judged = names.filter((n) => n !== "redis-server" && n !== "driver");

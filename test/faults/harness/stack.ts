@@ -61,6 +61,8 @@ export interface FaultStackOptions {
   retryDelayScale?: number;
   /** The workers' `lease`, seconds: default 6 (the fault tasks' time limit + 1 s); `"worker default"` leaves the worker's own (30 s). */
   lease?: number | "worker default";
+  /** Extra Node flags per kind of part (e.g. `{ broker: ["--heap-prof"] }`: profiling, GC traces). Default none. */
+  nodeFlags?: Partial<Record<"bridge" | "broker" | "worker", string[]>>;
 }
 
 /** Task name → how often its body started and returned, per task id. */
@@ -154,7 +156,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     lastStartMs: 0,
     async start() {
       const t0 = Date.now();
-      this.proc = startProc("redis-bridge", process.execPath, [CLI, "redis-bridge", "--redis", redisUrl, "--port", String(bridgePort), "--token", bridgeToken]);
+      this.proc = startProc("redis-bridge", process.execPath, [...(options.nodeFlags?.bridge ?? []), CLI, "redis-bridge", "--redis", redisUrl, "--port", String(bridgePort), "--token", bridgeToken]);
       await this.proc.waitForLine(/^UPSTASH_REDIS_REST_TOKEN=/);
       this.lastStartMs = Date.now() - t0;
     },
@@ -175,7 +177,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
         lastStartMs: 0,
         async start() {
           const t0 = Date.now();
-          this.proc = startProc(`broker-${i}`, NODE_TSX[0], [...NODE_TSX.slice(1), here("./broker-process.ts")], {
+          this.proc = startProc(`broker-${i}`, NODE_TSX[0], [...(options.nodeFlags?.broker ?? []), ...NODE_TSX.slice(1), here("./broker-process.ts")], {
             FAULT_PORT: String(port), FAULT_REDIS_URL: redisUrl, FAULT_BROKER_PREFIX: brokerPrefix,
             QSTASH_TOKEN: TOKEN, QSTASH_CURRENT_SIGNING_KEY: SIGNING.current, QSTASH_NEXT_SIGNING_KEY: SIGNING.next,
             FAULT_RETRY_DELAY_SCALE: String(options.retryDelayScale ?? 1),
@@ -212,7 +214,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
         ...(options.resultExpiresSec ? { CELERIAC_RESULT_EXPIRES: String(options.resultExpiresSec) } : {}),
       };
       const load = async () => {
-        const proc = startProc(`worker-${i}`, NODE_TSX[0], [...NODE_TSX.slice(1), here("./worker-process.ts")], env);
+        const proc = startProc(`worker-${i}`, NODE_TSX[0], [...(options.nodeFlags?.worker ?? []), ...NODE_TSX.slice(1), here("./worker-process.ts")], env);
         await proc.waitForLine(/^loaded$/, 60_000);
         return proc;
       };
