@@ -10,14 +10,15 @@
  * @module
  */
 
-import { createClient, RESP_TYPES } from "redis";
+import { AbortError, createClient, RESP_TYPES } from "redis";
 import type { DlqEntry, EventRecord, StoredMessage } from "../../broker/local/message/message.ts";
 import type { QueueRecord, ScheduleRecord, TopicRecord } from "../../broker/local/message/records.ts";
 import type { BrokerStore, DedupStore, DlqStore, EventStore, MessageStore, RecordStore, ScheduleStore } from "../../broker/local/store/store.ts";
 import { evalScript, sendCommandScripts } from "../../backend/redis/scripts/script.ts";
-import { ConfigError } from "../../errors.ts";
+import { BackendError, ConfigError } from "../../errors.ts";
 import { createBrokerKeys } from "../../keys.ts";
 import { redact, redisUnreachable } from "../redis-unreachable.ts";
+import { CommandDeadlines } from "./command-deadlines.ts";
 import { decodeDlq, decodeEvent, decodeMessage, decodeSchedule, encodeDlq, encodeEvent, encodeMessage, encodeSchedule } from "./redis-codec.ts";
 import { addEventsScript } from "./scripts/add-events.ts";
 import { advanceScheduleScript } from "./scripts/advance-schedule.ts";
@@ -249,20 +250,33 @@ export class RedisBrokerStore implements BrokerStore {
   }
 }
 
+/** Options of {@link createRedisBrokerStore}. */
+export interface RedisBrokerConnectionOptions extends RedisBrokerStoreOptions {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  url: string;
+  /** The first connection must succeed within this many ms. Default 3000. */
+  connectTimeoutMs?: number | undefined;
+  /** A command still waiting for the connection (Redis unreachable) this many ms fails. Default 5000; 0: it waits for the reconnect. */
+  commandTimeoutMs?: number | undefined;
+}
+
 /**
  * Connect to `url` and build the store (the connection closes with the broker). The first
  * connection must succeed within `connectTimeoutMs` (default 3000), else this rejects with a
- * `BackendError` naming the URL; once connected, a lost connection is retried forever.
+ * `BackendError` naming the URL; once connected, a lost connection is retried forever, and a
+ * command sent meanwhile fails after `commandTimeoutMs` (see `command-deadlines.ts`).
  * @example
  * const broker = createLocalBroker({ store: await createRedisBrokerStore({ url: "redis://127.0.0.1:6379" }) });
  */
-export async function createRedisBrokerStore(options: RedisBrokerStoreOptions & { url: string; connectTimeoutMs?: number }): Promise<RedisBrokerStore> {
+export async function createRedisBrokerStore(options: RedisBrokerConnectionOptions): Promise<RedisBrokerStore> {
   let connected = false;
   let client: ReturnType<typeof createClient>;
   try {
     client = createClient({
       url: options.url,
       RESP: 2,
+      // node-redis's own per-command timer is off: CommandDeadlines below sets the same limit.
+      commandOptions: { timeout: 0 },
       socket: {
         connectTimeout: options.connectTimeoutMs ?? 3000,
         // Give up on the first connection (a wrong URL must not hang); reconnect later ones with backoff.
@@ -281,5 +295,17 @@ export async function createRedisBrokerStore(options: RedisBrokerStoreOptions & 
     throw redisUnreachable(options.url, err);
   }
   const binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-  return new RedisBrokerStore(binary as unknown as RedisCommander, { ...options, close: async () => void (await client.close()) });
+  const deadlines = options.commandTimeoutMs === 0 ? undefined : new CommandDeadlines({ timeoutMs: options.commandTimeoutMs });
+  const unsent = (err: unknown): never => {
+    if (!(err instanceof AbortError)) throw err;
+    throw new BackendError(`Redis at ${redact(options.url)} did not take a command within ${deadlines!.timeoutMs} ms (the broker keeps reconnecting): check that redis-server is running.`, { cause: err });
+  };
+  const commander: RedisCommander = deadlines ? { sendCommand: (args) => binary.sendCommand(args, { abortSignal: deadlines.signal() }).catch(unsent) } : binary;
+  return new RedisBrokerStore(commander, {
+    ...options,
+    close: async () => {
+      deadlines?.close();
+      await client.close();
+    },
+  });
 }
