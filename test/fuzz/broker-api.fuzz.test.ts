@@ -81,7 +81,7 @@ describe("the local broker's HTTP API under fuzzing", { timeout: 300_000 }, () =
         const res = await fetch(`${server.url}${p}`, { method: "POST", headers: auth, body: big });
         expect(res.status).toBe(413);
         expect(await res.json()).toEqual({
-          error: "the message body is larger than the broker's 1048576-byte limit: send large data by reference (a URL or a storage key), or start the broker with a larger maxBodyBytes.",
+          error: `the message body is larger than the broker's 1048576-byte limit: send large data by reference (a URL or a storage key), or start the broker with a larger limit ("celeriac broker --max-body-bytes 5mb", or maxBodyBytes).`,
         });
       }
       // Streamed without a Content-Length (chunked): the limit counts the bytes as they arrive.
@@ -92,7 +92,7 @@ describe("the local broker's HTTP API under fuzzing", { timeout: 300_000 }, () =
       const batch = await fetch(`${server.url}/v2/batch`, { method: "POST", headers: auth, body: JSON.stringify([{ destination: "http://dest.test/x", body: big }, { destination: "http://dest.test/x", body: "small" }]) });
       const items = (await batch.json()) as { error?: string; messageId?: string }[];
       expect(items[0].error).toBe(
-        `the message body of ${big.length} bytes is larger than the broker's 1048576-byte limit: send large data by reference (a URL or a storage key), or start the broker with a larger maxBodyBytes.`,
+        `the message body of ${big.length} bytes is larger than the broker's 1048576-byte limit: send large data by reference (a URL or a storage key), or start the broker with a larger limit ("celeriac broker --max-body-bytes 5mb", or maxBodyBytes).`,
       );
       expect(items[1].messageId).toMatch(/^msg_/);
       const ok = await fetch(`${server.url}/v2/publish/http://dest.test/x`, { method: "POST", headers: auth, body: "fine" });

@@ -6,12 +6,12 @@
  */
 import { assertRedisReachable } from "../redis-unreachable.ts";
 import { assertInstalled } from "./assert-installed.ts";
-import { type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
+import { byteSizeValue, type CliCommand, nonEmptyValue, parseCommandLine, portValue, redisUrlValue } from "./command-line.ts";
 import { untilSignal } from "./until-signal.ts";
 
 /** `celeriac broker`. */
 export const brokerCommand: CliCommand = {
-  usage: `Usage: celeriac broker [--port 8080] [--host 127.0.0.1] [--redis redis://…] [--token T] [--current-signing-key K] [--next-signing-key K]
+  usage: `Usage: celeriac broker [--port 8080] [--host 127.0.0.1] [--redis redis://…] [--token T] [--current-signing-key K] [--next-signing-key K] [--max-body-bytes 1mb]
 
 Runs the QStash-compatible local broker alone and prints the QSTASH_* lines for .env.
 
@@ -21,6 +21,7 @@ Runs the QStash-compatible local broker alone and prints the QSTASH_* lines for 
   --token <t>                  the QSTASH_TOKEN clients must send (default: the SDK's public dev token)
   --current-signing-key <k>    signing keys (default: the SDK's public dev keys)
   --next-signing-key <k>
+  --max-body-bytes <size>      the largest message body it accepts (default: 1mb, as QStash's free plan; e.g. 5mb)
 
 Stop with Ctrl-C.`,
 
@@ -35,6 +36,7 @@ Stop with Ctrl-C.`,
         token: { type: "string" },
         "current-signing-key": { type: "string" },
         "next-signing-key": { type: "string" },
+        "max-body-bytes": { type: "string" },
       },
     });
     const optional = (name: "token" | "current-signing-key" | "next-signing-key") => (values[name] === undefined ? undefined : nonEmptyValue(values[name], `--${name}`));
@@ -45,6 +47,7 @@ Stop with Ctrl-C.`,
       token: optional("token"),
       currentSigningKey: optional("current-signing-key"),
       nextSigningKey: optional("next-signing-key"),
+      maxBodyBytes: values["max-body-bytes"] === undefined ? undefined : byteSizeValue(values["max-body-bytes"], "--max-body-bytes"),
     };
     if (options.redis) {
       assertInstalled("redis", "celeriac broker --redis");

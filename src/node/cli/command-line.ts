@@ -85,6 +85,14 @@ export function redisUrlValue(text: string, label = "--redis"): string {
   return text;
 }
 
+/** A size in bytes: a whole number, or with a unit (`512kb`, `5mb`; 1 KB = 1024 bytes). */
+export function byteSizeValue(text: string, label: string): number {
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(text.trim());
+  const bytes = m ? Number(m[1]) * (m[2]?.toLowerCase() === "mb" ? 1024 * 1024 : m[2]?.toLowerCase() === "kb" ? 1024 : 1) : NaN;
+  if (!(Number.isSafeInteger(bytes) && bytes >= 1)) throw new UsageError(`${label} must be a size such as 1048576, 512kb or 5mb, not "${text}"`);
+  return bytes;
+}
+
 /** A value that must not be empty (a host, a token, a path). */
 export function nonEmptyValue(text: string, label: string): string {
   if (!text.trim()) throw new UsageError(`${label} must not be empty`);

@@ -32,6 +32,28 @@ describe("celeriac broker", () => {
     await expect(fetch(`${env.QSTASH_URL}/v2/keys`)).rejects.toThrow();
   });
 
+  it("--max-body-bytes 10kb accepts a body of 10,240 bytes and refuses one byte more with 413, naming the flag", async () => {
+    let out = "";
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+    const running = brokerCommand.run(["--port", "0", "--max-body-bytes", "10kb"]);
+    try {
+      await waitFor(() => out.includes("QSTASH_NEXT_SIGNING_KEY="), 5000, "the QSTASH_* lines");
+    } finally {
+      write.mockRestore();
+    }
+    const url = /QSTASH_URL=(\S+)/.exec(out)![1];
+    const publish = (body: string) => fetch(`${url}/v2/publish/http://127.0.0.1:1/x`, { method: "POST", headers: { authorization: `Bearer ${DEV_TOKEN}` }, body });
+    try {
+      expect((await publish("x".repeat(10_240))).status).toBe(201);
+      const refused = await publish("x".repeat(10_241));
+      expect(refused.status).toBe(413);
+      expect(((await refused.json()) as { error: string }).error).toContain('10240-byte limit: send large data by reference (a URL or a storage key), or start the broker with a larger limit ("celeriac broker --max-body-bytes 5mb"');
+    } finally {
+      process.emit("SIGINT");
+      await running;
+    }
+  });
+
   it("is what a QSTASH_DEV=true client finds on its dev port: publish and delivery with the dev keys", async () => {
     const server = await startBrokerServer({ port: 0 });
     const receiver = await startReceiver(() => ({ current: DEV_CURRENT_SIGNING_KEY, next: DEV_NEXT_SIGNING_KEY }));

@@ -114,6 +114,8 @@ describe("celeriac's messages", () => {
     [["broker", "--port=-1"], 'celeriac broker: --port must be a whole number from 0 to 65535 (0 picks a free port), not "-1".' + hint("broker")],
     [["broker", "--token", ""], "celeriac broker: --token must not be empty." + hint("broker")],
     [["broker", "--host", "--port", "1"], "celeriac broker: --host needs a value (--host <value>)." + hint("broker")],
+    [["broker", "--max-body-bytes", "big"], 'celeriac broker: --max-body-bytes must be a size such as 1048576, 512kb or 5mb, not "big".' + hint("broker")],
+    [["broker", "--max-body-bytes", "0"], 'celeriac broker: --max-body-bytes must be a size such as 1048576, 512kb or 5mb, not "0".' + hint("broker")],
     [["redis-bridge", "--nope"], "celeriac redis-bridge: unknown option --nope." + hint("redis-bridge")],
     [["redis-bridge", "--redis", "http://127.0.0.1:1"], 'celeriac redis-bridge: --redis must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, not "http://127.0.0.1:1".' + hint("redis-bridge")],
     [["schedules"], "celeriac schedules: name a subcommand: sync, wrangler, list." + hint("schedules")],

@@ -22,7 +22,7 @@ export const BATCH_BODY_FACTOR = 10;
 
 /** The 413 message for a body over `maxBytes`. */
 export function bodyTooLarge(what: string, maxBytes: number, size?: number): string {
-  return `${what}${size === undefined ? "" : ` of ${size} bytes`} is larger than the broker's ${maxBytes}-byte limit: send large data by reference (a URL or a storage key), or start the broker with a larger maxBodyBytes.`;
+  return `${what}${size === undefined ? "" : ` of ${size} bytes`} is larger than the broker's ${maxBytes}-byte limit: send large data by reference (a URL or a storage key), or start the broker with a larger limit ("celeriac broker --max-body-bytes 5mb", or maxBodyBytes).`;
 }
 
 /** Build the app; `token` is the bearer every request must carry. */
