@@ -17,7 +17,7 @@ export interface BrokerEvent {
   responseStatus?: number;
   responseBody?: string;
   nextDeliveryTime?: number;
-  envelope?: { id: string; retries: number; task: string };
+  envelope?: { id: string; retries: number; task: string; schedule?: { name: string; tick: string } | null };
 }
 
 /** Every event for deliveries to `url`, oldest first. */
