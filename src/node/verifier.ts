@@ -8,9 +8,11 @@
  * Why node:crypto and not Hono's `verify` (a measured reason): `node --import tsx bench/jwt.ts`
  * measured a delivery's token at 10–18 µs of CPU here, against 64–220 µs with Hono's `verify`
  * and 51–113 µs with the official Receiver (both on Web Crypto, each call a thread-pool job on
- * Node): 4–16 × run for run. The token reader is Hono's: a Buffer reader of our own measured
- * 6.5–6.9 µs for the whole check against 11.3–11.5 (interleaved A/B in one process), 1.7 ×,
- * within the 2 × that would justify it (bench/README.md).
+ * Node): 4–16 × run for run. Tokens in QStash's form are decoded with Buffer's base64url, others
+ * by Hono's reader (`JwtCrypto.base64url`), for a measured reason: in `bench/profile.ts`, Hono's
+ * reader was 13.7 µs of a worker's 182 µs of CPU per delivery, about 5 µs with Buffer. A
+ * fast-check property in `test/verify/qstash-verifier.test.ts` holds both readers to the same
+ * answers.
  * @module
  */
 
