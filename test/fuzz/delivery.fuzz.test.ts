@@ -7,11 +7,11 @@
  */
 import fc from "fast-check";
 import { z } from "zod";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { task } from "../../src/index.ts";
 import { createTestHarness, TEST_SIGNING_KEYS } from "../../src/testing/index.ts";
 import { deepJsonText, envelopeLikeText, expectAnswered, headerValue, hostileBody, hostileString, hostileValueText, HTTP_RUNS, NUM_RUNS } from "./hostile.ts";
-import { closeServer, serveOn } from "../support/stack.ts";
+import { servedForSuite } from "../support/stack.ts";
 
 const runs = new Map<string, number>();
 const count = (id: string) => runs.set(id, (runs.get(id) ?? 0) + 1);
@@ -89,17 +89,11 @@ describe("the worker's delivery route under fuzzing", { timeout: 300_000 }, () =
   });
 
   describe("over real HTTP", () => {
-    let server: Awaited<ReturnType<typeof serveOn>>;
-    let base: string;
-    beforeAll(async () => {
-      server = await serveOn(h.worker.fetch);
-      base = server.url;
-    });
-    afterAll(() => closeServer(server.server));
+    const overSocket = servedForSuite(h.worker.fetch);
 
     it(`answers the same way through a socket (${HTTP_RUNS} cases)`, async () => {
       // The worker signs and checks its public URL, not the socket's: map the path onto the socket.
-      await fc.assert(fc.asyncProperty(deliveryCase, (c) => deliverCase((path, init) => fetch(`${base}${path}`, init), c)), { numRuns: HTTP_RUNS });
+      await fc.assert(fc.asyncProperty(deliveryCase, (c) => deliverCase(overSocket, c)), { numRuns: HTTP_RUNS });
       expectNoTaskRanTwice();
     });
   });

@@ -6,11 +6,11 @@
  */
 import fc from "fast-check";
 import { z } from "zod";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { task } from "../../src/index.ts";
 import { createTestHarness } from "../../src/testing/index.ts";
 import { deepJsonText, expectAnswered, headerValue, hostileBody, hostileString, hostileValue, hostileValueText, HTTP_RUNS, NUM_RUNS } from "./hostile.ts";
-import { closeServer, serveOn } from "../support/stack.ts";
+import { servedForSuite } from "../support/stack.ts";
 
 const anyInput = task({ name: "fz_any", input: z.unknown() }, () => "ok");
 const add = task({ name: "fz_add", input: z.object({ a: z.number(), b: z.number() }) }, ({ a, b }) => a + b);
@@ -67,16 +67,10 @@ describe("the publish API under fuzzing", { timeout: 300_000 }, () => {
   });
 
   describe("over real HTTP", () => {
-    let server: Awaited<ReturnType<typeof serveOn>>;
-    let base: string;
-    beforeAll(async () => {
-      server = await serveOn(h.worker.fetch);
-      base = server.url;
-    });
-    afterAll(() => closeServer(server.server));
+    const overSocket = servedForSuite(h.worker.fetch);
 
     it(`answers the same way through a socket (${HTTP_RUNS} cases)`, async () => {
-      await fc.assert(fc.asyncProperty(publishCase, (c) => publishOnce((path, init) => fetch(`${base}${path}`, init), c)), { numRuns: HTTP_RUNS });
+      await fc.assert(fc.asyncProperty(publishCase, (c) => publishOnce(overSocket, c)), { numRuns: HTTP_RUNS });
     });
   });
 

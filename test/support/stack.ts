@@ -5,6 +5,7 @@
  * HTTP mode (worker API).
  */
 import { serve, type ServerType } from "@hono/node-server";
+import { afterAll, beforeAll } from "vitest";
 import { type AnyTask, type Backend, type Client, createClient, createWorker, type Worker, type WorkerOptions } from "../../src/index.ts";
 import { MemoryBackend } from "../../src/testing/index.ts";
 import { RedisBackend } from "../../src/backend/redis/index.ts";
@@ -47,6 +48,19 @@ export function serveOn(fetch: (req: Request) => Response | Promise<Response>): 
     const server = serve({ fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve({ url: `http://127.0.0.1:${info.port}`, server, port: info.port }));
     server.once("error", reject);
   });
+}
+
+/**
+ * `fetch` served on a loopback port for the enclosing describe block (from its beforeAll to its
+ * afterAll); the returned function sends `path` to it over a real socket.
+ */
+export function servedForSuite(fetch: (req: Request) => Response | Promise<Response>): (path: string, init?: RequestInit) => Promise<Response> {
+  let served: Awaited<ReturnType<typeof serveOn>> | undefined;
+  beforeAll(async () => {
+    served = await serveOn(fetch);
+  });
+  afterAll(() => (served ? closeServer(served.server) : undefined));
+  return (path, init) => globalThis.fetch(`${served!.url}${path}`, init);
 }
 
 export function closeServer(server: ServerType): Promise<void> {
