@@ -50,6 +50,7 @@ export function createBrokerApp(engine: BrokerEngine, token: string, routes: rea
     // A declared length is judged from the header alone, as bodyLimit would, but without touching
     // `body`: on @hono/node-server that builds a full Request (stream, abort signal) per publish.
     return async (c, next) => {
+      if (c.req.method === "GET" || c.req.method === "HEAD") return next(); // no body to limit
       const declared = c.req.header("content-length");
       if (declared === undefined || c.req.header("transfer-encoding") !== undefined || !/^\d+$/.test(declared)) return counting(c, next);
       if (Number(declared) > maxSize) return tooLarge(c);
